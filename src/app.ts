@@ -1,0 +1,83 @@
+/**
+ * Wires the application: HTTP first (so /healthz answers 503 while starting), then the
+ * database, migrations and demo data. `main.ts` is the process around it.
+ */
+import { type ServerType, serve } from "@hono/node-server";
+import type { Config } from "./config.ts";
+import { type Database, openDatabase } from "./db/client.ts";
+import { loadDemoData } from "./db/demo/loadDemoData.ts";
+import { runMigrations } from "./db/migrate.ts";
+import { lockDataDir } from "./db/pidLock.ts";
+import { createHttpApp, type Readiness } from "./http/app.ts";
+import { translator } from "./i18n.ts";
+import type { Logger } from "./logger.ts";
+
+export interface RunningApp {
+  port: number;
+  database: Database;
+  stop(): Promise<void>;
+}
+
+/** Stop everything within this budget, whatever is still in flight. */
+const SHUTDOWN_BUDGET_MS = 9_000;
+
+export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+  const t = translator(config.defaultLocale);
+  const releaseLock =
+    config.database.kind === "pglite" ? lockDataDir(config.dataDir) : () => undefined;
+  const readiness: Readiness = { db: null };
+  const app = createHttpApp(readiness);
+  let server: ServerType | undefined;
+  let database: Database | undefined;
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
+        resolve(info.port),
+      );
+      server.once("error", reject);
+    });
+    database = await openDatabase(config.database);
+    await runMigrations(
+      database,
+      config.database.kind === "postgres" ? config.database.url : undefined,
+    );
+    if (config.demoData) {
+      const demo = await loadDemoData(database.db, config.graduationYear);
+      log.info(demo.loaded ? t("startup.demoLoaded", { ...demo }) : t("startup.demoPresent"));
+    }
+    readiness.db = database.kind;
+    log.info(t("startup.listening", { url: `http://localhost:${port}`, db: database.kind }));
+    const db = database;
+    const httpServer = server!;
+    return {
+      port,
+      database: db,
+      async stop() {
+        readiness.db = null;
+        await closeServer(httpServer);
+        await db.close();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    if (server) await closeServer(server);
+    await database?.close();
+    releaseLock();
+    throw error;
+  }
+}
+
+/** Stops accepting connections and waits for requests in flight, up to the budget. */
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      if ("closeAllConnections" in server) server.closeAllConnections();
+      resolve();
+    }, SHUTDOWN_BUDGET_MS);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,218 @@
+/**
+ * Every setting comes from the environment and is validated here, once. A bad value stops
+ * start-up with one message that names every bad variable and why, never its value.
+ */
+import { resolve } from "node:path";
+import { z } from "zod";
+import { isLocale, type Locale, translator } from "./i18n.ts";
+
+/** Reason codes; each has a text under `config.why.<code>` in the locales. */
+type Why =
+  | "port"
+  | "url"
+  | "postgresUrl"
+  | "timezone"
+  | "locale"
+  | "boolean"
+  | "secretToken"
+  | "aesKey"
+  | "nonEmpty"
+  | "integer"
+  | "year"
+  | "wecomPartial"
+  | "webhookSecret"
+  | "logLevel"
+  | "botToken";
+
+const why = (code: Why) => ({ message: code });
+
+/** Unset and empty variables are the same thing. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    schema.optional(),
+  );
+
+const httpUrl = z.url({ protocol: /^https?$/, ...why("url") });
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/\S+$/, why("postgresUrl"))
+  .refine((v) => URL.canParse(v), why("postgresUrl"));
+const booleanFlag = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .refine((v) => ["true", "false", "1", "0", "on", "off", "yes", "no"].includes(v), why("boolean"))
+  .transform((v) => ["true", "1", "on", "yes"].includes(v));
+const timezone = z.string().refine((v) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: v });
+    return true;
+  } catch {
+    return false;
+  }
+}, why("timezone"));
+const nonEmpty = z.string().trim().min(1, why("nonEmpty"));
+
+const envSchema = z.object({
+  PORT: optional(
+    z.coerce.number(why("port")).int(why("port")).min(1, why("port")).max(65535, why("port")),
+  ),
+  HOST: optional(nonEmpty),
+  DATA_DIR: optional(nonEmpty),
+  DATABASE_URL: optional(postgresUrl),
+  TZ_NAME: optional(timezone),
+  DEFAULT_LOCALE: optional(z.string().refine(isLocale, why("locale"))),
+  DEMO_DATA: optional(booleanFlag),
+  GRADUATION_YEAR: optional(
+    z.coerce.number(why("year")).int(why("year")).min(2000, why("year")).max(2100, why("year")),
+  ),
+  LOG_LEVEL: optional(
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], why("logLevel")),
+  ),
+  TELEGRAM_BOT_TOKEN: optional(z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, why("botToken"))),
+  TELEGRAM_API_ROOT: optional(httpUrl),
+  TELEGRAM_WEBHOOK_URL: optional(httpUrl),
+  TELEGRAM_WEBHOOK_SECRET: optional(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, why("secretToken"))),
+  WECOM_CORP_ID: optional(nonEmpty),
+  WECOM_AGENT_ID: optional(
+    z.coerce.number(why("integer")).int(why("integer")).positive(why("integer")),
+  ),
+  WECOM_SECRET: optional(nonEmpty),
+  WECOM_TOKEN: optional(nonEmpty),
+  WECOM_ENCODING_AES_KEY: optional(z.string().regex(/^[A-Za-z0-9]{43}$/, why("aesKey"))),
+  WECOM_API_ROOT: optional(httpUrl),
+});
+
+const WECOM_REQUIRED = [
+  "WECOM_CORP_ID",
+  "WECOM_AGENT_ID",
+  "WECOM_SECRET",
+  "WECOM_TOKEN",
+  "WECOM_ENCODING_AES_KEY",
+] as const;
+
+/** Rules across variables, checked on the raw values so they are reported with field errors. */
+function crossCheck(env: NodeJS.ProcessEnv): { name: string; code: Why }[] {
+  const isSet = (name: string) => (env[name] ?? "").trim() !== "";
+  const problems: { name: string; code: Why }[] = [];
+  if (isSet("TELEGRAM_WEBHOOK_URL") && !isSet("TELEGRAM_WEBHOOK_SECRET")) {
+    problems.push({ name: "TELEGRAM_WEBHOOK_SECRET", code: "webhookSecret" });
+  }
+  const wecomSet = WECOM_REQUIRED.filter(isSet);
+  if (wecomSet.length > 0 && wecomSet.length < WECOM_REQUIRED.length) {
+    for (const name of WECOM_REQUIRED.filter((k) => !isSet(k))) {
+      problems.push({ name, code: "wecomPartial" });
+    }
+  }
+  return problems;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+  timezone: string;
+  defaultLocale: Locale;
+  demoData: boolean;
+  graduationYear: number;
+  logLevel: string;
+  telegram?: {
+    token: string;
+    apiRoot?: string;
+    webhookUrl?: string;
+    webhookSecret?: string;
+  };
+  wecom?: {
+    corpId: string;
+    agentId: number;
+    secret: string;
+    token: string;
+    encodingAesKey: string;
+    apiRoot: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly problems: { name: string; why: string }[],
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** The year in the given time zone: the default graduation season is this year's. */
+function yearIn(timezone: string, now: Date): number {
+  return Number(new Intl.DateTimeFormat("en", { timeZone: timezone, year: "numeric" }).format(now));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date()): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => ({
+          name: String(i.path[0] ?? ""),
+          code: i.message as Why,
+        }))),
+    ...crossCheck(env),
+  ];
+  if (!parsed.success || problems.length > 0) {
+    const locale = isLocale(env.DEFAULT_LOCALE) ? env.DEFAULT_LOCALE : "zh-CN";
+    const t = translator(locale);
+    const seen = new Set<string>();
+    const named: { name: string; why: string }[] = [];
+    for (const { name, code } of problems) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      named.push({ name, why: t(`config.why.${code}`) });
+    }
+    const lines = named.map((p) => t("config.problem", p)).join("\n");
+    throw new ConfigError(named, t("config.invalid", { problems: lines }));
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR ?? "./data");
+  const timezoneName = e.TZ_NAME ?? "Asia/Shanghai";
+  const database: Config["database"] = e.DATABASE_URL
+    ? { kind: "postgres", url: e.DATABASE_URL }
+    : { kind: "pglite", dataDir: resolve(dataDir, "pglite") };
+  return {
+    port: e.PORT ?? 3000,
+    host: e.HOST ?? "0.0.0.0",
+    dataDir,
+    database,
+    timezone: timezoneName,
+    defaultLocale: (e.DEFAULT_LOCALE as Locale | undefined) ?? "zh-CN",
+    demoData: e.DEMO_DATA ?? database.kind === "pglite",
+    graduationYear: e.GRADUATION_YEAR ?? yearIn(timezoneName, now),
+    logLevel: e.LOG_LEVEL ?? "info",
+    ...(e.TELEGRAM_BOT_TOKEN
+      ? {
+          telegram: {
+            token: e.TELEGRAM_BOT_TOKEN,
+            ...(e.TELEGRAM_API_ROOT ? { apiRoot: e.TELEGRAM_API_ROOT } : {}),
+            ...(e.TELEGRAM_WEBHOOK_URL ? { webhookUrl: e.TELEGRAM_WEBHOOK_URL } : {}),
+            ...(e.TELEGRAM_WEBHOOK_SECRET ? { webhookSecret: e.TELEGRAM_WEBHOOK_SECRET } : {}),
+          },
+        }
+      : {}),
+    ...(e.WECOM_CORP_ID &&
+    e.WECOM_AGENT_ID &&
+    e.WECOM_SECRET &&
+    e.WECOM_TOKEN &&
+    e.WECOM_ENCODING_AES_KEY
+      ? {
+          wecom: {
+            corpId: e.WECOM_CORP_ID,
+            agentId: e.WECOM_AGENT_ID,
+            secret: e.WECOM_SECRET,
+            token: e.WECOM_TOKEN,
+            encodingAesKey: e.WECOM_ENCODING_AES_KEY,
+            apiRoot: e.WECOM_API_ROOT ?? "https://qyapi.weixin.qq.com",
+          },
+        }
+      : {}),
+  };
+}

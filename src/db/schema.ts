@@ -1,0 +1,345 @@
+/**
+ * The whole domain store of SPEC.md. This file is the single source of truth: migrations in
+ * `migrations/` are generated from it by drizzle-kit (`npm run db:generate`).
+ */
+import { sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import type {
+  AddressKind,
+  ApplicationState,
+  HistoryAction,
+  InitiatorKind,
+  StudyType,
+  TransferReason,
+} from "../domain/application.ts";
+import type { MemberIdentity } from "../domain/member.ts";
+import type {
+  GraduationUnsetReason,
+  OrgCategory,
+  OrgDomain,
+  OrgKind,
+  OrgLevel,
+} from "../domain/organization.ts";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+/**
+ * The organization tree. `path` is the materialized path of ids from the root, "/1/12/345/",
+ * so a subtree is one indexed prefix scan (`path LIKE '/1/12/%'`).
+ */
+export const organizations = pgTable(
+  "organizations",
+  {
+    id: serial("id").primaryKey(),
+    parentId: integer("parent_id").references((): AnyPgColumn => organizations.id),
+    path: text("path").notNull(),
+    name: text("name").notNull(),
+    kind: text("kind").$type<OrgKind>().notNull(),
+    level: text("level").$type<OrgLevel>().notNull().default("none"),
+    domain: text("domain").$type<OrgDomain>().notNull().default("other"),
+    category: text("category").$type<OrgCategory>().notNull().default("normal"),
+    /** 学校机构编号, only on school-domain committees (R1). */
+    institutionCode: text("institution_code"),
+    /**
+     * The provincial-level root this organization belongs to: a provincial committee or one of
+     * the five system committees (M1.4.5). Equal to `id` on those roots.
+     */
+    provinceId: integer("province_id").references((): AnyPgColumn => organizations.id),
+    /** True on the five system committees (全国铁道, 全国民航, 中央金融, 中央企业, 中央和国家机关). */
+    isSystemCommittee: boolean("is_system_committee").notNull().default(false),
+    /** True on Beijing, Guangdong and Fujian, which run separate systems (external transfers). */
+    isExternalProvince: boolean("is_external_province").notNull().default(false),
+    hotline: text("hotline"),
+    /** Expected graduation month of a branch, "YYYY-MM" (R6). */
+    graduationMonth: text("graduation_month"),
+    /** Why a branch has no graduation month (R6). */
+    graduationUnsetReason: text("graduation_unset_reason").$type<GraduationUnsetReason>(),
+    /** When the branch became a graduate organization (R7). */
+    convertedAt: timestamp("converted_at", { withTimezone: true }),
+    /** The school committee an overseas / flow / delayed-graduation branch serves. */
+    schoolId: integer("school_id").references((): AnyPgColumn => organizations.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("organizations_parent_idx").on(t.parentId),
+    index("organizations_path_idx").using("btree", t.path.op("text_pattern_ops")),
+    index("organizations_province_name_idx").on(t.provinceId, t.name),
+    index("organizations_category_idx").on(t.category),
+  ],
+);
+
+/** People bound to an organization as its administrators. */
+export const admins = pgTable(
+  "admins",
+  {
+    id: serial("id").primaryKey(),
+    orgId: integer("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    name: text("name").notNull(),
+    phone: text("phone"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("admins_org_idx").on(t.orgId)],
+);
+
+/** League members. The ID number is stored in full and must never be logged (R4). */
+export const members = pgTable(
+  "members",
+  {
+    id: serial("id").primaryKey(),
+    name: text("name").notNull(),
+    idNumber: text("id_number").notNull(),
+    birthDate: date("birth_date", { mode: "string" }).notNull(),
+    /** Current branch: the member stays here until a transfer completes (R24). */
+    branchId: integer("branch_id")
+      .notNull()
+      .references(() => organizations.id),
+    identity: text("identity").$type<MemberIdentity>().notNull().default("graduate"),
+    /** The branch the member graduates from; kept after transfers for the indicators (§5). */
+    graduationBranchId: integer("graduation_branch_id").references(() => organizations.id),
+    /** "YYYY-MM": the branch's month, or the delayed graduate's own expected date (R9). */
+    graduationMonth: text("graduation_month"),
+    graduationYear: smallint("graduation_year"),
+    delayedReason: text("delayed_reason"),
+    /** When a retained (R15) or flow-branch (R14) stay began, for the 5 / 11 month reminders. */
+    retainedSince: timestamp("retained_since", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("members_id_number_uq").on(t.idNumber),
+    index("members_branch_idx").on(t.branchId),
+    index("members_graduation_idx").on(t.graduationYear, t.graduationBranchId),
+    index("members_name_idx").on(t.name),
+  ],
+);
+
+/** A chat user known to the bot: one channel account bound to a member or an admin. */
+export const chatIdentities = pgTable(
+  "chat_identities",
+  {
+    id: serial("id").primaryKey(),
+    channel: text("channel").notNull(),
+    externalUserId: text("external_user_id").notNull(),
+    memberId: integer("member_id").references(() => members.id),
+    adminId: integer("admin_id").references(() => admins.id),
+    locale: text("locale"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("chat_identities_user_uq").on(t.channel, t.externalUserId),
+    index("chat_identities_member_idx").on(t.memberId),
+    index("chat_identities_admin_idx").on(t.adminId),
+  ],
+);
+
+/** Transfer applications (组织关系转接申请) with every reason-specific field (R12). */
+export const applications = pgTable(
+  "applications",
+  {
+    id: serial("id").primaryKey(),
+    memberId: integer("member_id")
+      .notNull()
+      .references(() => members.id),
+    state: text("state").$type<ApplicationState>().notNull(),
+    /** When the application entered its current approval stage (R27 counts from here). */
+    stageSince: timestamp("stage_since", { withTimezone: true }).notNull(),
+    initiatorKind: text("initiator_kind").$type<InitiatorKind>().notNull(),
+    initiatorMemberId: integer("initiator_member_id"),
+    initiatorAdminId: integer("initiator_admin_id"),
+    reason: text("reason").$type<TransferReason>().notNull(),
+    /** Destination in Beijing, Guangdong or Fujian (or the member comes from there). */
+    external: boolean("external").notNull().default(false),
+    fromOrgId: integer("from_org_id")
+      .notNull()
+      .references(() => organizations.id),
+    /** Receiving organization; null for special-unit transfers (R17) and external ones. */
+    toOrgId: integer("to_org_id").references(() => organizations.id),
+    /** The branch a committee receiver assigned the member to (R22). */
+    assignedBranchId: integer("assigned_branch_id").references(() => organizations.id),
+    /** The organization whose decision is awaited now (leader, province, receiver). */
+    decidingOrgId: integer("deciding_org_id").references(() => organizations.id),
+    studyType: text("study_type").$type<StudyType>(),
+    schoolName: text("school_name"),
+    schoolAddress: text("school_address"),
+    employerName: text("employer_name"),
+    employerAddress: text("employer_address"),
+    address: text("address"),
+    addressKind: text("address_kind").$type<AddressKind>(),
+    /** "Not placed" member keeps the relation in the school's flow branch (R15). */
+    retainAtSchool: boolean("retain_at_school").notNull().default(false),
+    externalOrgName: text("external_org_name"),
+    externalOrgAddress: text("external_org_address"),
+    externalOrgDetails: text("external_org_details"),
+    under16Explanation: text("under16_explanation"),
+    graduationYear: smallint("graduation_year"),
+    decidedByAdminId: integer("decided_by_admin_id"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    rejectReason: text("reject_reason"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("applications_deciding_state_idx").on(t.decidingOrgId, t.state, t.stageSince),
+    index("applications_member_idx").on(t.memberId, t.createdAt),
+    index("applications_to_org_idx").on(t.toOrgId),
+    index("applications_state_stage_idx").on(t.state, t.stageSince),
+    index("applications_year_idx").on(t.graduationYear),
+  ],
+);
+
+/** Append-only history of every application action (R25). */
+export const applicationHistory = pgTable(
+  "application_history",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    applicationId: integer("application_id")
+      .notNull()
+      .references(() => applications.id),
+    action: text("action").$type<HistoryAction>().notNull(),
+    actorKind: text("actor_kind").$type<"member" | "admin" | "system">().notNull(),
+    actorMemberId: integer("actor_member_id"),
+    actorAdminId: integer("actor_admin_id"),
+    fromState: text("from_state").$type<ApplicationState>(),
+    toState: text("to_state").$type<ApplicationState>().notNull(),
+    note: text("note"),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("application_history_app_idx").on(t.applicationId, t.id)],
+);
+
+/** Append-only history of graduation and identity marks (R6, R9, R10, R25). */
+export const markHistory = pgTable(
+  "mark_history",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    orgId: integer("org_id"),
+    memberId: integer("member_id"),
+    action: text("action").notNull(),
+    actorAdminId: integer("actor_admin_id"),
+    detail: jsonb("detail").$type<Record<string, unknown>>(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index("mark_history_org_idx").on(t.orgId),
+    index("mark_history_member_idx").on(t.memberId),
+  ],
+);
+
+/** A change of a graduate organization's graduation month, approved by a leading organ (R8). */
+export const graduationChangeRequests = pgTable(
+  "graduation_change_requests",
+  {
+    id: serial("id").primaryKey(),
+    branchId: integer("branch_id")
+      .notNull()
+      .references(() => organizations.id),
+    oldMonth: text("old_month"),
+    newMonth: text("new_month").notNull(),
+    reason: text("reason").notNull(),
+    requestedByAdminId: integer("requested_by_admin_id").notNull(),
+    /** The leading organ that must approve. */
+    approverOrgId: integer("approver_org_id").notNull(),
+    state: text("state").$type<"pending" | "approved" | "rejected">().notNull(),
+    decidedByAdminId: integer("decided_by_admin_id"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    decisionNote: text("decision_note"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("graduation_change_approver_idx").on(t.approverOrgId, t.state)],
+);
+
+/** Conversation state per (channel, chat, user), so a dialog resumes after a restart. */
+export const dialogStates = pgTable(
+  "dialog_states",
+  {
+    channel: text("channel").notNull(),
+    chatId: text("chat_id").notNull(),
+    userId: text("user_id").notNull(),
+    state: jsonb("state").$type<Record<string, unknown>>().notNull(),
+    version: integer("version").notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.chatId, t.userId] })],
+);
+
+/**
+ * Durable notifications, written in the transaction of the change that caused them and
+ * delivered later by the outbox worker. `recipientType` is org, member, admin or chat.
+ */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    event: text("event").notNull(),
+    recipientType: text("recipient_type").$type<"org" | "member" | "admin" | "chat">().notNull(),
+    recipientId: text("recipient_id").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    /** Makes a notification idempotent: the same key is never queued twice. */
+    dedupeKey: text("dedupe_key"),
+    status: text("status").$type<"queued" | "sending" | "sent" | "dead">().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    availableAt: timestamp("available_at", { withTimezone: true }).notNull().defaultNow(),
+    claimedAt: timestamp("claimed_at", { withTimezone: true }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("outbox_dedupe_uq").on(t.dedupeKey),
+    index("outbox_due_idx").on(t.availableAt).where(sql`${t.status} in ('queued', 'sending')`),
+  ],
+);
+
+/** Keys of platform updates already handled (Telegram update_id, WeCom MsgId, ...). */
+export const processedUpdates = pgTable(
+  "processed_updates",
+  {
+    channel: text("channel").notNull(),
+    updateKey: text("update_key").notNull(),
+    processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.updateKey] })],
+);
+
+/** Daily counts of the indicators per leading organ (§5), one row per org, year and day. */
+export const indicatorSnapshots = pgTable(
+  "indicator_snapshots",
+  {
+    orgId: integer("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    graduationYear: smallint("graduation_year").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    a: integer("a").notNull(),
+    b: integer("b").notNull(),
+    c: integer("c").notNull(),
+    d: integer("d").notNull(),
+    e: integer("e").notNull(),
+    f: integer("f").notNull(),
+    takenAt: timestamp("taken_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.graduationYear, t.day] })],
+);
+
+/** One row per job and period: whoever inserts it runs that period (exactly once). */
+export const jobRuns = pgTable("job_runs", {
+  key: text("key").primaryKey(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp("finished_at", { withTimezone: true }),
+});
