@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type Database, type DbKind, openDatabase } from "../../src/db/client.ts";
-import { PGLITE_TEMPLATE, POSTGRES_TEMPLATE_DB, postgresUrlFor } from "./templates.ts";
+import { pgliteTemplatePath, postgresTemplateDb, postgresUrlFor } from "./templates.ts";
 
 export const DB_KINDS: DbKind[] = process.env.TEST_DATABASE_URL
   ? ["pglite", "postgres"]
@@ -23,7 +23,7 @@ export async function freshDatabase(
   kind: DbKind,
 ): Promise<TestDatabase & { drop(): Promise<void> }> {
   if (kind === "pglite") {
-    const blob = new Blob([readFileSync(PGLITE_TEMPLATE)]);
+    const blob = new Blob([readFileSync(pgliteTemplatePath())]);
     const database = await openDatabase({ kind: "pglite", loadDataDir: blob });
     return { ...database, drop: () => database.close() };
   }
@@ -31,7 +31,7 @@ export async function freshDatabase(
   if (!base) throw new Error("TEST_DATABASE_URL is not set");
   const name = `zhtj_t_${randomBytes(6).toString("hex")}`;
   const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name} template ${POSTGRES_TEMPLATE_DB}`);
+  await admin.unsafe(`create database ${name} template ${postgresTemplateDb()}`);
   await admin.end();
   const url = postgresUrlFor(base, name);
   const database = await openDatabase({ kind: "postgres", url });

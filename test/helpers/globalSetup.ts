@@ -2,19 +2,22 @@
  * Builds one migrated template per database kind, once per run: a dumped PGlite data directory
  * (a fresh PGlite costs seconds of initdb) and a PostgreSQL template database.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import type { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { openDatabase } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
 import {
   ARTIFACTS_DIR,
-  PGLITE_TEMPLATE,
-  POSTGRES_TEMPLATE_DB,
+  pgliteTemplatePath,
+  postgresTemplateDb,
   postgresUrlFor,
 } from "./templates.ts";
 
 export default async function setup() {
+  process.env.ZHTJ_TEST_RUN = String(process.pid);
+  const PGLITE_TEMPLATE = pgliteTemplatePath();
+  const POSTGRES_TEMPLATE_DB = postgresTemplateDb();
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const pglite = await openDatabase({ kind: "pglite" });
   await runMigrations(pglite);
@@ -24,7 +27,14 @@ export default async function setup() {
   await pglite.close();
 
   const base = process.env.TEST_DATABASE_URL;
-  if (!base) return;
+  const teardown = async () => {
+    rmSync(PGLITE_TEMPLATE, { force: true });
+    if (!base) return;
+    const admin = postgres(base, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists ${POSTGRES_TEMPLATE_DB} with (force)`);
+    await admin.end();
+  };
+  if (!base) return teardown;
   const admin = postgres(base, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`drop database if exists ${POSTGRES_TEMPLATE_DB} with (force)`);
@@ -36,4 +46,5 @@ export default async function setup() {
   const template = await openDatabase({ kind: "postgres", url, max: 1 });
   await runMigrations(template, url);
   await template.close();
+  return teardown;
 }
