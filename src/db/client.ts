@@ -14,6 +14,8 @@ export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 /** A transaction handle: the same query API as `Db`. */
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** Either: read helpers work inside and outside a transaction. */
+export type Queryable = Db | Tx;
 export type DbKind = "pglite" | "postgres";
 
 export interface Database {
@@ -58,4 +60,18 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       (await client.query<T>(text, params)).rows,
     close: () => client.close(),
   };
+}
+
+/** True for a unique-constraint violation from either driver (drizzle may wrap the error). */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}
+
+/** Rows of a `db.execute()` result: postgres.js gives an array, PGlite `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }

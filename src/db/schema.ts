@@ -200,6 +200,13 @@ export const applications = pgTable(
     index("applications_to_org_idx").on(t.toOrgId),
     index("applications_state_stage_idx").on(t.state, t.stageSince),
     index("applications_year_idx").on(t.graduationYear),
+    // One open application per member at a time, enforced by the database so racing filings
+    // cannot both succeed.
+    uniqueIndex("applications_one_open_per_member_uq")
+      .on(t.memberId)
+      .where(
+        sql`${t.state} in ('awaiting_leader', 'awaiting_province', 'pending', 'awaiting_assignment')`,
+      ),
   ],
 );
 
@@ -343,3 +350,69 @@ export const jobRuns = pgTable("job_runs", {
   startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
 });
+
+// Dialogs and bindings
+
+/**
+ * One-time binding codes: a person becomes a known member or admin in a chat by redeeming one.
+ * Only a hash is stored, so a database leak reveals no usable code.
+ */
+export const bindingCodes = pgTable(
+  "binding_codes",
+  {
+    id: serial("id").primaryKey(),
+    codeHash: text("code_hash").notNull(),
+    kind: text("kind").$type<"member" | "admin">().notNull(),
+    memberId: integer("member_id").references(() => members.id),
+    adminId: integer("admin_id").references(() => admins.id),
+    issuedByAdminId: integer("issued_by_admin_id").references(() => admins.id),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("binding_codes_hash_uq").on(t.codeHash)],
+);
+
+/** Wrong binding-code tries in a row per chat, and the lockout they caused. */
+export const bindingAttempts = pgTable(
+  "binding_attempts",
+  {
+    channel: text("channel").notNull(),
+    chatId: text("chat_id").notNull(),
+    failures: integer("failures").notNull().default(0),
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.chatId] })],
+);
+
+/**
+ * Button tokens: the short opaque string a platform sends back on a press, resolved to the real
+ * payload here. `stateVersion` null marks a global action, valid whatever the dialog step;
+ * `userId` null means anyone in the chat may press it (group cards).
+ */
+export const dialogActions = pgTable(
+  "dialog_actions",
+  {
+    token: text("token").primaryKey(),
+    channel: text("channel").notNull(),
+    chatId: text("chat_id").notNull(),
+    userId: text("user_id"),
+    stateVersion: integer("state_version"),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("dialog_actions_created_idx").on(t.createdAt)],
+);
+
+/** Messages the bot sent to a web chat on its own (notifications, digests), taken once. */
+export const webchatInbox = pgTable(
+  "webchat_inbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    chatId: text("chat_id").notNull(),
+    reply: jsonb("reply").$type<Record<string, unknown>>().notNull(),
+    takenAt: timestamp("taken_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("webchat_inbox_chat_idx").on(t.chatId, t.id).where(sql`${t.takenAt} is null`)],
+);

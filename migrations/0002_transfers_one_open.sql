@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "applications_one_open_per_member_uq" ON "applications" USING btree ("member_id") WHERE "applications"."state" in ('awaiting_leader', 'awaiting_province', 'pending', 'awaiting_assignment');

@@ -1,0 +1,128 @@
+/**
+ * The season calendar of SPEC §4 (G3) for graduation year Y, in the configured time zone.
+ * Every date is configurable per year; the defaults are the guide's.
+ */
+
+export interface SeasonDates {
+  /** R7: marked branches graduating this year become graduate organizations. */
+  conversionDate: string;
+  /** Last day of the application period. */
+  applicationEnd: string;
+  reviewStart: string;
+  reviewEnd: string;
+  /** R27 applies from this day on. */
+  wrapUpStart: string;
+  /** Essentially everything completed by this day. */
+  target: string;
+}
+
+export interface Season extends SeasonDates {
+  year: number;
+  timezone: string;
+  /** R27: more than this many days at one approval stage → returned. */
+  autoReturnDays: number;
+}
+
+export type SeasonOverrides = Record<string, Partial<SeasonDates & { autoReturnDays: number }>>;
+
+export function defaultSeasonDates(year: number): SeasonDates {
+  return {
+    conversionDate: `${year}-06-01`,
+    applicationEnd: `${year}-08-31`,
+    reviewStart: `${year}-09-01`,
+    reviewEnd: `${year}-09-30`,
+    wrapUpStart: `${year}-10-01`,
+    target: `${year}-10-31`,
+  };
+}
+
+export function seasonFor(year: number, timezone: string, overrides: SeasonOverrides = {}): Season {
+  return {
+    year,
+    timezone,
+    autoReturnDays: 10,
+    ...defaultSeasonDates(year),
+    ...overrides[String(year)],
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Offset of the zone from UTC at `at`, in milliseconds. */
+function zoneOffsetMs(timezone: string, at: Date): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: timezone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(
+    get("year"),
+    get("month") - 1,
+    get("day"),
+    get("hour"),
+    get("minute"),
+    get("second"),
+  );
+  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/** The instant a calendar day ("YYYY-MM-DD") starts in the zone. */
+export function startOfDay(day: string, timezone: string): Date {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  const utcMidnight = Date.UTC(y, m - 1, d);
+  const guess = utcMidnight - zoneOffsetMs(timezone, new Date(utcMidnight));
+  // A second pass settles days whose offset changes around midnight.
+  return new Date(utcMidnight - zoneOffsetMs(timezone, new Date(guess)));
+}
+
+/** The calendar day ("YYYY-MM-DD") of an instant in the zone. */
+export function dayIn(at: Date, timezone: string): string {
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(at);
+}
+
+export type SeasonPhase = "before" | "application" | "review" | "wrap_up";
+
+export function phaseAt(season: Season, now: Date): SeasonPhase {
+  const tz = season.timezone;
+  if (now < startOfDay(season.conversionDate, tz)) return "before";
+  if (now < startOfDay(season.reviewStart, tz)) return "application";
+  if (now < startOfDay(season.wrapUpStart, tz)) return "review";
+  return "wrap_up";
+}
+
+/**
+ * R27 (interpretation): from the first day of wrap-up, an application that has waited MORE than
+ * `autoReturnDays` × 24 h at its current approval stage is returned. One that entered its stage
+ * earlier than that is returned on the first wrap-up day.
+ */
+export function autoReturnAt(season: Season, stageSince: Date): Date {
+  const waitedEnough = stageSince.getTime() + season.autoReturnDays * DAY_MS + 1;
+  const wrapUp = startOfDay(season.wrapUpStart, season.timezone).getTime();
+  return new Date(Math.max(waitedEnough, wrapUp));
+}
+
+export function isAutoReturnDue(season: Season, stageSince: Date, now: Date): boolean {
+  return now >= autoReturnAt(season, stageSince);
+}
+
+/** Whole days an application has waited at its stage (for queues and cards). */
+export function daysWaiting(stageSince: Date, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - stageSince.getTime()) / DAY_MS));
+}
+
+/** The latest stage start that is still due for auto-return at `now` (for set-based sweeps). */
+export function autoReturnCutoff(season: Season, now: Date): Date | null {
+  if (now < startOfDay(season.wrapUpStart, season.timezone)) return null;
+  return new Date(now.getTime() - season.autoReturnDays * DAY_MS - 1);
+}

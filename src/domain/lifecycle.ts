@@ -1,0 +1,90 @@
+/**
+ * The transfer lifecycle (SPEC §4, M1.4.4, M1.5, G3) as one explicit state machine.
+ * Every service asks this module whether an action is allowed and where it leads.
+ */
+import type { ApplicationState, HistoryAction } from "./application.ts";
+
+export type LifecycleAction = Exclude<HistoryAction, "create">;
+
+/** States in which someone still has to decide; R27 counts the wait at each of them. */
+export const OPEN_STATES = [
+  "awaiting_leader",
+  "awaiting_province",
+  "pending",
+  "awaiting_assignment",
+] as const satisfies readonly ApplicationState[];
+
+export const FINAL_STATES = [
+  "completed",
+  "rejected",
+  "withdrawn",
+  "auto_returned",
+] as const satisfies readonly ApplicationState[];
+
+/** States that no longer count as the member's outcome (§5). */
+export const DEAD_STATES = [
+  "rejected",
+  "withdrawn",
+  "auto_returned",
+] as const satisfies readonly ApplicationState[];
+
+/** Before the receiver's approval the initiator may withdraw (R21). */
+export const WITHDRAWABLE_STATES = [
+  "awaiting_leader",
+  "awaiting_province",
+  "pending",
+] as const satisfies readonly ApplicationState[];
+
+type Target = ApplicationState | ((ctx: { receiverIsBranch: boolean }) => ApplicationState);
+
+const TRANSITIONS: Partial<Record<ApplicationState, Partial<Record<LifecycleAction, Target>>>> = {
+  awaiting_leader: {
+    leader_approve: "pending",
+    reject: "rejected",
+    withdraw: "withdrawn",
+    auto_return: "auto_returned",
+  },
+  awaiting_province: {
+    province_approve: "completed",
+    reject: "rejected",
+    withdraw: "withdrawn",
+    auto_return: "auto_returned",
+  },
+  pending: {
+    // R22: a branch receiver completes at once; a committee must still assign a branch.
+    approve: ({ receiverIsBranch }) => (receiverIsBranch ? "completed" : "awaiting_assignment"),
+    reject: "rejected",
+    withdraw: "withdrawn",
+    auto_return: "auto_returned",
+  },
+  awaiting_assignment: {
+    assign: "completed",
+    auto_return: "auto_returned",
+  },
+};
+
+export function isOpen(state: ApplicationState): boolean {
+  return (OPEN_STATES as readonly ApplicationState[]).includes(state);
+}
+
+export function isDead(state: ApplicationState): boolean {
+  return (DEAD_STATES as readonly ApplicationState[]).includes(state);
+}
+
+/** The state an action leads to, or null when the action is not allowed from `state`. */
+export function nextState(
+  state: ApplicationState,
+  action: LifecycleAction,
+  ctx: { receiverIsBranch: boolean } = { receiverIsBranch: true },
+): ApplicationState | null {
+  const target = TRANSITIONS[state]?.[action];
+  if (!target) return null;
+  return typeof target === "function" ? target(ctx) : target;
+}
+
+/** Every state an action may legally start from (for conditional updates). */
+export function statesAllowing(action: LifecycleAction): ApplicationState[] {
+  return (Object.keys(TRANSITIONS) as ApplicationState[]).filter(
+    (s) => TRANSITIONS[s]?.[action] !== undefined,
+  );
+}

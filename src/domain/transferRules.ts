@@ -1,0 +1,217 @@
+/**
+ * What a transfer application must contain and where it may go (SPEC §4: R11–R20), and the
+ * approval path it starts on. Pure: the service loads the records and resolves the plan.
+ */
+import {
+  ADDRESS_KINDS,
+  type AddressKind,
+  type InitiatorKind,
+  STUDY_TYPES,
+  type StudyType,
+  type TransferReason,
+} from "./application.ts";
+import { ageOn } from "./idNumber.ts";
+import type { OrgNode } from "./tree.ts";
+
+export const TEXT_FIELD_MAX = 200;
+export const UNDER16_AGE = 16;
+
+export interface TransferRequest {
+  reason: TransferReason;
+  /** Destination in (or member from) Beijing, Guangdong or Fujian (M1.4.5). */
+  external: boolean;
+  destinationOrgId?: number | null;
+  studyType?: StudyType | null;
+  schoolName?: string | null;
+  schoolAddress?: string | null;
+  employerName?: string | null;
+  employerAddress?: string | null;
+  address?: string | null;
+  addressKind?: AddressKind | null;
+  /** "Not placed": keep the relation in the school's flow branch (R15, G2.4 ②). */
+  retainAtSchool?: boolean;
+  externalOrgName?: string | null;
+  externalOrgAddress?: string | null;
+  externalOrgDetails?: string | null;
+  under16Explanation?: string | null;
+}
+
+export type TextField =
+  | "schoolName"
+  | "schoolAddress"
+  | "employerName"
+  | "employerAddress"
+  | "address"
+  | "externalOrgName"
+  | "externalOrgAddress"
+  | "externalOrgDetails"
+  | "under16Explanation";
+
+export type TransferRefusal =
+  | { reason: "missing_field"; field: TextField | "studyType" | "addressKind" | "destination" }
+  | { reason: "field_too_long"; field: TextField; max: number }
+  | { reason: "in_admin_further_study_only" }
+  | { reason: "residence_required" }
+  | { reason: "destination_not_allowed" }
+  | { reason: "destination_graduate_org" }
+  | { reason: "destination_not_school" }
+  | { reason: "destination_not_township" }
+  | { reason: "destination_not_external" }
+  | { reason: "destination_is_current" }
+  | { reason: "under16_explanation_required" }
+  | { reason: "retain_not_for_reason" }
+  | { reason: "no_destination_for_reason" };
+
+/** Where a destination comes from: chosen by the applicant, or found by the system. */
+export type DestinationSource = "chosen" | "overseas_branch" | "school_flow_branch" | "none";
+
+export function destinationSource(req: TransferRequest): DestinationSource {
+  if (req.reason === "special_unit") return "none";
+  if (req.reason === "overseas") return "overseas_branch";
+  if (req.reason === "not_placed" && req.retainAtSchool) return "school_flow_branch";
+  return "chosen";
+}
+
+const REQUIRED_FIELDS: Record<TransferReason, TextField[]> = {
+  further_study: ["schoolName", "schoolAddress"],
+  employed_with_org: ["employerName", "employerAddress"],
+  employed_without_org: ["employerName", "employerAddress"],
+  overseas: [],
+  not_placed: ["address"],
+  special_unit: [],
+};
+
+const EXTERNAL_FIELDS: TextField[] = [
+  "externalOrgName",
+  "externalOrgAddress",
+  "externalOrgDetails",
+];
+
+const clean = (v: string | null | undefined) => (v ?? "").trim();
+
+/** R11, R12, R18, R20: the fields a request must carry for its reason and initiator. */
+export function checkFields(
+  req: TransferRequest,
+  initiator: InitiatorKind,
+): TransferRefusal | null {
+  if (initiator === "in_admin" && req.reason !== "further_study") {
+    return { reason: "in_admin_further_study_only" };
+  }
+  if (req.reason === "further_study" && !STUDY_TYPES.includes(req.studyType as StudyType)) {
+    return { reason: "missing_field", field: "studyType" };
+  }
+  const external = req.external && destinationSource(req) === "chosen";
+  const fields = [...REQUIRED_FIELDS[req.reason], ...(external ? EXTERNAL_FIELDS : [])];
+  for (const field of fields) {
+    const value = clean(req[field]);
+    if (value === "") return { reason: "missing_field", field };
+  }
+  for (const field of [...fields, "under16Explanation" as const]) {
+    if (clean(req[field]).length > TEXT_FIELD_MAX) {
+      return { reason: "field_too_long", field, max: TEXT_FIELD_MAX };
+    }
+  }
+  if (req.reason === "not_placed") {
+    if (!ADDRESS_KINDS.includes(req.addressKind as AddressKind)) {
+      return { reason: "missing_field", field: "addressKind" };
+    }
+    // R18 (interpretation): a school filing "not placed" must name where the member lives.
+    if (initiator === "out_admin" && req.addressKind !== "residence") {
+      return { reason: "residence_required" };
+    }
+  }
+  if (req.retainAtSchool && req.reason !== "not_placed") return { reason: "retain_not_for_reason" };
+  return null;
+}
+
+/** A township/street committee, or a county committee's flow branch (R14, R15). */
+export function isTownshipLevelReceiver(dest: OrgNode, parent: OrgNode | undefined): boolean {
+  if (dest.kind === "committee" && dest.level === "township") return true;
+  return (
+    dest.category === "flow_branch" && parent?.kind === "committee" && parent.level === "county"
+  );
+}
+
+/** Categories the applicant may never choose as a destination (R2 and system-made branches). */
+const NEVER_CHOSEN = new Set([
+  "graduate",
+  "special_unit_library",
+  "delayed_graduation",
+  "overseas_branch",
+]);
+
+/**
+ * R2, R13, R14, R15, R20: may an applicant choose this organization for this reason? Used both
+ * to check a request and to filter destination searches, so the two never disagree.
+ */
+export function destinationProblem(
+  req: Pick<TransferRequest, "reason" | "external">,
+  dest: OrgNode,
+  parent: OrgNode | undefined,
+): TransferRefusal | null {
+  if (dest.category === "graduate") return { reason: "destination_graduate_org" };
+  if (NEVER_CHOSEN.has(dest.category)) return { reason: "destination_not_allowed" };
+  if (req.external) {
+    return dest.isExternalProvince ? null : { reason: "destination_not_external" };
+  }
+  if (dest.isExternalProvince) return { reason: "destination_not_allowed" };
+  if (dest.category === "flow_branch" && !isTownshipLevelReceiver(dest, parent)) {
+    // A school's flow branch is reached only by retaining at school.
+    return { reason: "destination_not_allowed" };
+  }
+  switch (req.reason) {
+    case "further_study":
+      return dest.domain === "school" ? null : { reason: "destination_not_school" };
+    case "employed_without_org":
+    case "not_placed":
+      return isTownshipLevelReceiver(dest, parent) ? null : { reason: "destination_not_township" };
+    default:
+      return null;
+  }
+}
+
+/** The whole destination check of a request; `memberBranch` is where the member is now. */
+export function checkDestination(
+  req: TransferRequest,
+  dest: OrgNode | undefined,
+  parent: OrgNode | undefined,
+  memberBranch: OrgNode,
+): TransferRefusal | null {
+  if (destinationSource(req) !== "chosen") {
+    return req.destinationOrgId ? { reason: "no_destination_for_reason" } : null;
+  }
+  if (!dest) return { reason: "missing_field", field: "destination" };
+  const problem = destinationProblem(req, dest, parent);
+  if (problem) return problem;
+  if (!req.external && memberBranch.path.startsWith(dest.path)) {
+    return { reason: "destination_is_current" };
+  }
+  return null;
+}
+
+/**
+ * R19: under 16 on the filing day and going outside the school domain → an explanation, and
+ * the leading organ above the member's organization approves first. Special-unit transfers
+ * have no destination and go to the province instead (R17).
+ */
+export function needsLeaderApproval(
+  birthDate: string,
+  today: string,
+  destinationDomain: string | null,
+): boolean {
+  if (destinationDomain === null) return false;
+  return ageOn(birthDate, today) < UNDER16_AGE && destinationDomain !== "school";
+}
+
+export type ApprovalStage = "leader" | "province" | "receiver";
+
+export function firstStage(req: TransferRequest, leaderApprovalNeeded: boolean): ApprovalStage {
+  if (req.reason === "special_unit") return "province";
+  return leaderApprovalNeeded ? "leader" : "receiver";
+}
+
+export const STAGE_STATE = {
+  leader: "awaiting_leader",
+  province: "awaiting_province",
+  receiver: "pending",
+} as const;

@@ -1,0 +1,61 @@
+/** The organization tree as the rules see it: plain records, paths of ids root first. */
+import type { OrgCategory, OrgDomain, OrgKind, OrgLevel } from "./organization.ts";
+
+export interface OrgNode {
+  id: number;
+  parentId: number | null;
+  path: string;
+  name: string;
+  kind: OrgKind;
+  level: OrgLevel;
+  domain: OrgDomain;
+  category: OrgCategory;
+  institutionCode: string | null;
+  provinceId: number | null;
+  isSystemCommittee: boolean;
+  isExternalProvince: boolean;
+  graduationMonth: string | null;
+}
+
+/** Ids on the path, root first, the organization itself last. */
+export function pathIds(path: string): number[] {
+  return path
+    .split("/")
+    .filter((s) => s !== "")
+    .map(Number);
+}
+
+/** True when `org` is `ancestor` or lies below it. */
+export function isWithin(org: { path: string }, ancestor: { path: string }): boolean {
+  return org.path.startsWith(ancestor.path);
+}
+
+export function isStrictlyBelow(org: { path: string }, ancestor: { path: string }): boolean {
+  return org.path !== ancestor.path && org.path.startsWith(ancestor.path);
+}
+
+/**
+ * The nearest organization above `chain`'s last element matching `test`; `chain` is the
+ * ancestors root first, ending with the organization itself.
+ */
+export function nearestAbove<T>(chain: T[], test: (org: T) => boolean): T | undefined {
+  for (let i = chain.length - 2; i >= 0; i--) {
+    const org = chain[i] as T;
+    if (test(org)) return org;
+  }
+  return undefined;
+}
+
+/** The nearest org at or above the last element of `chain` matching `test`. */
+export function nearestAtOrAbove<T>(chain: T[], test: (org: T) => boolean): T | undefined {
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const org = chain[i] as T;
+    if (test(org)) return org;
+  }
+  return undefined;
+}
+
+/** The school committee a branch belongs to: the nearest school-domain committee. */
+export function schoolOf(chain: OrgNode[]): OrgNode | undefined {
+  return nearestAtOrAbove(chain, (o) => o.domain === "school" && o.kind === "committee");
+}

@@ -1,0 +1,76 @@
+/**
+ * Notifications are outbox rows written in the transaction of the change that causes them;
+ * delivery happens later. Every row has a dedupe key so a change can never notify twice.
+ */
+
+import type { Tx } from "../db/client.ts";
+import { outbox } from "../db/schema.ts";
+import type { ApplicationState } from "../domain/application.ts";
+
+export type ApprovalStageName = "leader" | "province" | "receiver" | "assignment";
+
+export type Notification =
+  | {
+      event: "decision_needed";
+      to: { org: number };
+      payload: { applicationId: number; stage: ApprovalStageName };
+    }
+  | {
+      /** The card in the deciding organization's chats must now show its outcome. */
+      event: "card_outcome";
+      to: { org: number };
+      payload: { applicationId: number; state: ApplicationState };
+    }
+  | {
+      event: "outcome";
+      to: { member: number } | { admin: number };
+      payload: { applicationId: number; state: ApplicationState };
+    }
+  | {
+      /** R27 warning: the deciding chats are told two days before an automatic return. */
+      event: "auto_return_warning";
+      to: { org: number };
+      payload: { applicationId: number; returnAt: string };
+    }
+  | {
+      event: "graduation_change_needed";
+      to: { org: number };
+      payload: { requestId: number };
+    }
+  | {
+      event: "graduation_change_decided";
+      to: { admin: number };
+      payload: { requestId: number; approved: boolean };
+    }
+  | {
+      /** R14, R15: a retained or flow-branch member has been there 5 or 11 months. */
+      event: "retention_reminder";
+      to: { org: number };
+      payload: { memberId: number; months: number };
+    };
+
+function recipient(to: Notification["to"]): {
+  recipientType: "org" | "member" | "admin";
+  recipientId: string;
+} {
+  if ("org" in to) return { recipientType: "org", recipientId: String(to.org) };
+  if ("member" in to) return { recipientType: "member", recipientId: String(to.member) };
+  return { recipientType: "admin", recipientId: String(to.admin) };
+}
+
+/** Queues notifications; `key` makes each one idempotent (a second identical key is ignored). */
+export async function notify(tx: Tx, items: (Notification & { key: string })[]): Promise<void> {
+  if (items.length === 0) return;
+  await tx
+    .insert(outbox)
+    .values(
+      items.map((n) => ({
+        event: n.event,
+        ...recipient(n.to),
+        payload: n.payload,
+        dedupeKey: `${n.key}:${recipient(n.to).recipientType}:${recipient(n.to).recipientId}`,
+        status: "queued" as const,
+      })),
+    )
+    .onConflictDoNothing();
+}

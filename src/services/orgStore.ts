@@ -1,0 +1,95 @@
+/** Loading organizations and admins as the domain sees them. */
+import { eq, inArray } from "drizzle-orm";
+import type { Queryable, Tx } from "../db/client.ts";
+import { createOrganization } from "../db/orgTree.ts";
+import { admins, organizations } from "../db/schema.ts";
+import naming from "../domain/naming.json" with { type: "json" };
+import type { OrgCategory } from "../domain/organization.ts";
+import type { AdminActor } from "../domain/permissions.ts";
+import { type OrgNode, pathIds } from "../domain/tree.ts";
+
+/** The columns the domain's OrgNode needs, of `organizations` or an alias of it. */
+export function orgColumnsOf(t: typeof organizations) {
+  return {
+    id: t.id,
+    parentId: t.parentId,
+    path: t.path,
+    name: t.name,
+    kind: t.kind,
+    level: t.level,
+    domain: t.domain,
+    category: t.category,
+    institutionCode: t.institutionCode,
+    provinceId: t.provinceId,
+    isSystemCommittee: t.isSystemCommittee,
+    isExternalProvince: t.isExternalProvince,
+    graduationMonth: t.graduationMonth,
+  };
+}
+
+export const orgColumns = orgColumnsOf(organizations);
+
+export async function loadOrg(
+  tx: Queryable,
+  id: number | null | undefined,
+): Promise<OrgNode | undefined> {
+  if (id === null || id === undefined || !Number.isInteger(id)) return undefined;
+  const [org] = await tx.select(orgColumns).from(organizations).where(eq(organizations.id, id));
+  return org;
+}
+
+/** The organization's ancestors root first, ending with the organization itself. */
+export async function loadChain(tx: Queryable, org: OrgNode): Promise<OrgNode[]> {
+  const ids = pathIds(org.path);
+  const rows = await tx
+    .select(orgColumns)
+    .from(organizations)
+    .where(inArray(organizations.id, ids));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)).filter((o): o is OrgNode => o !== undefined);
+}
+
+export async function loadAdmin(
+  tx: Queryable,
+  adminId: number,
+): Promise<(AdminActor & { name: string; phone: string | null }) | undefined> {
+  const [row] = await tx.select().from(admins).where(eq(admins.id, adminId));
+  if (!row) return undefined;
+  const org = await loadOrg(tx, row.orgId);
+  return org ? { adminId: row.id, org, name: row.name, phone: row.phone } : undefined;
+}
+
+/**
+ * A system-made branch under a school or province (overseas, flow, delayed-graduation,
+ * special-unit library): found, or created on demand (R9, R15, R16, R17).
+ */
+export async function systemBranch(
+  tx: Tx,
+  parent: OrgNode,
+  category: Extract<
+    OrgCategory,
+    "overseas_branch" | "flow_branch" | "delayed_graduation" | "special_unit_library"
+  >,
+): Promise<OrgNode> {
+  const existing = await tx
+    .select(orgColumns)
+    .from(organizations)
+    .where(eq(organizations.parentId, parent.id));
+  const found = existing.find((o) => o.category === category);
+  if (found) return found;
+  const suffix = {
+    overseas_branch: naming.overseasBranchSuffix,
+    flow_branch: naming.flowBranchSuffix,
+    delayed_graduation: naming.delayedGraduationSuffix,
+    special_unit_library: naming.specialUnitLibrarySuffix,
+  }[category];
+  const created = await createOrganization(tx, {
+    parentId: parent.id,
+    name: `${parent.name}${suffix}`,
+    kind: "branch",
+    domain: category === "special_unit_library" ? "other" : parent.domain,
+    category,
+    schoolId: parent.domain === "school" ? parent.id : null,
+  });
+  return (await loadOrg(tx, created.id))!;
+}

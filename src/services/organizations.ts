@@ -1,0 +1,179 @@
+/**
+ * Organization use cases: flow branches (R1), graduate organizations offered for deletion
+ * (R3), locating a member (R5), and the destination search of the wizard (R2, R13–R15, Q2.6).
+ */
+import { and, asc, eq, ilike, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Db } from "../db/client.ts";
+import { createOrganization } from "../db/orgTree.ts";
+import { admins, members, organizations } from "../db/schema.ts";
+import { parseIdNumber } from "../domain/idNumber.ts";
+import { checkFlowBranchCreation } from "../domain/permissions.ts";
+import { destinationProblem, type TransferRequest } from "../domain/transferRules.ts";
+import type { OrgNode } from "../domain/tree.ts";
+import { loadAdmin, loadOrg, orgColumns, orgColumnsOf } from "./orgStore.ts";
+import { type Refusal, refuse } from "./result.ts";
+
+/** R1: a school committee with an institution code, or a county committee, makes one. */
+export async function createFlowBranch(
+  db: Db,
+  input: { adminId: number; name: string },
+): Promise<{ ok: true; orgId: number } | Refusal> {
+  const name = input.name.trim();
+  return db.transaction(async (tx) => {
+    const admin = await loadAdmin(tx, input.adminId);
+    if (!admin) return refuse({ reason: "unknown_admin" });
+    const check = checkFlowBranchCreation(admin.org, name);
+    if (!check.ok) return refuse({ reason: check.reason });
+    const created = await createOrganization(tx, {
+      parentId: admin.org.id,
+      name,
+      kind: "branch",
+      domain: admin.org.domain,
+      category: "flow_branch",
+      schoolId: admin.org.domain === "school" ? admin.org.id : null,
+    });
+    return { ok: true, orgId: created.id };
+  });
+}
+
+/**
+ * R3: graduate organizations in an admin's subtree whose members have all transferred out:
+ * someone graduated from it and nobody is left in it.
+ */
+export async function graduateOrgsToDelete(db: Db, input: { adminId: number }) {
+  const admin = await loadAdmin(db, input.adminId);
+  if (!admin) return refuse({ reason: "unknown_admin" });
+  const rows = await db
+    .select({ id: organizations.id, name: organizations.name })
+    .from(organizations)
+    .where(
+      and(
+        eq(organizations.category, "graduate"),
+        sql`${organizations.path} like ${`${admin.org.path}%`}`,
+        sql`exists (select 1 from ${members} m where m.graduation_branch_id = ${organizations.id})`,
+        sql`not exists (select 1 from ${members} m where m.branch_id = ${organizations.id})`,
+      ),
+    )
+    .orderBy(asc(organizations.name));
+  return { ok: true as const, orgs: rows };
+}
+
+/**
+ * R5 (Q2.5): any admin who gives a member's name and ID number sees where the member is and
+ * how to reach that organization's admins; nothing else about the member. A wrong name looks
+ * the same as an unknown number, so the lookup reveals nothing.
+ */
+export async function locateMember(
+  db: Db,
+  input: { adminId: number; name: string; idNumber: string },
+): Promise<
+  | {
+      ok: true;
+      orgName: string;
+      hotline: string | null;
+      admins: { name: string; phone: string | null }[];
+    }
+  | Refusal
+> {
+  const admin = await loadAdmin(db, input.adminId);
+  if (!admin) return refuse({ reason: "unknown_admin" });
+  const parsed = parseIdNumber(input.idNumber);
+  if (!parsed.ok) return refuse({ reason: parsed.error });
+  const [member] = await db
+    .select({ name: members.name, branchId: members.branchId })
+    .from(members)
+    .where(eq(members.idNumber, parsed.idNumber));
+  if (!member || member.name !== input.name.trim()) return refuse({ reason: "unknown_member" });
+  const org = await loadOrg(db, member.branchId);
+  if (!org) return refuse({ reason: "unknown_org" });
+  // A branch without admins of its own is reached through its direct superior's admins (R22).
+  const orgIds = [org.id, ...(org.parentId ? [org.parentId] : [])];
+  const contacts = await db
+    .select({ name: admins.name, phone: admins.phone, orgId: admins.orgId })
+    .from(admins)
+    .where(
+      sql`${admins.orgId} in (${sql.join(
+        orgIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    )
+    .orderBy(asc(admins.id));
+  const own = contacts.filter((c) => c.orgId === org.id);
+  const [hotline] = await db
+    .select({ hotline: organizations.hotline })
+    .from(organizations)
+    .where(eq(organizations.id, org.id));
+  return {
+    ok: true,
+    orgName: org.name,
+    hotline: hotline?.hotline ?? null,
+    admins: (own.length > 0 ? own : contacts).map(({ name, phone }) => ({ name, phone })),
+  };
+}
+
+/** The provincial-level roots a destination is chosen under: provinces and system committees. */
+export async function provinceRoots(db: Db) {
+  return db
+    .select({
+      id: organizations.id,
+      name: organizations.name,
+      isSystemCommittee: organizations.isSystemCommittee,
+      isExternalProvince: organizations.isExternalProvince,
+    })
+    .from(organizations)
+    .where(and(eq(organizations.level, "provincial"), eq(organizations.kind, "committee")))
+    .orderBy(
+      asc(organizations.isExternalProvince),
+      asc(organizations.isSystemCommittee),
+      asc(organizations.id),
+    );
+}
+
+const SEARCH_CANDIDATES = 400;
+
+/**
+ * Organizations under a province or system committee whose name contains `query` and that
+ * the request may go to: graduate organizations (R2), the special-unit library and
+ * system-made branches are never offered. Paged for pickers of `limit` items.
+ */
+export async function searchDestinations(
+  db: Db,
+  input: {
+    rootId: number;
+    query: string;
+    request: Pick<TransferRequest, "reason" | "external">;
+    offset?: number;
+    limit?: number;
+  },
+): Promise<{ total: number; items: { id: number; name: string; parentName: string | null }[] }> {
+  const query = input.query.trim();
+  if (query === "") return { total: 0, items: [] };
+  const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const parent = alias(organizations, "parent");
+  const rows = await db
+    .select({ org: orgColumns, parent: orgColumnsOf(parent as unknown as typeof organizations) })
+    .from(organizations)
+    .leftJoin(parent, eq(parent.id, organizations.parentId))
+    .where(and(eq(organizations.provinceId, input.rootId), ilike(organizations.name, pattern)))
+    .orderBy(sql`length(${organizations.name})`, asc(organizations.id))
+    .limit(SEARCH_CANDIDATES);
+  const allowed = rows.filter(
+    (r) =>
+      destinationProblem(
+        input.request,
+        r.org,
+        (r.parent?.id ? r.parent : undefined) as OrgNode | undefined,
+      ) === null,
+  );
+  const offset = Math.max(0, input.offset ?? 0);
+  const limit = Math.max(1, input.limit ?? 8);
+  return {
+    total: allowed.length,
+    items: allowed.slice(offset, offset + limit).map((r) => ({
+      id: r.org.id,
+      name: r.org.name,
+      parentName: r.parent?.name ?? null,
+    })),
+  };
+}

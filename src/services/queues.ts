@@ -1,0 +1,251 @@
+/**
+ * What people read: an organization's pending queue (oldest first, with waiting days and the
+ * auto-return date), a member's own applications with their history (R25), one application
+ * as a card shows it, with the ID number masked unless the viewer is a leading organ (R4).
+ */
+import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Db, Tx } from "../db/client.ts";
+import { admins, applicationHistory, applications, members, organizations } from "../db/schema.ts";
+import type { ApplicationState, HistoryAction } from "../domain/application.ts";
+import { autoReturnAt, daysWaiting, type Season } from "../domain/calendar.ts";
+import { maskIdNumber } from "../domain/idNumber.ts";
+import { OPEN_STATES } from "../domain/lifecycle.ts";
+import { type AdminActor, seesFullIdNumbers } from "../domain/permissions.ts";
+import { stageOf } from "./decisions.ts";
+import { loadAdmin } from "./orgStore.ts";
+import { type Refusal, refuse } from "./result.ts";
+
+const fromOrg = alias(organizations, "from_org");
+const toOrg = alias(organizations, "to_org");
+const decidingOrg = alias(organizations, "deciding_org");
+const assignedOrg = alias(organizations, "assigned_org");
+const decider = alias(admins, "decider");
+
+const applicationColumns = {
+  app: applications,
+  memberName: members.name,
+  memberIdNumber: members.idNumber,
+  fromOrgName: fromOrg.name,
+  toOrgName: toOrg.name,
+  decidingOrgName: decidingOrg.name,
+  decidingOrgKind: decidingOrg.kind,
+  assignedOrgName: assignedOrg.name,
+  decidedByName: decider.name,
+};
+
+function selectApplications(tx: Tx | Db) {
+  return tx
+    .select(applicationColumns)
+    .from(applications)
+    .innerJoin(members, eq(members.id, applications.memberId))
+    .innerJoin(fromOrg, eq(fromOrg.id, applications.fromOrgId))
+    .leftJoin(toOrg, eq(toOrg.id, applications.toOrgId))
+    .leftJoin(decidingOrg, eq(decidingOrg.id, applications.decidingOrgId))
+    .leftJoin(assignedOrg, eq(assignedOrg.id, applications.assignedBranchId))
+    .leftJoin(decider, eq(decider.id, applications.decidedByAdminId));
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof selectApplications>["execute"]>>[number];
+
+export interface ApplicationView {
+  id: number;
+  state: ApplicationState;
+  stage: ReturnType<typeof stageOf>;
+  memberId: number;
+  memberName: string;
+  /** Masked unless the viewer is a leading organ (R4). */
+  idNumber: string;
+  reason: (typeof applications.$inferSelect)["reason"];
+  external: boolean;
+  fields: {
+    studyType: string | null;
+    schoolName: string | null;
+    schoolAddress: string | null;
+    employerName: string | null;
+    employerAddress: string | null;
+    address: string | null;
+    addressKind: string | null;
+    retainAtSchool: boolean;
+    externalOrgName: string | null;
+    externalOrgAddress: string | null;
+    externalOrgDetails: string | null;
+    under16Explanation: string | null;
+  };
+  fromOrgName: string;
+  toOrgName: string | null;
+  decidingOrgId: number | null;
+  decidingOrgName: string | null;
+  /** The receiver is a committee etc.: approval leads to assignment (R22). */
+  receiverIsBranch: boolean;
+  assignedBranchName: string | null;
+  decidedByName: string | null;
+  decidedAt: Date | null;
+  rejectReason: string | null;
+  createdAt: Date;
+  stageSince: Date;
+  daysWaiting: number;
+  /** When R27 would return it, for open applications. */
+  autoReturnAt: Date | null;
+}
+
+function toView(row: Row, fullIdNumber: boolean, now: Date, season: Season): ApplicationView {
+  const a = row.app;
+  const open = (OPEN_STATES as readonly ApplicationState[]).includes(a.state);
+  return {
+    id: a.id,
+    state: a.state,
+    stage: stageOf(a.state),
+    memberId: a.memberId,
+    memberName: row.memberName,
+    idNumber: fullIdNumber ? row.memberIdNumber : maskIdNumber(row.memberIdNumber),
+    reason: a.reason,
+    external: a.external,
+    fields: {
+      studyType: a.studyType,
+      schoolName: a.schoolName,
+      schoolAddress: a.schoolAddress,
+      employerName: a.employerName,
+      employerAddress: a.employerAddress,
+      address: a.address,
+      addressKind: a.addressKind,
+      retainAtSchool: a.retainAtSchool,
+      externalOrgName: a.externalOrgName,
+      externalOrgAddress: a.externalOrgAddress,
+      externalOrgDetails: a.externalOrgDetails,
+      under16Explanation: a.under16Explanation,
+    },
+    fromOrgName: row.fromOrgName,
+    toOrgName: row.toOrgName,
+    decidingOrgId: a.decidingOrgId,
+    decidingOrgName: row.decidingOrgName,
+    receiverIsBranch: row.decidingOrgKind === "branch",
+    assignedBranchName: row.assignedOrgName,
+    decidedByName: row.decidedByName,
+    decidedAt: a.decidedAt,
+    rejectReason: a.rejectReason,
+    createdAt: a.createdAt,
+    stageSince: a.stageSince,
+    daysWaiting: open ? daysWaiting(a.stageSince, now) : 0,
+    autoReturnAt: open ? autoReturnAt(season, a.stageSince) : null,
+  };
+}
+
+/**
+ * An admin's pending queue: what their organization must decide, and (R22) what its direct
+ * branch children received, oldest first.
+ */
+export async function pendingQueue(
+  db: Db,
+  input: { adminId: number },
+  now: Date,
+  season: Season,
+): Promise<{ ok: true; orgName: string; items: ApplicationView[] } | Refusal> {
+  const admin = await loadAdmin(db, input.adminId);
+  if (!admin) return refuse({ reason: "unknown_admin" });
+  const rows = await selectApplications(db)
+    .where(
+      or(
+        and(
+          eq(applications.decidingOrgId, admin.org.id),
+          inArray(applications.state, [...OPEN_STATES]),
+        ),
+        and(
+          eq(applications.state, "pending"),
+          eq(decidingOrg.parentId, admin.org.id),
+          eq(decidingOrg.kind, "branch"),
+        ),
+      ),
+    )
+    .orderBy(asc(applications.stageSince), asc(applications.id));
+  const full = seesFullIdNumbers(admin);
+  return {
+    ok: true,
+    orgName: admin.org.name,
+    items: rows.map((r) => toView(r, full, now, season)),
+  };
+}
+
+export interface HistoryEntry {
+  action: HistoryAction;
+  fromState: ApplicationState | null;
+  toState: ApplicationState;
+  actorKind: "member" | "admin" | "system";
+  actorName: string | null;
+  note: string | null;
+  at: Date;
+}
+
+async function historyOf(db: Db, ids: number[]): Promise<Map<number, HistoryEntry[]>> {
+  const out = new Map<number, HistoryEntry[]>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .select({
+      applicationId: applicationHistory.applicationId,
+      action: applicationHistory.action,
+      fromState: applicationHistory.fromState,
+      toState: applicationHistory.toState,
+      actorKind: applicationHistory.actorKind,
+      adminName: admins.name,
+      memberName: members.name,
+      note: applicationHistory.note,
+      at: applicationHistory.at,
+    })
+    .from(applicationHistory)
+    .leftJoin(admins, eq(admins.id, applicationHistory.actorAdminId))
+    .leftJoin(members, eq(members.id, applicationHistory.actorMemberId))
+    .where(inArray(applicationHistory.applicationId, ids))
+    .orderBy(asc(applicationHistory.id));
+  for (const r of rows) {
+    const list = out.get(r.applicationId) ?? [];
+    list.push({
+      action: r.action,
+      fromState: r.fromState,
+      toState: r.toState,
+      actorKind: r.actorKind,
+      actorName: r.adminName ?? r.memberName ?? null,
+      note: r.note,
+      at: r.at,
+    });
+    out.set(r.applicationId, list);
+  }
+  return out;
+}
+
+/** A member's own applications, newest first, each with its history (R25). */
+export async function memberApplications(
+  db: Db,
+  input: { memberId: number },
+  now: Date,
+  season: Season,
+): Promise<(ApplicationView & { history: HistoryEntry[] })[]> {
+  const rows = await selectApplications(db)
+    .where(eq(applications.memberId, input.memberId))
+    .orderBy(desc(applications.id));
+  const history = await historyOf(
+    db,
+    rows.map((r) => r.app.id),
+  );
+  // A member sees their own ID number masked too: chats are not private enough (FIELD-NOTES).
+  return rows.map((r) => ({
+    ...toView(r, false, now, season),
+    history: history.get(r.app.id) ?? [],
+  }));
+}
+
+/** One application as a card or a details view shows it to `viewer`. */
+export async function applicationView(
+  db: Db,
+  input: { applicationId: number; viewer: AdminActor | null },
+  now: Date,
+  season: Season,
+): Promise<(ApplicationView & { history: HistoryEntry[] }) | undefined> {
+  if (!Number.isInteger(input.applicationId)) return undefined;
+  const [row] = await selectApplications(db).where(eq(applications.id, input.applicationId));
+  if (!row) return undefined;
+  const history = await historyOf(db, [row.app.id]);
+  return {
+    ...toView(row, seesFullIdNumbers(input.viewer), now, season),
+    history: history.get(row.app.id) ?? [],
+  };
+}

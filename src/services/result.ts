@@ -1,0 +1,58 @@
+/**
+ * Services answer with a typed result or a typed refusal: a reason code the dialogs localize
+ * (key `refusal.<reason>`), with details for the message. Never a thrown string.
+ */
+import type { ApplicationState } from "../domain/application.ts";
+import type { IdNumberError } from "../domain/idNumber.ts";
+import type { FlowBranchRefusal } from "../domain/permissions.ts";
+import type { TransferRefusal } from "../domain/transferRules.ts";
+
+export type Refusal =
+  | { ok: false; reason: "unknown_member" }
+  | { ok: false; reason: "unknown_admin" }
+  | { ok: false; reason: "unknown_org" }
+  | { ok: false; reason: "unknown_application" }
+  | { ok: false; reason: "unknown_request" }
+  | { ok: false; reason: "not_permitted" }
+  | { ok: false; reason: "member_mismatch" }
+  | { ok: false; reason: "already_open"; applicationId: number }
+  | {
+      ok: false;
+      reason: "already_decided";
+      state: ApplicationState | "approved";
+      by: string | null;
+      at: Date | null;
+    }
+  | { ok: false; reason: "not_allowed_now"; state: ApplicationState }
+  | { ok: false; reason: "reason_required" }
+  | { ok: false; reason: "text_too_long"; max: number }
+  | { ok: false; reason: "not_a_branch" }
+  | { ok: false; reason: "branch_not_in_receiver" }
+  | { ok: false; reason: "invalid_month" }
+  | { ok: false; reason: "month_or_reason_required" }
+  | { ok: false; reason: "use_change_request" }
+  | { ok: false; reason: "not_graduate_org" }
+  | { ok: false; reason: "same_month" }
+  | { ok: false; reason: "no_leading_organ" }
+  | { ok: false; reason: "delayed_date_not_later" }
+  | { ok: false; reason: "branch_not_marked" }
+  | { ok: false; reason: "not_marked" }
+  | { ok: false; reason: "no_school" }
+  | { ok: false; reason: "no_special_unit_library" }
+  | ({ ok: false } & { reason: FlowBranchRefusal })
+  | { ok: false; reason: IdNumberError }
+  | ({ ok: false } & TransferRefusal);
+
+export type RefusalReason = Refusal["reason"];
+
+type RefusalBody = Refusal extends infer R ? (R extends unknown ? Omit<R, "ok"> : never) : never;
+
+export const refuse = (r: RefusalBody): Refusal => ({ ok: false, ...r }) as Refusal;
+
+/** Who is acting: a bound member, a bound admin, or the system (jobs). */
+export type Actor =
+  | { kind: "member"; memberId: number }
+  | { kind: "admin"; adminId: number }
+  | { kind: "system" };
+
+export const MAX_NOTE = 500;
