@@ -3,11 +3,15 @@
  * database, migrations and demo data. `main.ts` is the process around it.
  */
 import { type ServerType, serve } from "@hono/node-server";
+import { demoBindingCodes } from "./channels/web/demo.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { loadDemoData } from "./db/demo/loadDemoData.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { lockDataDir } from "./db/pidLock.ts";
+import { DialogEngine } from "./dialogs/engine.ts";
+import { createRegistry } from "./dialogs/flows/index.ts";
+import { seasonFor } from "./domain/calendar.ts";
 import { createHttpApp, type Readiness } from "./http/app.ts";
 import { translator } from "./i18n.ts";
 import type { Logger } from "./logger.ts";
@@ -26,7 +30,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const releaseLock =
     config.database.kind === "pglite" ? lockDataDir(config.dataDir) : () => undefined;
   const readiness: Readiness = { db: null };
-  const app = createHttpApp(readiness);
+  const app = createHttpApp(readiness, config.defaultLocale);
   let server: ServerType | undefined;
   let database: Database | undefined;
   try {
@@ -44,7 +48,28 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     if (config.demoData) {
       const demo = await loadDemoData(database.db, config.graduationYear);
       log.info(demo.loaded ? t("startup.demoLoaded", { ...demo }) : t("startup.demoPresent"));
+      for (const { name, code } of await demoBindingCodes(
+        database.db,
+        config.graduationYear,
+        new Date(),
+      )) {
+        log.info(t("webchat:demoCode", { name, code }));
+      }
     }
+    const engine = new DialogEngine(database.db, {
+      registry: createRegistry(),
+      defaultLocale: config.defaultLocale,
+      season: seasonFor(config.graduationYear, config.timezone, config.seasonOverrides),
+      onError: (err) => log.error({ err }, t("webchat:engineError")),
+    });
+    readiness.web = {
+      db: database.db,
+      engine,
+      demo: config.demoData,
+      defaultLocale: config.defaultLocale,
+      graduationYear: config.graduationYear,
+      now: () => new Date(),
+    };
     readiness.db = database.kind;
     log.info(t("startup.listening", { url: `http://localhost:${port}`, db: database.kind }));
     const db = database;

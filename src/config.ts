@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
+import type { SeasonOverrides } from "./domain/calendar.ts";
 import { isLocale, type Locale, translator } from "./i18n.ts";
 
 /** Reason codes; each has a text under `config.why.<code>` in the locales. */
@@ -22,7 +23,8 @@ type Why =
   | "wecomPartial"
   | "webhookSecret"
   | "logLevel"
-  | "botToken";
+  | "botToken"
+  | "seasonCalendar";
 
 const why = (code: Why) => ({ message: code });
 
@@ -52,6 +54,36 @@ const timezone = z.string().refine((v) => {
   }
 }, why("timezone"));
 const nonEmpty = z.string().trim().min(1, why("nonEmpty"));
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** Per-year calendar overrides, e.g. {"2026": {"wrapUpStart": "2026-10-08"}}. */
+const seasonCalendar = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", ...why("seasonCalendar") });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^\d{4}$/, why("seasonCalendar")),
+      z
+        .object({
+          conversionDate: day,
+          applicationEnd: day,
+          reviewStart: day,
+          reviewEnd: day,
+          wrapUpStart: day,
+          target: day,
+          autoReturnDays: z.number().int().min(1).max(365),
+        })
+        .partial()
+        .strict(),
+      why("seasonCalendar"),
+    ),
+  );
 
 const envSchema = z.object({
   PORT: optional(
@@ -66,6 +98,7 @@ const envSchema = z.object({
   GRADUATION_YEAR: optional(
     z.coerce.number(why("year")).int(why("year")).min(2000, why("year")).max(2100, why("year")),
   ),
+  SEASON_CALENDAR: optional(seasonCalendar),
   LOG_LEVEL: optional(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], why("logLevel")),
   ),
@@ -116,6 +149,8 @@ export interface Config {
   defaultLocale: Locale;
   demoData: boolean;
   graduationYear: number;
+  /** Per-year changes to the season calendar (SPEC §4); see `seasonFor`. */
+  seasonOverrides: SeasonOverrides;
   logLevel: string;
   telegram?: {
     token: string;
@@ -187,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     defaultLocale: (e.DEFAULT_LOCALE as Locale | undefined) ?? "zh-CN",
     demoData: e.DEMO_DATA ?? database.kind === "pglite",
     graduationYear: e.GRADUATION_YEAR ?? yearIn(timezoneName, now),
+    seasonOverrides: e.SEASON_CALENDAR ?? {},
     logLevel: e.LOG_LEVEL ?? "info",
     ...(e.TELEGRAM_BOT_TOKEN
       ? {

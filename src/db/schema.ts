@@ -27,6 +27,7 @@ import type {
   StudyType,
   TransferReason,
 } from "../domain/application.ts";
+import { DEAD_STATES } from "../domain/indicators.ts";
 import type { MemberIdentity } from "../domain/member.ts";
 import type {
   GraduationUnsetReason,
@@ -207,6 +208,12 @@ export const applications = pgTable(
       .where(
         sql`${t.state} in ('awaiting_leader', 'awaiting_province', 'pending', 'awaiting_assignment')`,
       ),
+    // Indicators (§5): a member's outcome is their latest live application; this index yields
+    // it in member order from the index alone. Its predicate is the same literal list the
+    // rates query uses, or the planner would not pick it.
+    index("applications_outcome_idx")
+      .on(t.memberId, t.id.desc())
+      .where(sql.raw(`state not in (${DEAD_STATES.map((s) => `'${s}'`).join(", ")})`)),
   ],
 );
 

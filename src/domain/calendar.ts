@@ -72,13 +72,19 @@ function zoneOffsetMs(timezone: string, at: Date): number {
   return asUtc - Math.floor(at.getTime() / 1000) * 1000;
 }
 
-/** The instant a calendar day ("YYYY-MM-DD") starts in the zone. */
+/**
+ * The instant a calendar day ("YYYY-MM-DD") starts in the zone. Around a clock change the
+ * offset before and after midnight differ; the earliest candidate that falls on the day wins,
+ * which also handles zones whose clocks skip midnight (the day then starts at 01:00).
+ */
 export function startOfDay(day: string, timezone: string): Date {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
   const utcMidnight = Date.UTC(y, m - 1, d);
-  const guess = utcMidnight - zoneOffsetMs(timezone, new Date(utcMidnight));
-  // A second pass settles days whose offset changes around midnight.
-  return new Date(utcMidnight - zoneOffsetMs(timezone, new Date(guess)));
+  const candidates = [utcMidnight - DAY_MS, utcMidnight + DAY_MS]
+    .map((probe) => utcMidnight - zoneOffsetMs(timezone, new Date(probe)))
+    .sort((a, b) => a - b)
+    .map((t) => new Date(t));
+  return candidates.find((c) => dayIn(c, timezone) === day) ?? (candidates[0] as Date);
 }
 
 /** The calendar day ("YYYY-MM-DD") of an instant in the zone. */

@@ -183,9 +183,10 @@ export function checkDestination(
   if (!dest) return { reason: "missing_field", field: "destination" };
   const problem = destinationProblem(req, dest, parent);
   if (problem) return problem;
-  if (!req.external && memberBranch.path.startsWith(dest.path)) {
-    return { reason: "destination_is_current" };
-  }
+  // Only the member's own branch is pointless: a committee above it may well receive them
+  // (a graduate student staying at their university; a township receiving its own school's
+  // graduate).
+  if (dest.id === memberBranch.id) return { reason: "destination_is_current" };
   return null;
 }
 

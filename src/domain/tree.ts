@@ -46,16 +46,10 @@ export function nearestAbove<T>(chain: T[], test: (org: T) => boolean): T | unde
   return undefined;
 }
 
-/** The nearest org at or above the last element of `chain` matching `test`. */
-export function nearestAtOrAbove<T>(chain: T[], test: (org: T) => boolean): T | undefined {
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const org = chain[i] as T;
-    if (test(org)) return org;
-  }
-  return undefined;
-}
-
-/** The school committee a branch belongs to: the nearest school-domain committee. */
+/**
+ * The school a branch belongs to: the top-most school-domain committee on its chain, so a
+ * college committee (学院团委) inside a university resolves to the university.
+ */
 export function schoolOf(chain: OrgNode[]): OrgNode | undefined {
-  return nearestAtOrAbove(chain, (o) => o.domain === "school" && o.kind === "committee");
+  return chain.find((o) => o.domain === "school" && o.kind === "committee");
 }

@@ -1,5 +1,7 @@
 /** Benchmarks: `npm run bench`. Each suite prints its own table. */
-const suites: { name: string; run: () => Promise<void> }[] = [];
+import { indicatorsBench } from "./indicators.ts";
+
+const suites: { name: string; run: () => Promise<void> }[] = [indicatorsBench];
 
 if (suites.length === 0) {
   process.stdout.write("no benchmarks yet\n");

@@ -1,0 +1,1 @@
+CREATE INDEX "applications_outcome_idx" ON "applications" USING btree ("member_id","id" DESC NULLS LAST) WHERE state not in ('withdrawn', 'rejected', 'auto_returned');

@@ -1,0 +1,89 @@
+/**
+ * Button tokens. A platform carries only the token back; the payload, who it was issued to and
+ * the dialog step it belongs to stay in `dialog_actions`, so a press can be checked for staleness
+ * and a forged token finds nothing.
+ */
+import { randomBytes } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { dialogActions } from "../db/schema.ts";
+import type { Translate } from "./render.ts";
+import { renderMessage } from "./render.ts";
+import type { ButtonAction, RenderedReply, Reply } from "./types.ts";
+
+/** 16 url-safe characters (96 bits): unguessable, far below Telegram's 64-byte limit. */
+const newToken = () => randomBytes(12).toString("base64url");
+
+export interface ActionScope {
+  channel: string;
+  chatId: string;
+  /** Null: anyone in the chat may press (group cards). */
+  userId: string | null;
+  /** The dialog version the buttons belong to; global actions ignore it. */
+  stateVersion: number | null;
+}
+
+/** Stores every button's payload and renders the replies with tokens in place of payloads. */
+export async function renderWithTokens(
+  db: Db,
+  scope: ActionScope,
+  tr: Translate,
+  replies: Reply[],
+): Promise<RenderedReply[]> {
+  const rows: (typeof dialogActions.$inferInsert)[] = [];
+  const rendered = replies.map((r): RenderedReply => {
+    const buttons = (r.buttons ?? []).map((row) =>
+      row.map((b) => {
+        const token = newToken();
+        rows.push({
+          token,
+          channel: scope.channel,
+          chatId: scope.chatId,
+          userId: scope.userId,
+          stateVersion: b.action.type === "global" ? null : scope.stateVersion,
+          payload: b.action as unknown as Record<string, unknown>,
+        });
+        return { label: tr(b.label), action: token };
+      }),
+    );
+    return {
+      text: renderMessage(tr, r.text),
+      buttons,
+      ...(r.popup ? { popup: tr(r.popup) } : {}),
+      ...(r.ref ? { ref: r.ref } : {}),
+      ...(r.edit ? { edit: true } : {}),
+    };
+  });
+  if (rows.length > 0) await db.insert(dialogActions).values(rows);
+  return rendered;
+}
+
+export type Resolved =
+  | { ok: true; action: ButtonAction; global: boolean; stateVersion: number | null }
+  | { ok: false };
+
+/** The payload of a token pressed in this chat by this user, or nothing. */
+export async function resolveToken(
+  db: Db,
+  token: string,
+  where: { channel: string; chatId: string; userId: string },
+): Promise<Resolved> {
+  const [row] = await db
+    .select()
+    .from(dialogActions)
+    .where(
+      and(
+        eq(dialogActions.token, token),
+        eq(dialogActions.channel, where.channel),
+        eq(dialogActions.chatId, where.chatId),
+      ),
+    );
+  if (!row || (row.userId !== null && row.userId !== where.userId)) return { ok: false };
+  const action = row.payload as unknown as ButtonAction;
+  return {
+    ok: true,
+    action,
+    global: action.type === "global",
+    stateVersion: row.stateVersion,
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * The dialog engine: one input in, replies out, in ONE transaction — claim the update key, load
+ * who is talking and their dialog state, run the command / button / flow, save the state with
+ * an optimistic version check and store the new buttons' tokens. Channels only translate.
+ */
+
+import type { Db } from "../db/client.ts";
+import { processedUpdates } from "../db/schema.ts";
+import type { Season } from "../domain/calendar.ts";
+import { isLocale, type Locale } from "../i18n.ts";
+import { looksLikeCode } from "../services/bindings.ts";
+import { renderWithTokens, resolveToken } from "./actions.ts";
+import { parseCommand } from "./commands.ts";
+import { bindWithCode } from "./flows/bind.ts";
+import { lookupReplies, ownHotlineReply } from "./flows/hotline.ts";
+import { isBound, loadChatUser, saveLocale } from "./identity.ts";
+import { helpReply, languageReply, menuReply } from "./menu.ts";
+import type { DialogRegistry } from "./registry.ts";
+import { translate } from "./render.ts";
+import { reply, text } from "./replies.ts";
+import { type DialogState, loadState, StaleStateError, saveState } from "./state.ts";
+import type {
+  ButtonAction,
+  CommandName,
+  DialogContext,
+  DialogInput,
+  DialogOutput,
+  FlowInput,
+  Json,
+  Reply,
+} from "./types.ts";
+
+export interface EngineOptions {
+  registry: DialogRegistry;
+  defaultLocale: Locale;
+  /** The graduation season the bot works on (calendar of SPEC §4). */
+  season: Season;
+  /** Told about unexpected errors; the user gets a localized "something went wrong". */
+  onError?: (error: unknown) => void;
+}
+
+/** The result of one step of dispatch: the next dialog state and what to say. */
+interface Outcome {
+  state: DialogState;
+  replies: Reply[];
+  /** Set when the input changed the language, so the answer is already in the new one. */
+  locale?: Locale;
+}
+
+export class DialogEngine {
+  readonly #db: Db;
+  readonly #options: EngineOptions;
+
+  constructor(db: Db, options: EngineOptions) {
+    this.#db = db;
+    this.#options = options;
+  }
+
+  /** Processes one input. Never throws: failures become a localized apology. */
+  async handle(input: DialogInput): Promise<DialogOutput> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#db.transaction((tx) => this.#process(tx, input));
+      } catch (error) {
+        // Another copy saved this dialog between our load and save: everything was rolled
+        // back (the update key too), so running again is safe.
+        if (error instanceof StaleStateError && attempt === 0) continue;
+        if (!(error instanceof StaleStateError)) this.#options.onError?.(error);
+        const key = error instanceof StaleStateError ? "chat:errors.busy" : "chat:errors.internal";
+        const tr = translate(this.#options.defaultLocale);
+        return { duplicate: false, replies: [{ text: tr(text(key)), buttons: [] }] };
+      }
+    }
+  }
+
+  async #process(tx: Db, input: DialogInput): Promise<DialogOutput> {
+    const { channel, chatId, userId, now } = input;
+    if (input.updateKey !== undefined) {
+      const claimed = await tx
+        .insert(processedUpdates)
+        .values({ channel, updateKey: input.updateKey, processedAt: now })
+        .onConflictDoNothing()
+        .returning({ key: processedUpdates.updateKey });
+      if (claimed.length === 0) return { duplicate: true, replies: [] };
+    }
+    const user = await loadChatUser(tx, channel, userId);
+    const key = { channel, chatId, userId };
+    const loaded = await loadState(tx, key);
+    const registry = this.#options.registry;
+    const ctx: DialogContext = {
+      channel,
+      chatId,
+      userId,
+      isGroup: input.isGroup,
+      now,
+      locale: user.locale ?? this.#options.defaultLocale,
+      identity: user.identity,
+      db: tx,
+      hasFlow: (name) => registry.hasFlow(name),
+      season: this.#options.season,
+    };
+    const outcome =
+      input.input.type === "text"
+        ? await this.#onText(ctx, loaded.state, input.input.text)
+        : await this.#onButton(ctx, loaded.state, loaded.version, input.input.token);
+    const changed = JSON.stringify(outcome.state) !== JSON.stringify(loaded.state);
+    const version = changed ? await saveState(tx, key, loaded, outcome.state, now) : loaded.version;
+    const replies = await renderWithTokens(
+      tx,
+      { channel, chatId, userId, stateVersion: version },
+      translate(outcome.locale ?? ctx.locale),
+      outcome.replies,
+    );
+    return { duplicate: false, replies };
+  }
+
+  async #onText(ctx: DialogContext, state: DialogState, input: string): Promise<Outcome> {
+    const command = parseCommand(input);
+    if (command) return this.#command(ctx, state, command.name, command.arg);
+    if (state.flow) return this.#continue(ctx, state, { type: "text", text: input });
+    if (!isBound(ctx.identity)) {
+      if (looksLikeCode(input)) return this.#bind(ctx, state, input);
+      return this.#start(ctx, "bind", undefined);
+    }
+    return { state, replies: [reply(text("chat:unknownInput")), await menuReply(ctx)] };
+  }
+
+  async #onButton(
+    ctx: DialogContext,
+    state: DialogState,
+    version: number,
+    token: string,
+  ): Promise<Outcome> {
+    const resolved = await resolveToken(ctx.db, token, ctx);
+    if (!resolved.ok || (!resolved.global && resolved.stateVersion !== version)) {
+      return { state, replies: [{ text: text("chat:stale"), popup: text("chat:stalePopup") }] };
+    }
+    return this.#action(ctx, state, resolved.action);
+  }
+
+  async #action(ctx: DialogContext, state: DialogState, action: ButtonAction): Promise<Outcome> {
+    switch (action.type) {
+      case "step":
+        return this.#continue(ctx, state, { type: "action", value: action.value });
+      case "back":
+        return this.#command(ctx, state, "back", "");
+      case "cancel":
+        return this.#command(ctx, state, "cancel", "");
+      case "flow":
+        return this.#start(ctx, action.flow, action.args);
+      case "command":
+        return this.#command(ctx, state, action.command, action.arg ?? "");
+      case "global": {
+        const handler = this.#options.registry.getAction(action.name);
+        if (!handler)
+          return { state, replies: [{ text: text("chat:stale"), popup: text("chat:stalePopup") }] };
+        const result = await handler(ctx, action.args);
+        if (!result.begin) return { state, replies: result.replies };
+        const begun = await this.#start(ctx, result.begin.flow, result.begin.args);
+        return { ...begun, replies: [...result.replies, ...begun.replies] };
+      }
+    }
+  }
+
+  async #command(
+    ctx: DialogContext,
+    state: DialogState,
+    name: CommandName,
+    arg: string,
+  ): Promise<Outcome> {
+    switch (name) {
+      case "start":
+        if (arg) return this.#bind(ctx, state, arg);
+        return { state: {}, replies: [await menuReply(ctx)] };
+      case "menu":
+        return { state: {}, replies: [await menuReply(ctx)] };
+      case "help":
+        return { state, replies: [helpReply(ctx)] };
+      case "lang": {
+        if (!arg) return { state, replies: [languageReply()] };
+        if (!isLocale(arg))
+          return { state, replies: [reply(text("chat:lang.unknown")), languageReply()] };
+        await saveLocale(ctx.db, ctx.channel, ctx.userId, arg);
+        const next = { ...ctx, locale: arg };
+        return {
+          state,
+          locale: arg,
+          replies: [reply(text("chat:lang.set")), await menuReply(next)],
+        };
+      }
+      case "hotline":
+        if (arg) return { state, replies: await lookupReplies(ctx, arg) };
+        if (ctx.identity.memberId !== null)
+          return { state, replies: [await ownHotlineReply(ctx, ctx.identity.memberId)] };
+        return this.#start(ctx, "hotline", undefined);
+      case "cancel":
+        return {
+          state: {},
+          replies: [
+            reply(text(state.flow ? "chat:nav.cancelled" : "chat:nav.nothingToCancel")),
+            await menuReply(ctx),
+          ],
+        };
+      case "back":
+        if (state.flow) return this.#continue(ctx, state, { type: "back" });
+        return { state, replies: [reply(text("chat:nav.nothingToGoBack")), await menuReply(ctx)] };
+    }
+  }
+
+  async #bind(ctx: DialogContext, state: DialogState, code: string): Promise<Outcome> {
+    const outcome = await bindWithCode(ctx, code);
+    if (outcome.ok) return { state: {}, replies: outcome.replies };
+    return { state, replies: [reply(outcome.why)] };
+  }
+
+  async #start(ctx: DialogContext, name: string, args: Json | undefined): Promise<Outcome> {
+    const flow = this.#options.registry.getFlow(name);
+    if (!flow)
+      return { state: {}, replies: [reply(text("chat:errors.flowGone")), await menuReply(ctx)] };
+    if (flow.requires && !isBound(ctx.identity)) return this.#start(ctx, "bind", undefined);
+    if (
+      (flow.requires === "member" && ctx.identity.memberId === null) ||
+      (flow.requires === "admin" && ctx.identity.adminId === null)
+    ) {
+      return {
+        state: {},
+        replies: [reply(text(`chat:errors.only.${flow.requires}`)), await menuReply(ctx)],
+      };
+    }
+    const result = await flow.start(ctx, args);
+    return {
+      state: result.state === null ? {} : { flow: name, data: result.state },
+      replies: result.replies,
+    };
+  }
+
+  async #continue(ctx: DialogContext, state: DialogState, input: FlowInput): Promise<Outcome> {
+    const flow = state.flow ? this.#options.registry.getFlow(state.flow) : undefined;
+    if (!flow || state.data === undefined) {
+      // A button of a finished flow, or a flow removed by an upgrade: say so, go home.
+      const key = input.type === "action" ? "chat:stale" : "chat:errors.flowGone";
+      return { state: {}, replies: [reply(text(key)), await menuReply(ctx)] };
+    }
+    const result = await flow.handle(ctx, state.data, input);
+    return {
+      state: result.state === null ? {} : { flow: flow.name, data: result.state },
+      replies: result.replies,
+    };
+  }
+}

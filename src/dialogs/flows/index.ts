@@ -1,0 +1,18 @@
+/**
+ * Every flow and global action the bot has. A feature adds its flow here, e.g.
+ * `.flow(transferFlow)`; the menu shows `transfer` and `myApplications` once registered.
+ */
+import { DialogRegistry } from "../registry.ts";
+import { bindFlow } from "./bind.ts";
+import { hotlineFlow } from "./hotline.ts";
+import { myApplicationsFlow, withdrawAction } from "./myApplications.ts";
+import { transferFlow } from "./transfer.ts";
+
+export function createRegistry(): DialogRegistry {
+  return new DialogRegistry()
+    .flow(bindFlow)
+    .flow(hotlineFlow)
+    .flow(transferFlow)
+    .flow(myApplicationsFlow)
+    .action("withdraw", withdrawAction);
+}

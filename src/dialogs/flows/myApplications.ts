@@ -1,0 +1,112 @@
+/**
+ * "My applications": each application with its state, outcome and history (R25), and a
+ * withdraw button while the initiator may still withdraw (R21).
+ */
+import type { ApplicationState } from "../../domain/application.ts";
+import { WITHDRAWABLE_STATES } from "../../domain/lifecycle.ts";
+import { withdraw } from "../../services/decisions.ts";
+import { memberApplications } from "../../services/queues.ts";
+import { formatTime } from "../format.ts";
+import { refusalText } from "../refusals.ts";
+import { globalButton, menuButtonRow, raw, reply, text } from "../replies.ts";
+import type { DialogContext, Flow, GlobalAction, Reply, Text } from "../types.ts";
+
+/** The most recent ones; older applications are final and rarely matter in a chat. */
+const SHOWN = 5;
+
+const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, params);
+
+export async function myApplicationsReplies(
+  ctx: DialogContext,
+  memberId: number,
+): Promise<Reply[]> {
+  const apps = (await memberApplications(ctx.db, { memberId }, ctx.now, ctx.season)).slice(
+    0,
+    SHOWN,
+  );
+  if (apps.length === 0) return [reply(T("mine.none"), [menuButtonRow()])];
+  const tz = ctx.season.timezone;
+  const replies: Reply[] = [reply(T("mine.title"))];
+  for (const app of apps) {
+    const lines: Text[] = [
+      T("mine.item", {
+        id: app.id,
+        reason: T(`reason.${app.reason}`),
+        destination: app.toOrgName ? raw(app.toOrgName) : T("mine.noDestination"),
+        state: T(`state.${app.state}`),
+      }),
+    ];
+    if (app.decidedByName) lines.push(T("mine.itemDecided", { by: raw(app.decidedByName) }));
+    if (app.rejectReason) lines.push(T("mine.itemRejectReason", { reason: raw(app.rejectReason) }));
+    if (app.autoReturnAt) {
+      lines.push(
+        T("mine.itemWaiting", { days: app.daysWaiting, date: formatTime(app.autoReturnAt, tz) }),
+      );
+    }
+    if (app.state === "completed") lines.push(T("mine.completedReminder"));
+    for (const h of app.history) {
+      const params = {
+        at: formatTime(h.at, tz),
+        action: T(`action.${h.action}`),
+        actor: h.actorName ? raw(h.actorName) : T("mine.system"),
+      };
+      lines.push(
+        h.note
+          ? T("mine.historyNote", { ...params, note: raw(h.note) })
+          : T("mine.history", params),
+      );
+    }
+    const withdrawable = (WITHDRAWABLE_STATES as readonly ApplicationState[]).includes(app.state);
+    replies.push(
+      reply(
+        lines,
+        withdrawable
+          ? [[globalButton(T("mine.withdraw", { id: app.id }), "withdraw", { id: app.id })]]
+          : [],
+      ),
+    );
+  }
+  replies.push(reply(text("chat:menu.choose"), [menuButtonRow()]));
+  return replies;
+}
+
+export const myApplicationsFlow: Flow = {
+  name: "myApplications",
+  requires: "member",
+  async start(ctx) {
+    const memberId = ctx.identity.memberId;
+    return {
+      state: null,
+      replies: memberId === null ? [] : await myApplicationsReplies(ctx, memberId),
+    };
+  },
+  handle: () => ({ state: null, replies: [] }),
+};
+
+/** The withdraw button: re-checked by the service, whatever the payload says. */
+export const withdrawAction: GlobalAction = async (ctx, args) => {
+  const id = typeof args === "object" && args !== null && !Array.isArray(args) ? args.id : null;
+  const memberId = ctx.identity.memberId;
+  const adminId = ctx.identity.adminId;
+  if (typeof id !== "number" || (memberId === null && adminId === null)) {
+    return { replies: [reply(text("chat:stale"))] };
+  }
+  const actor =
+    memberId !== null
+      ? ({ kind: "member", memberId } as const)
+      : ({ kind: "admin", adminId: adminId! } as const);
+  const result = await withdraw(ctx.db, { actor, applicationId: id }, ctx.now);
+  if (!result.ok) {
+    return {
+      replies: [{ ...reply(refusalText(result), [menuButtonRow()]), popup: refusalText(result) }],
+    };
+  }
+  return {
+    replies: [
+      {
+        ...reply(T("mine.withdrawn", { id }), [menuButtonRow()]),
+        popup: T("mine.withdrawn", { id }),
+      },
+    ],
+  };
+};

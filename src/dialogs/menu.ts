@@ -1,0 +1,64 @@
+/** The main menu, help and language replies: the way home from anywhere. */
+import { eq } from "drizzle-orm";
+import { admins, members } from "../db/schema.ts";
+import { LOCALES } from "../i18n.ts";
+import { isBound } from "./identity.ts";
+import { button, raw, reply, text } from "./replies.ts";
+import type { Button, DialogContext, Reply } from "./types.ts";
+
+/** Flow names the lead's member features register under; shown once they exist. */
+export const MEMBER_FLOWS = ["transfer", "myApplications"] as const;
+
+async function nameOf(ctx: DialogContext): Promise<string | null> {
+  const { memberId, adminId } = ctx.identity;
+  if (memberId !== null) {
+    const [m] = await ctx.db
+      .select({ name: members.name })
+      .from(members)
+      .where(eq(members.id, memberId));
+    if (m) return m.name;
+  }
+  if (adminId !== null) {
+    const [a] = await ctx.db
+      .select({ name: admins.name })
+      .from(admins)
+      .where(eq(admins.id, adminId));
+    if (a) return a.name;
+  }
+  return null;
+}
+
+export async function menuReply(ctx: DialogContext): Promise<Reply> {
+  const rows: Button[][] = [];
+  if (ctx.identity.memberId !== null) {
+    const features = MEMBER_FLOWS.filter((f) => ctx.hasFlow(f)).map((f) =>
+      button(`chat:menu.${f}`, { type: "flow", flow: f }),
+    );
+    if (features.length > 0) rows.push(features);
+    rows.push([button("chat:menu.hotline", { type: "command", command: "hotline" })]);
+  }
+  rows.push([
+    button("chat:menu.help", { type: "command", command: "help" }),
+    button("chat:menu.language", { type: "command", command: "lang" }),
+  ]);
+  const name = await nameOf(ctx);
+  const greeting = name
+    ? text("chat:menu.hello", { name: raw(name) })
+    : text("chat:menu.helloStranger");
+  const hint = isBound(ctx.identity) ? text("chat:menu.choose") : text("chat:bind.prompt");
+  return reply([greeting, hint], rows);
+}
+
+export function helpReply(ctx: DialogContext): Reply {
+  const parts = [text("chat:help.intro"), text("chat:help.commands")];
+  if (ctx.identity.memberId !== null) parts.push(text("chat:help.member"));
+  if (ctx.identity.adminId !== null) parts.push(text("chat:help.admin"));
+  if (!isBound(ctx.identity)) parts.push(text("chat:bind.prompt"));
+  return reply(parts, [[button("chat:nav.menu", { type: "command", command: "menu" })]]);
+}
+
+export function languageReply(): Reply {
+  return reply(text("chat:lang.choose"), [
+    LOCALES.map((l) => button(`chat:lang.name.${l}`, { type: "command", command: "lang", arg: l })),
+  ]);
+}

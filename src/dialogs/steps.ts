@@ -1,0 +1,96 @@
+/**
+ * Step-list flows: a flow described as named questions, with a history stack so "back" returns
+ * to the previous question with the answers as they were then, and "cancel" is the engine's.
+ */
+import { backCancelRow, reply } from "./replies.ts";
+import type { DialogContext, Flow, FlowInput, FlowResult, Json, Message, Reply } from "./types.ts";
+
+export interface StepsState<D extends Json = Json> {
+  step: string;
+  data: D;
+  history: { step: string; data: D }[];
+}
+
+export type StepOutcome<D extends Json> =
+  /** Answered: go to `next` (the current step is pushed on the history). */
+  | { next: string; data: D }
+  /** Ask the same step again with new data, e.g. another page of a picker. */
+  | { stay: D }
+  /** Bad input: the reason (one text or several lines), then the same question. */
+  | { invalid: Message }
+  /** Finished: these replies end the flow. */
+  | { done: Reply[] };
+
+type Maybe<T> = T | Promise<T>;
+
+export interface Step<D extends Json> {
+  /** The question; the helper appends Back / Cancel buttons. */
+  ask(ctx: DialogContext, data: D): Maybe<Reply>;
+  text?(ctx: DialogContext, data: D, text: string): Maybe<StepOutcome<D>>;
+  action?(ctx: DialogContext, data: D, value: Json): Maybe<StepOutcome<D>>;
+}
+
+export interface StepFlowDefinition<D extends Json, A extends Json> {
+  name: string;
+  requires?: "member" | "admin";
+  first: string;
+  initial(ctx: DialogContext, args: A | undefined): Maybe<D>;
+  steps: Record<string, Step<D>>;
+}
+
+export function stepFlow<D extends Json, A extends Json = Json>(
+  def: StepFlowDefinition<D, A>,
+): Flow<StepsState<D> & Json, A> {
+  type S = StepsState<D> & Json;
+  const stepOf = (name: string) => {
+    const step = def.steps[name];
+    if (!step) throw new Error(`flow ${def.name}: no step ${name}`);
+    return step;
+  };
+  const ask = async (
+    ctx: DialogContext,
+    state: S,
+    before: Reply[] = [],
+  ): Promise<FlowResult<S>> => {
+    const question = await stepOf(state.step).ask(ctx, state.data);
+    const rows = [...(question.buttons ?? []), backCancelRow(state.history.length > 0)];
+    return { state, replies: [...before, { ...question, buttons: rows }] };
+  };
+  const apply = async (
+    ctx: DialogContext,
+    state: S,
+    outcome: StepOutcome<D>,
+  ): Promise<FlowResult<S>> => {
+    if ("done" in outcome) return { state: null, replies: outcome.done };
+    if ("invalid" in outcome) return ask(ctx, state, [reply(outcome.invalid)]);
+    if ("stay" in outcome)
+      return ask(ctx, { step: state.step, data: outcome.stay, history: state.history } as S);
+    const history = [...state.history, { step: state.step, data: state.data }];
+    return ask(ctx, { step: outcome.next, data: outcome.data, history } as S);
+  };
+  return {
+    name: def.name,
+    ...(def.requires ? { requires: def.requires } : {}),
+    async start(ctx, args) {
+      const data = await def.initial(ctx, args);
+      return ask(ctx, { step: def.first, data, history: [] } as S);
+    },
+    async handle(ctx, state, input: FlowInput) {
+      if (input.type === "back") {
+        const previous = state.history.at(-1);
+        if (!previous) return ask(ctx, state, [reply({ key: "chat:nav.atFirstStep" })]);
+        return ask(ctx, { ...previous, history: state.history.slice(0, -1) } as S);
+      }
+      const step = stepOf(state.step);
+      const outcome =
+        input.type === "text"
+          ? step.text
+            ? await step.text(ctx, state.data, input.text)
+            : { invalid: { key: "chat:nav.useButtons" } }
+          : step.action
+            ? await step.action(ctx, state.data, input.value)
+            : { invalid: { key: "chat:nav.typeAnswer" } };
+      return apply(ctx, state, outcome);
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The vocabulary of the platform-neutral dialogs: what a flow receives, what it answers, and
+ * what a channel renders. Nothing here knows Telegram, WeCom or the web page.
+ */
+import type { Db } from "../db/client.ts";
+import type { Season } from "../domain/calendar.ts";
+import type { Locale } from "../i18n.ts";
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A localized text: an i18next key ("chat:menu.title") and its parameters. */
+export interface Text {
+  key: string;
+  /** A parameter that is itself a `Text` is translated first (e.g. a reason's name). */
+  params?: Record<string, string | number | Text>;
+}
+
+/** One message's text: a single text, or several parts joined by line breaks. */
+export type Message = Text | Text[];
+
+/**
+ * What a button does when pressed. The payload is stored on the server and only a short opaque
+ * token travels through the platform (Telegram allows 64 bytes).
+ * - `step`: delivered to the current flow as `{ type: "action", value }`; stale once the dialog
+ *   moves on.
+ * - `back` / `cancel`: the generic step navigation.
+ * - `flow`: starts a registered flow (menu entries).
+ * - `command`: runs a text command as if typed (`lang` with `arg: "en"` switches language).
+ * - `global`: routed to a registered global action whatever the dialog step (a "withdraw" in a
+ *   list, Approve on a group card). The handler must re-check everything in the database.
+ */
+export type ButtonAction =
+  | { type: "step"; value: Json }
+  | { type: "back" }
+  | { type: "cancel" }
+  | { type: "flow"; flow: string; args?: Json }
+  | { type: "command"; command: CommandName; arg?: string }
+  | { type: "global"; name: string; args?: Json };
+
+export interface Button {
+  label: Text;
+  action: ButtonAction;
+}
+
+/** One message from the bot. */
+export interface Reply {
+  text: Message;
+  /** Rows of buttons. */
+  buttons?: Button[][];
+  /** A short popup (Telegram answers the callback query with it). */
+  popup?: Text;
+  /**
+   * A stable reference of this message (e.g. `card:app:17`), so a channel can remember the
+   * platform's message id and a later reply with `edit: true` and the same ref edits it.
+   */
+  ref?: string;
+  /** Replace the earlier message with the same `ref` instead of sending a new one. */
+  edit?: boolean;
+}
+
+/** A reply rendered for one locale, with button payloads replaced by tokens. */
+export interface RenderedReply {
+  text: string;
+  buttons: { label: string; action: string }[][];
+  popup?: string;
+  ref?: string;
+  edit?: boolean;
+}
+
+/** What a flow gets as input: typed text, a pressed `step` button, or "back". */
+export type FlowInput =
+  | { type: "text"; text: string }
+  | { type: "action"; value: Json }
+  | { type: "back" };
+
+export interface Identity {
+  memberId: number | null;
+  adminId: number | null;
+}
+
+export interface DialogContext {
+  channel: string;
+  chatId: string;
+  userId: string;
+  isGroup: boolean;
+  /** The time of this input; flows never read the clock. */
+  now: Date;
+  locale: Locale;
+  identity: Identity;
+  /** The transaction this input is processed in: call services with it, never another handle. */
+  db: Db;
+  /** Whether a flow of that name is registered (menus show only what exists). */
+  hasFlow(name: string): boolean;
+  /** The graduation season (calendar of SPEC §4) services need for dates. */
+  season: Season;
+}
+
+export interface FlowResult<S extends Json = Json> {
+  /** The flow's next state, or null when it is finished. */
+  state: S | null;
+  replies: Reply[];
+}
+
+/**
+ * A named conversation. `start` opens it, `handle` takes each later input. A finished flow
+ * returns `state: null`. Cancel is generic (the engine clears the state); "back" arrives as an
+ * input, which the `steps` helper answers for step-list flows.
+ */
+export interface Flow<S extends Json = Json, A extends Json = Json> {
+  name: string;
+  /** Who may start it; the engine answers others with a localized refusal. */
+  requires?: "member" | "admin";
+  start(ctx: DialogContext, args: A | undefined): Promise<FlowResult<S>> | FlowResult<S>;
+  handle(ctx: DialogContext, state: S, input: FlowInput): Promise<FlowResult<S>> | FlowResult<S>;
+}
+
+export interface GlobalActionResult {
+  replies: Reply[];
+  /** Open a flow after the replies (e.g. "reject" asks for the reason). */
+  begin?: { flow: string; args?: Json };
+}
+
+/** A handler for `global` buttons: it re-checks permissions and state in the database. */
+export type GlobalAction = (
+  ctx: DialogContext,
+  args: Json | undefined,
+) => Promise<GlobalActionResult> | GlobalActionResult;
+
+export const COMMANDS = ["start", "menu", "help", "lang", "hotline", "cancel", "back"] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+/** One input to the engine, as a channel adapter builds it. */
+export interface DialogInput {
+  channel: string;
+  chatId: string;
+  userId: string;
+  isGroup: boolean;
+  now: Date;
+  /** The platform's id of this update; a second delivery of the same key has no effect. */
+  updateKey?: string;
+  input: { type: "text"; text: string } | { type: "action"; token: string };
+}
+
+export interface DialogOutput {
+  replies: RenderedReply[];
+  /** True when the update key was already processed: nothing happened. */
+  duplicate: boolean;
+}

@@ -1,0 +1,110 @@
+/**
+ * The two connection indicators of SPEC §5 (G5): SX = A / (B + C) and XS = D / (E + F), and
+ * the population rules behind them. This is the only place these rules live: the database
+ * layer only groups people by the raw facts below (where they graduated, where their outcome
+ * goes, its reason, state and retained flag) and this module decides what each group counts as.
+ */
+import type { ApplicationState, TransferReason } from "./application.ts";
+import type { MemberIdentity } from "./member.ts";
+
+/** Only graduates count; teachers and delayed graduates are excluded from both indicators (R9). */
+export const COUNTED_IDENTITIES = ["graduate"] as const satisfies readonly MemberIdentity[];
+
+/**
+ * Applications in dead states (lifecycle) no longer speak for the member: a person's outcome is
+ * their latest application in any other state (latest = highest id), or none.
+ */
+export { DEAD_STATES, isDead as isDeadState } from "./lifecycle.ts";
+
+/** The reason that puts a person into SX; every other outcome (or none) belongs to XS. */
+export const SX_REASON: TransferReason = "further_study";
+
+/** The six counts of §5. */
+export interface IndicatorCounts {
+  /** Further-study people of B and C whose outcome completed. */
+  a: number;
+  /** Graduates from inside the region whose outcome is further study. */
+  b: number;
+  /** Further-study graduates from outside the region whose destination is inside it. */
+  c: number;
+  /** People of E and F whose outcome completed, retained at school excepted (R15). */
+  d: number;
+  /** Graduates from inside the region not in B: social destination, no application, retained. */
+  e: number;
+  /** Other-than-further-study graduates from outside the region whose destination is inside it. */
+  f: number;
+}
+
+export const ZERO_COUNTS: IndicatorCounts = { a: 0, b: 0, c: 0, d: 0, e: 0, f: 0 };
+
+/**
+ * A number of graduates sharing the same facts. `origin` and `destination` are opaque keys of
+ * where the person graduated and where their outcome goes (null: not known to the caller, i.e.
+ * outside every region it asks about); reason, state and retained come from the outcome
+ * application and are null / false for someone without one.
+ */
+export interface OutcomeGroup<K> {
+  origin: K | null;
+  destination: K | null;
+  reason: TransferReason | null;
+  state: ApplicationState | null;
+  retainAtSchool: boolean;
+  count: number;
+}
+
+/** Completed, for SX: the outcome application reached `completed`. */
+function completedForSx(group: OutcomeGroup<unknown>): boolean {
+  return group.state === "completed";
+}
+
+/** Completed, for XS: as for SX, but a member retained at school never counts (R15). */
+function completedForXs(group: OutcomeGroup<unknown>): boolean {
+  return group.state === "completed" && !group.retainAtSchool;
+}
+
+/**
+ * A…F of one region from grouped facts. `inside(key)` tells whether an origin or destination
+ * key lies in the region's subtree. People who graduated inside count by their origin whatever
+ * their destination; people from outside count only when their outcome's destination is inside.
+ */
+export function countIndicators<K>(
+  groups: Iterable<OutcomeGroup<K>>,
+  inside: (key: K) => boolean,
+): IndicatorCounts {
+  const counts = { ...ZERO_COUNTS };
+  for (const group of groups) {
+    const fromInside = group.origin !== null && inside(group.origin);
+    const intoRegion = group.destination !== null && inside(group.destination);
+    if (!fromInside && !intoRegion) continue;
+    const n = group.count;
+    if (group.reason === SX_REASON) {
+      if (fromInside) counts.b += n;
+      else counts.c += n;
+      if (completedForSx(group)) counts.a += n;
+    } else {
+      if (fromInside) counts.e += n;
+      else counts.f += n;
+      if (completedForXs(group)) counts.d += n;
+    }
+  }
+  return counts;
+}
+
+/** A rate, or "not applicable" (`value: null`, shown as "—") when its denominator is empty. */
+export type Rate = { value: number } | { value: null };
+
+/** numerator / denominator in [0, 1]; an empty denominator is never 0% or 100%. */
+export function ratio(numerator: number, denominator: number): Rate {
+  if (denominator <= 0) return { value: null };
+  return { value: numerator / denominator };
+}
+
+/** SX = A / (B + C). */
+export function sxRate(counts: IndicatorCounts): Rate {
+  return ratio(counts.a, counts.b + counts.c);
+}
+
+/** XS = D / (E + F). */
+export function xsRate(counts: IndicatorCounts): Rate {
+  return ratio(counts.d, counts.e + counts.f);
+}

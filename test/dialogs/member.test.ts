@@ -1,0 +1,103 @@
+/** Binding, hotline, help and language through the dialog engine (issue 5.2, 5.3). */
+import { describe, expect, it } from "vitest";
+import { DialogEngine } from "../../src/dialogs/engine.ts";
+import { createRegistry } from "../../src/dialogs/flows/index.ts";
+import { issueMemberCode } from "../../src/services/bindings.ts";
+import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
+import { TEST_SEASON } from "../helpers/season.ts";
+import { bindAs, chat, labels, smallTree, texts } from "./fixtures.ts";
+
+describe.each(DB_KINDS)("member dialogs on %s", (kind) => {
+  const database = useTestDatabase(kind);
+  const engine = () =>
+    new DialogEngine(database.current.db, {
+      registry: createRegistry(),
+      defaultLocale: "en",
+      season: TEST_SEASON,
+    });
+  const codeFor = async () => {
+    const tree = await smallTree(database.current.db);
+    const issued = await issueMemberCode(database.current.db, {
+      adminId: tree.schoolAdmin.id,
+      memberId: tree.member.id,
+      now: new Date("2026-07-01T00:00:00Z"),
+    });
+    if (!issued.ok) throw new Error(issued.reason);
+    return { tree, code: issued.code };
+  };
+
+  it("asks a stranger for a binding code, re-asks on a wrong one, and binds", async () => {
+    const { code } = await codeFor();
+    const u = chat(engine, "new-user");
+    expect(texts(await u.say("hello"))).toContain("Enter your binding code:");
+    expect(texts(await u.say("ABCD2345"))).toBe(
+      "That code is not right. Please check it and try again.\n---\nEnter your binding code:",
+    );
+    const bound = await u.say(code);
+    expect(texts(bound)).toContain("Bound! You are signed in as a League member.");
+    expect(texts(bound)).toContain("Hello, 王小明!");
+    expect(labels(bound)).toContain("Hotline");
+  });
+
+  it("binds with /start CODE, but never from a group chat", async () => {
+    const { code } = await codeFor();
+    const inGroup = chat(engine, "new-user", "group-1");
+    expect(texts(await inGroup.say(`/start ${code}`))).toContain(
+      "send the binding code in a private chat",
+    );
+    expect(texts(await chat(engine, "new-user").say(`/start ${code}`))).toContain("Bound!");
+  });
+
+  it("stops asking once the chat is locked out", async () => {
+    await codeFor();
+    const u = chat(engine, "new-user");
+    await u.say("hi");
+    for (let i = 0; i < 4; i++) await u.say("ABCD2345");
+    expect(texts(await u.say("ABCD2345"))).toBe(
+      "Too many wrong codes: this chat is locked for now. Try again in 15 minutes.",
+    );
+    u.advance(10 * 60_000);
+    // Outside the flow, a bare code is still tried, and the lock still holds.
+    expect(texts(await u.say("ABCD2345"))).toBe(
+      "Too many wrong codes: this chat is locked for now. Try again in 5 minutes.",
+    );
+  });
+
+  it("gives a member the hotline of their county and looks up others by name", async () => {
+    const { tree } = await codeFor();
+    await bindAs(database.current.db, "m", { memberId: tree.member.id });
+    const u = chat(engine, "m");
+    await u.say("/menu");
+    await u.press("Hotline");
+    expect(texts(u.last)).toBe("The transfer hotline of your county:\n团运城市夏县委: 17634017430");
+    await u.press("Look up another county");
+    expect(texts(u.last)).toBe("Type the name of a county (e.g. 迎泽区, 夏县):");
+    expect(texts(await u.say("x".repeat(31)))).toBe(
+      "Type a county name of 1 to 30 characters.\n---\nType the name of a county (e.g. 迎泽区, 夏县):",
+    );
+    expect(texts(await u.say("夏县"))).toBe(
+      "County committees found: 1\n团运城市夏县委: 17634017430",
+    );
+    expect(texts(await u.say("/hotline 不存在"))).toBe(
+      'No county committee\'s name contains "不存在". Check the name, or call the provincial hotline:\n团山西省委: 0351-12355',
+    );
+  });
+
+  it("lets a stranger look up a hotline and read help, and hints at binding", async () => {
+    await codeFor();
+    const u = chat(engine, "stranger");
+    expect(texts(await u.say("/hotline 夏县"))).toContain("17634017430");
+    const help = texts(await u.say("/help"));
+    expect(help).toContain("/hotline [county] hotline");
+    expect(help).toContain("send the 8-character binding code");
+    expect(texts(await u.say("/hotline"))).toContain("Type the name of a county");
+  });
+
+  it("answers an admin's menu with help and language only", async () => {
+    const { tree } = await codeFor();
+    await bindAs(database.current.db, "a", { adminId: tree.countyAdmin.id });
+    const menu = await chat(engine, "a").say("/start");
+    expect(texts(menu)).toContain("Hello, 县管理员!");
+    expect(labels(menu)).toEqual(["Help", "Language / 语言"]);
+  });
+});

@@ -1,0 +1,240 @@
+import { describe, expect, it } from "vitest";
+import {
+  APPLICATION_STATES,
+  type ApplicationState,
+  HISTORY_ACTIONS,
+} from "../../src/domain/application.ts";
+import {
+  DEAD_STATES,
+  FINAL_STATES,
+  isDead,
+  isOpen,
+  type LifecycleAction,
+  nextState,
+  OPEN_STATES,
+  statesAllowing,
+  WITHDRAWABLE_STATES,
+} from "../../src/domain/lifecycle.ts";
+
+const ACTIONS = HISTORY_ACTIONS.filter((a) => a !== "create") as LifecycleAction[];
+
+/** Every allowed transition; anything not listed here must be refused. */
+const ALLOWED: Record<string, ApplicationState> = {
+  "awaiting_leader leader_approve": "pending",
+  "awaiting_leader reject": "rejected",
+  "awaiting_leader withdraw": "withdrawn",
+  "awaiting_leader auto_return": "auto_returned",
+  "awaiting_province province_approve": "completed",
+  "awaiting_province reject": "rejected",
+  "awaiting_province withdraw": "withdrawn",
+  "awaiting_province auto_return": "auto_returned",
+  "pending approve": "completed",
+  "pending reject": "rejected",
+  "pending withdraw": "withdrawn",
+  "pending auto_return": "auto_returned",
+  "awaiting_assignment assign": "completed",
+  "awaiting_assignment auto_return": "auto_returned",
+};
+
+describe("lifecycle: the whole transition table (M1.4.4, M1.5, G3)", () => {
+  it("covers the seven actions and eight states", () => {
+    expect(ACTIONS).toEqual([
+      "leader_approve",
+      "province_approve",
+      "withdraw",
+      "approve",
+      "assign",
+      "reject",
+      "auto_return",
+    ]);
+    expect(APPLICATION_STATES).toHaveLength(8);
+  });
+
+  for (const state of APPLICATION_STATES) {
+    for (const action of ACTIONS) {
+      const expected = ALLOWED[`${state} ${action}`] ?? null;
+      it(`${state} + ${action} → ${expected ?? "refused (null)"}`, () => {
+        expect(nextState(state, action)).toBe(expected);
+      });
+    }
+  }
+});
+
+describe("R19 leader stage", () => {
+  it("R19 the leader's approval passes the application on to the receiver (pending)", () => {
+    expect(nextState("awaiting_leader", "leader_approve")).toBe("pending");
+  });
+
+  it("R19 the receiver's approve/assign and the province's approval do not apply before the leader", () => {
+    expect(nextState("awaiting_leader", "approve")).toBeNull();
+    expect(nextState("awaiting_leader", "assign")).toBeNull();
+    expect(nextState("awaiting_leader", "province_approve")).toBeNull();
+  });
+});
+
+describe("R17 province stage", () => {
+  it("R17 the provincial committee's approval completes a special-unit transfer", () => {
+    expect(nextState("awaiting_province", "province_approve")).toBe("completed");
+    expect(nextState("awaiting_province", "province_approve", { receiverIsBranch: false })).toBe(
+      "completed",
+    );
+  });
+
+  it("R17 no leader approval, receiver approval or assignment at the province stage", () => {
+    expect(nextState("awaiting_province", "leader_approve")).toBeNull();
+    expect(nextState("awaiting_province", "approve")).toBeNull();
+    expect(nextState("awaiting_province", "assign")).toBeNull();
+  });
+});
+
+describe("R22 a branch receiver completes at once, a committee must assign", () => {
+  it("R22 approve by a branch receiver → completed", () => {
+    expect(nextState("pending", "approve", { receiverIsBranch: true })).toBe("completed");
+  });
+
+  it("R22 approve by a committee / working committee / general branch → awaiting_assignment", () => {
+    expect(nextState("pending", "approve", { receiverIsBranch: false })).toBe(
+      "awaiting_assignment",
+    );
+  });
+
+  it("R22 the default context is a branch receiver", () => {
+    expect(nextState("pending", "approve")).toBe("completed");
+  });
+
+  it("R22 assignment completes the transfer, whatever the context says", () => {
+    expect(nextState("awaiting_assignment", "assign")).toBe("completed");
+    expect(nextState("awaiting_assignment", "assign", { receiverIsBranch: false })).toBe(
+      "completed",
+    );
+  });
+
+  it("R22 assign is only possible after the committee approved", () => {
+    expect(nextState("pending", "assign")).toBeNull();
+    expect(nextState("awaiting_assignment", "approve")).toBeNull();
+    expect(nextState("awaiting_assignment", "approve", { receiverIsBranch: false })).toBeNull();
+  });
+});
+
+describe("R21 the initiator may withdraw only before the receiver's approval", () => {
+  it("R21 withdraw from awaiting_leader, awaiting_province and pending", () => {
+    expect(nextState("awaiting_leader", "withdraw")).toBe("withdrawn");
+    expect(nextState("awaiting_province", "withdraw")).toBe("withdrawn");
+    expect(nextState("pending", "withdraw")).toBe("withdrawn");
+  });
+
+  it("R21 no withdraw from awaiting_assignment (the receiver has approved)", () => {
+    expect(nextState("awaiting_assignment", "withdraw")).toBeNull();
+    expect(nextState("awaiting_assignment", "withdraw", { receiverIsBranch: false })).toBeNull();
+  });
+
+  it("R21 WITHDRAWABLE_STATES is exactly what the table allows", () => {
+    expect([...WITHDRAWABLE_STATES]).toEqual(["awaiting_leader", "awaiting_province", "pending"]);
+    expect(statesAllowing("withdraw")).toEqual([...WITHDRAWABLE_STATES]);
+  });
+});
+
+describe("R23 reject returns the application to the initiator", () => {
+  it("R23 reject at each decision stage before approval → rejected", () => {
+    expect(nextState("awaiting_leader", "reject")).toBe("rejected");
+    expect(nextState("awaiting_province", "reject")).toBe("rejected");
+    expect(nextState("pending", "reject")).toBe("rejected");
+  });
+
+  it("R23 R22 a committee that approved must assign: no reject at awaiting_assignment", () => {
+    expect(nextState("awaiting_assignment", "reject")).toBeNull();
+  });
+});
+
+describe("R27 auto-return from every open state", () => {
+  for (const state of OPEN_STATES) {
+    it(`R27 ${state} + auto_return → auto_returned`, () => {
+      expect(nextState(state, "auto_return")).toBe("auto_returned");
+      expect(nextState(state, "auto_return", { receiverIsBranch: false })).toBe("auto_returned");
+    });
+  }
+
+  it("R27 statesAllowing(auto_return) is exactly the open states", () => {
+    expect(statesAllowing("auto_return")).toEqual([
+      "awaiting_leader",
+      "awaiting_province",
+      "pending",
+      "awaiting_assignment",
+    ]);
+  });
+});
+
+describe("R26 final states allow nothing (a press after the outcome changes nothing)", () => {
+  for (const state of FINAL_STATES) {
+    it(`R26 ${state} refuses every action`, () => {
+      for (const action of ACTIONS) {
+        expect(nextState(state, action)).toBeNull();
+        expect(nextState(state, action, { receiverIsBranch: false })).toBeNull();
+      }
+    });
+  }
+
+  it("R26 a second approve after completion, or after a withdrawal, is refused", () => {
+    const afterApprove = nextState("pending", "approve");
+    expect(afterApprove).toBe("completed");
+    expect(nextState(afterApprove as ApplicationState, "approve")).toBeNull();
+    const afterWithdraw = nextState("pending", "withdraw");
+    expect(afterWithdraw).toBe("withdrawn");
+    expect(nextState(afterWithdraw as ApplicationState, "approve")).toBeNull();
+    expect(nextState(afterWithdraw as ApplicationState, "reject")).toBeNull();
+  });
+});
+
+describe("R26 statesAllowing gives the exact 'from' states for conditional updates", () => {
+  it.each([
+    ["leader_approve", ["awaiting_leader"]],
+    ["province_approve", ["awaiting_province"]],
+    ["withdraw", ["awaiting_leader", "awaiting_province", "pending"]],
+    ["approve", ["pending"]],
+    ["assign", ["awaiting_assignment"]],
+    ["reject", ["awaiting_leader", "awaiting_province", "pending"]],
+    ["auto_return", ["awaiting_leader", "awaiting_province", "pending", "awaiting_assignment"]],
+  ] as [LifecycleAction, ApplicationState[]][])("R26 %s starts from %j", (action, states) => {
+    expect(statesAllowing(action)).toEqual(states);
+  });
+
+  it("R26 statesAllowing agrees with nextState for every action and state", () => {
+    for (const action of ACTIONS) {
+      const allowed = APPLICATION_STATES.filter((s) => nextState(s, action) !== null);
+      expect(statesAllowing(action)).toEqual(allowed);
+    }
+  });
+});
+
+describe("state groups (§5 outcome, R27 open stages)", () => {
+  it("OPEN_STATES are the four waiting stages", () => {
+    expect([...OPEN_STATES]).toEqual([
+      "awaiting_leader",
+      "awaiting_province",
+      "pending",
+      "awaiting_assignment",
+    ]);
+  });
+
+  it("FINAL_STATES are the four outcomes, and open + final are all states, disjoint", () => {
+    expect([...FINAL_STATES]).toEqual(["completed", "rejected", "withdrawn", "auto_returned"]);
+    expect([...OPEN_STATES, ...FINAL_STATES].sort()).toEqual([...APPLICATION_STATES].sort());
+  });
+
+  it("§5 DEAD_STATES (not the member's outcome) are rejected, withdrawn, auto_returned — not completed", () => {
+    expect([...DEAD_STATES]).toEqual(["rejected", "withdrawn", "auto_returned"]);
+    expect(isDead("completed")).toBe(false);
+  });
+
+  it("isOpen / isDead classify every state", () => {
+    const open = APPLICATION_STATES.filter(isOpen);
+    const dead = APPLICATION_STATES.filter(isDead);
+    expect(open).toEqual([
+      "awaiting_leader",
+      "awaiting_province",
+      "pending",
+      "awaiting_assignment",
+    ]);
+    expect(dead).toEqual(["rejected", "withdrawn", "auto_returned"]);
+  });
+});

@@ -1,0 +1,166 @@
+/** One-time binding codes (issue 5.2): permissions, expiry, single use, lockout. */
+import { describe, expect, it } from "vitest";
+import {
+  issueAdminCode,
+  issueBranchCodes,
+  issueMemberCode,
+  redeemCode,
+} from "../../src/services/bindings.ts";
+import { smallTree } from "../dialogs/fixtures.ts";
+import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
+
+const NOW = new Date("2026-07-01T02:00:00Z");
+const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
+
+describe.each(DB_KINDS)("binding codes on %s", (kind) => {
+  const database = useTestDatabase(kind);
+  const db = () => database.current.db;
+  const redeem = (code: string, now = NOW, chatId = "chat-1") =>
+    redeemCode(db(), { channel: "test", chatId, userId: chatId, code, now });
+  const memberCode = async () => {
+    const tree = await smallTree(db());
+    const issued = await issueMemberCode(db(), {
+      adminId: tree.schoolAdmin.id,
+      memberId: tree.member.id,
+      now: NOW,
+    });
+    if (!issued.ok) throw new Error(issued.reason);
+    return { tree, code: issued.code };
+  };
+
+  it("binds a chat to the member with a short code, stored only as a hash, used once", async () => {
+    const { tree, code } = await memberCode();
+    expect(code).toMatch(/^[A-HJ-NP-Z2-9]{8}$/);
+    const stored = await database.current.query<{ code_hash: string }>(
+      "select code_hash from binding_codes",
+    );
+    expect(JSON.stringify(stored)).not.toContain(code);
+
+    expect(await redeem(code.toLowerCase().replace(/(.{4})/, "$1-"))).toEqual({
+      ok: true,
+      kind: "member",
+      memberId: tree.member.id,
+      adminId: null,
+    });
+    const identities = await database.current.query<{ member_id: number }>(
+      "select member_id from chat_identities where channel = 'test' and external_user_id = 'chat-1'",
+    );
+    expect(identities).toEqual([{ member_id: tree.member.id }]);
+    expect(await redeem(code, NOW, "chat-2")).toEqual({ ok: false, reason: "code_used" });
+  });
+
+  it("refuses an expired code", async () => {
+    const { code } = await memberCode();
+    expect(await redeem(code, new Date(NOW.getTime() + 7 * 24 * 3600_000))).toEqual({
+      ok: false,
+      reason: "code_expired",
+    });
+  });
+
+  it("locks a chat for 15 minutes after five wrong codes in a row", async () => {
+    const { code } = await memberCode();
+    for (let i = 0; i < 4; i++)
+      expect(await redeem("WRONG234")).toEqual({ ok: false, reason: "code_invalid" });
+    expect(await redeem("WRONG234", minutes(1))).toEqual({
+      ok: false,
+      reason: "locked",
+      lockedUntil: minutes(16),
+    });
+    // Even the right code is refused while locked, and other chats are not affected.
+    expect(await redeem(code, minutes(15))).toMatchObject({ ok: false, reason: "locked" });
+    expect(await redeem("WRONG234", minutes(15), "chat-2")).toEqual({
+      ok: false,
+      reason: "code_invalid",
+    });
+    expect(await redeem(code, minutes(16))).toMatchObject({ ok: true, kind: "member" });
+  });
+
+  it("counts wrong tries in a row only: a correct code resets the count", async () => {
+    const tree = await smallTree(db());
+    const codes: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const issued = await issueMemberCode(db(), {
+        adminId: tree.countyAdmin.id,
+        memberId: tree.member.id,
+        now: NOW,
+      });
+      if (issued.ok) codes.push(issued.code);
+    }
+    for (let i = 0; i < 4; i++) await redeem("WRONG234");
+    expect(await redeem(codes[0]!)).toMatchObject({ ok: true });
+    for (let i = 0; i < 4; i++)
+      expect(await redeem("WRONG234")).toMatchObject({ reason: "code_invalid" });
+    expect(await redeem(codes[1]!)).toMatchObject({ ok: true });
+  });
+
+  it("lets admins issue member codes only inside their subtree", async () => {
+    const tree = await smallTree(db());
+    const issue = (adminId: number, memberId: number) =>
+      issueMemberCode(db(), { adminId, memberId, now: NOW });
+    expect(await issue(tree.countyAdmin.id, tree.member.id)).toMatchObject({ ok: true });
+    expect(await issue(tree.provinceAdmin.id, tree.outsider.id)).toMatchObject({ ok: true });
+    expect(await issue(tree.schoolAdmin.id, tree.outsider.id)).toEqual({
+      ok: false,
+      reason: "not_permitted",
+    });
+    expect(await issue(tree.schoolAdmin.id, 999_999)).toEqual({
+      ok: false,
+      reason: "unknown_member",
+    });
+    expect(await issue(999_999, tree.member.id)).toEqual({ ok: false, reason: "unknown_admin" });
+  });
+
+  it("issues one code per member of a branch in the admin's subtree", async () => {
+    const tree = await smallTree(db());
+    const issued = await issueBranchCodes(db(), {
+      adminId: tree.schoolAdmin.id,
+      branchId: tree.branch.id,
+      now: NOW,
+    });
+    expect(issued).toMatchObject({
+      ok: true,
+      codes: [{ memberId: tree.member.id, name: "王小明" }],
+    });
+    if (!issued.ok) return;
+    expect(await redeem(issued.codes[0]!.code)).toMatchObject({
+      ok: true,
+      memberId: tree.member.id,
+    });
+    expect(
+      await issueBranchCodes(db(), {
+        adminId: tree.schoolAdmin.id,
+        branchId: tree.otherBranch.id,
+        now: NOW,
+      }),
+    ).toEqual({ ok: false, reason: "not_permitted" });
+    expect(
+      await issueBranchCodes(db(), {
+        adminId: tree.provinceAdmin.id,
+        branchId: tree.school.id,
+        now: NOW,
+      }),
+    ).toEqual({ ok: false, reason: "unknown_branch" });
+  });
+
+  it("issues admin codes only for admins strictly below the issuer's organization", async () => {
+    const tree = await smallTree(db());
+    const issue = (adminId: number, targetAdminId: number) =>
+      issueAdminCode(db(), { adminId, targetAdminId, now: NOW });
+    expect(await issue(tree.countyAdmin.id, tree.provinceAdmin.id)).toEqual({
+      ok: false,
+      reason: "not_permitted",
+    });
+    expect(await issue(tree.countyAdmin.id, tree.countyAdmin.id)).toEqual({
+      ok: false,
+      reason: "not_permitted",
+    });
+    const issued = await issue(tree.countyAdmin.id, tree.schoolAdmin.id);
+    if (!issued.ok) throw new Error(issued.reason);
+    expect(await redeem(issued.code)).toEqual({
+      ok: true,
+      kind: "admin",
+      memberId: null,
+      adminId: tree.schoolAdmin.id,
+    });
+  });
+});
