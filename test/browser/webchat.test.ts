@@ -1,6 +1,7 @@
 /**
  * The web chat page in a real browser (issue 5.6): pick a demo graduate, open the menu, ask for
- * the hotline by clicking, switch language; a screenshot is left in test/.artifacts/webchat.png.
+ * the hotline by clicking, switch language; file a further-study transfer end to end and find it
+ * under "my applications". Screenshots are left in test/.artifacts/.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,5 +78,47 @@ describe.skipIf(!hasChromium)("web chat page in chromium", () => {
     expect(existsSync(fileURLToPath(new URL("../.artifacts/webchat.png", import.meta.url)))).toBe(
       true,
     );
+  });
+
+  it("lets a demo graduate file a further-study transfer by clicking and typing", async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
+    await page.goto(`http://127.0.0.1:${app.port}/`);
+    const graduate = page.locator("#demoUser option", { hasText: "计算机2022级1班" });
+    await graduate.waitFor({ state: "attached" });
+    await page.selectOption("#demoUser", (await graduate.getAttribute("value"))!);
+    const bot = page.locator(".msg.bot");
+    const click = (name: string) => page.getByRole("button", { name, exact: true }).last().click();
+    const type = async (text: string) => {
+      await page.fill("#text", text);
+      await page.press("#text", "Enter");
+    };
+
+    await page.click("#menuButton");
+    await click("办理组织关系转接");
+    await click("否");
+    await click("升学");
+    await click("普通高校");
+    await expect.poll(() => bot.last().textContent()).toContain("请输入转入学校的名称");
+    await type("太原工学院");
+    await expect.poll(() => bot.last().textContent()).toContain("详细地址");
+    await type("太原市迎泽西大街79号");
+    await click("团山西省委");
+    await expect.poll(() => bot.last().textContent()).toContain("请输入转入组织名称中的几个字");
+    await type("工学院");
+    await click("太原工学院团委");
+    await expect.poll(() => bot.last().textContent()).toContain("转入组织：太原工学院团委");
+    await click("确认提交");
+    await expect
+      .poll(() => bot.last().textContent())
+      .toMatch(/申请已提交（编号 \d+），当前状态：待接收方审批/);
+
+    await click("菜单");
+    // Wait for the new menu: the older menus' buttons are out of date.
+    await expect.poll(() => bot.last().textContent()).toContain("请选择要办理的事项");
+    await click("我的申请");
+    await expect
+      .poll(() => page.locator(".msg.bot", { hasText: "升学 → 太原工学院团委" }).count())
+      .toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "webchat-transfer.png"), fullPage: true });
   });
 });

@@ -69,7 +69,7 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     expect(summary).toContain("Going to: University");
     expect(summary).toContain("New school: 太原工学院");
     expect(summary).toContain("Receiving organization: 太原工学院团委");
-    await u.press("✅ Submit");
+    await u.press("Submit");
     const app = await onlyApplication();
     expect(texts(u.last)).toBe(
       `Application submitted (no. ${app.id}). Status: Waiting for the receiving organization. You can withdraw it under "My applications" until the receiver approves.`,
@@ -144,7 +144,7 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
       "团迎泽区委流动团员团支部",
     ]);
     await u.press("柳巷街道团工委");
-    await u.press("✅ Submit");
+    await u.press("Submit");
     expect((await onlyApplication()).decidingOrgId).toBe(w.org.TS);
   });
 
@@ -161,7 +161,7 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     expect(texts(u.last)).toContain(
       "Receiving organization: Your school's flow branch (chosen automatically)",
     );
-    await u.press("✅ Submit");
+    await u.press("Submit");
     expect(await onlyApplication()).toMatchObject({
       reason: "not_placed",
       retainAtSchool: true,
@@ -174,11 +174,11 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     await u.press("No");
     await u.press("Study or life abroad");
     expect(texts(u.last)).toContain("Your school's overseas branch (chosen automatically)");
-    await u.press("✅ Submit");
+    await u.press("Submit");
     const v = await member("m5");
     await v.press("No");
     await v.press("Special unit (military service, classified units)");
-    await v.press("✅ Submit");
+    await v.press("Submit");
     const rows = await db().select().from(applications);
     expect(rows.map((r) => r.state).sort()).toEqual(["awaiting_province", "pending"]);
   });
@@ -195,7 +195,7 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     await u.say("某公司团支部");
     await u.say("北京市海淀区1号");
     await u.say("上级：团海淀区委；联系人：张老师");
-    await u.press("✅ Submit");
+    await u.press("Submit");
     expect(await onlyApplication()).toMatchObject({
       external: true,
       decidingOrgId: w.org.BJ,
@@ -215,12 +215,12 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     await u.press("团山西省委");
     await u.say("能源");
     await u.press("山西示范能源集团团委");
-    await u.press("✅ Submit");
+    await u.press("Submit");
     expect(texts(u.last)).toContain("You are under 16");
     expect(await db().select().from(applications)).toHaveLength(0);
     await u.say("随父母务工");
     expect(texts(u.last)).toContain("Explanation: 随父母务工");
-    await u.press("✅ Submit");
+    await u.press("Submit");
     expect(await onlyApplication()).toMatchObject({
       state: "awaiting_leader",
       decidingOrgId: w.org.Y,
@@ -254,7 +254,7 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     await u.press("File a transfer");
     await u.press("No");
     await u.press("Study or life abroad");
-    await u.press("✅ Submit");
+    await u.press("Submit");
     expect(texts(u.last)).toContain("Cannot submit: There is already an application in progress");
   });
 
@@ -285,9 +285,9 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     const u = await member("m1");
     await u.press("No");
     await u.press("Study or life abroad");
-    await u.press("✅ Submit");
+    await u.press("Submit");
     const app = await onlyApplication();
-    await u.say("/menu");
+    await u.press("Menu");
     await u.press("My applications");
     const list = texts(u.last);
     expect(list).toContain(
@@ -314,7 +314,7 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     const u = await member("m1");
     await u.press("No");
     await u.press("Study or life abroad");
-    await u.press("✅ Submit");
+    await u.press("Submit");
     const app = await onlyApplication();
     await approve(
       db(),
