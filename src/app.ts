@@ -4,17 +4,20 @@
  */
 import { type ServerType, serve } from "@hono/node-server";
 import { demoBindingCodes } from "./channels/web/demo.ts";
+import { webSender } from "./channels/web/sender.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { loadDemoData } from "./db/demo/loadDemoData.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { lockDataDir } from "./db/pidLock.ts";
+import { notificationRenderer } from "./dialogs/cards.ts";
 import { DialogEngine } from "./dialogs/engine.ts";
 import { createRegistry } from "./dialogs/flows/index.ts";
 import { seasonFor } from "./domain/calendar.ts";
 import { createHttpApp, type Readiness } from "./http/app.ts";
 import { translator } from "./i18n.ts";
 import type { Logger } from "./logger.ts";
+import { startDeliveryLoop } from "./outbox/worker.ts";
 
 export interface RunningApp {
   port: number;
@@ -56,11 +59,19 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         log.info(t("webchat:demoCode", { name, code }));
       }
     }
+    const season = seasonFor(config.graduationYear, config.timezone, config.seasonOverrides);
     const engine = new DialogEngine(database.db, {
       registry: createRegistry(),
       defaultLocale: config.defaultLocale,
-      season: seasonFor(config.graduationYear, config.timezone, config.seasonOverrides),
+      season,
       onError: (err) => log.error({ err }, t("webchat:engineError")),
+    });
+    const delivery = startDeliveryLoop({
+      db: database.db,
+      senders: [webSender],
+      render: notificationRenderer(season),
+      intervalMs: 1_000,
+      onError: (err) => log.error({ err }, t("startup.deliveryError")),
     });
     readiness.web = {
       db: database.db,
@@ -80,6 +91,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       async stop() {
         readiness.db = null;
         await closeServer(httpServer);
+        await delivery.stop();
         await db.close();
         releaseLock();
       },

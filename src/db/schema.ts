@@ -5,6 +5,7 @@
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
+  bigint,
   bigserial,
   boolean,
   date,
@@ -422,4 +423,71 @@ export const webchatInbox = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("webchat_inbox_chat_idx").on(t.chatId, t.id).where(sql`${t.takenAt} is null`)],
+);
+
+// Delivery
+
+/** A group chat bound to an organization: it receives that organization's cards and digests. */
+export const chatBindings = pgTable(
+  "chat_bindings",
+  {
+    channel: text("channel").notNull(),
+    chatId: text("chat_id").notNull(),
+    orgId: integer("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    boundByAdminId: integer("bound_by_admin_id").references(() => admins.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.channel, t.chatId] }),
+    index("chat_bindings_org_idx").on(t.orgId),
+  ],
+);
+
+/**
+ * One notification to one chat. The outbox fans each event out to its recipients' chats here;
+ * every row is delivered, retried and given up on by itself, so a chat never gets a message
+ * twice because another chat failed.
+ */
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    outboxId: bigint("outbox_id", { mode: "number" })
+      .notNull()
+      .references(() => outbox.id),
+    channel: text("channel").notNull(),
+    chatId: text("chat_id").notNull(),
+    /** The chat user's language at fan-out (private chats), else the default. */
+    locale: text("locale"),
+    status: text("status").$type<"queued" | "sending" | "sent" | "dead">().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    availableAt: timestamp("available_at", { withTimezone: true }).notNull(),
+    claimedAt: timestamp("claimed_at", { withTimezone: true }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    /** The platform's id of the sent message, to edit it later (cards). */
+    platformMessageId: text("platform_message_id"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("deliveries_once_uq").on(t.outboxId, t.channel, t.chatId),
+    index("deliveries_due_idx")
+      .on(t.availableAt)
+      .where(sql`${t.status} in ('queued', 'sending')`),
+  ],
+);
+
+/** Where a referenced bot message (a card) was sent, so later outcomes edit it in place. */
+export const sentMessages = pgTable(
+  "sent_messages",
+  {
+    channel: text("channel").notNull(),
+    chatId: text("chat_id").notNull(),
+    ref: text("ref").notNull(),
+    platformMessageId: text("platform_message_id").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.chatId, t.ref] })],
 );

@@ -52,6 +52,7 @@ export async function renderWithTokens(
       ...(r.popup ? { popup: tr(r.popup) } : {}),
       ...(r.ref ? { ref: r.ref } : {}),
       ...(r.edit ? { edit: true } : {}),
+      ...(r.expectsReply ? { expectsReply: true } : {}),
     };
   });
   if (rows.length > 0) await db.insert(dialogActions).values(rows);

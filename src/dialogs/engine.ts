@@ -19,15 +19,17 @@ import type { DialogRegistry } from "./registry.ts";
 import { translate } from "./render.ts";
 import { reply, text } from "./replies.ts";
 import { type DialogState, loadState, StaleStateError, saveState } from "./state.ts";
-import type {
-  ButtonAction,
-  CommandName,
-  DialogContext,
-  DialogInput,
-  DialogOutput,
-  FlowInput,
-  Json,
-  Reply,
+import {
+  type ButtonAction,
+  COMMANDS,
+  type CommandName,
+  type DialogContext,
+  type DialogInput,
+  type DialogOutput,
+  type FlowInput,
+  type GlobalActionResult,
+  type Json,
+  type Reply,
 } from "./types.ts";
 
 export interface EngineOptions {
@@ -115,7 +117,11 @@ export class DialogEngine {
   }
 
   async #onText(ctx: DialogContext, state: DialogState, input: string): Promise<Outcome> {
-    const command = parseCommand(input);
+    const registry = this.#options.registry;
+    const command = parseCommand(
+      input,
+      (name) => (COMMANDS as readonly string[]).includes(name) || !!registry.getCommand(name),
+    );
     if (command) return this.#command(ctx, state, command.name, command.arg);
     if (state.flow) return this.#continue(ctx, state, { type: "text", text: input });
     if (!isBound(ctx.identity)) {
@@ -154,10 +160,7 @@ export class DialogEngine {
         const handler = this.#options.registry.getAction(action.name);
         if (!handler)
           return { state, replies: [{ text: text("chat:stale"), popup: text("chat:stalePopup") }] };
-        const result = await handler(ctx, action.args);
-        if (!result.begin) return { state, replies: result.replies };
-        const begun = await this.#start(ctx, result.begin.flow, result.begin.args);
-        return { ...begun, replies: [...result.replies, ...begun.replies] };
+        return this.#result(ctx, state, await handler(ctx, action.args));
       }
     }
   }
@@ -165,7 +168,7 @@ export class DialogEngine {
   async #command(
     ctx: DialogContext,
     state: DialogState,
-    name: CommandName,
+    name: CommandName | string,
     arg: string,
   ): Promise<Outcome> {
     switch (name) {
@@ -204,7 +207,23 @@ export class DialogEngine {
       case "back":
         if (state.flow) return this.#continue(ctx, state, { type: "back" });
         return { state, replies: [reply(text("chat:nav.nothingToGoBack")), await menuReply(ctx)] };
+      default: {
+        const handler = this.#options.registry.getCommand(name);
+        if (!handler) return { state, replies: [reply(text("chat:unknownInput"))] };
+        return this.#result(ctx, state, await handler(ctx, arg));
+      }
     }
+  }
+
+  /** A global action's or feature command's result: replies, and maybe a flow to open. */
+  async #result(
+    ctx: DialogContext,
+    state: DialogState,
+    result: GlobalActionResult,
+  ): Promise<Outcome> {
+    if (!result.begin) return { state, replies: result.replies };
+    const begun = await this.#start(ctx, result.begin.flow, result.begin.args);
+    return { ...begun, replies: [...result.replies, ...begun.replies] };
   }
 
   async #bind(ctx: DialogContext, state: DialogState, code: string): Promise<Outcome> {

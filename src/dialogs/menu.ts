@@ -2,6 +2,7 @@
 import { eq } from "drizzle-orm";
 import { admins, members } from "../db/schema.ts";
 import { LOCALES } from "../i18n.ts";
+import { adminMenuRows } from "./flows/admin/index.ts";
 import { isBound } from "./identity.ts";
 import { button, raw, reply, text } from "./replies.ts";
 import type { Button, DialogContext, Reply } from "./types.ts";
@@ -37,6 +38,7 @@ export async function menuReply(ctx: DialogContext): Promise<Reply> {
     if (features.length > 0) rows.push(features);
     rows.push([button("chat:menu.hotline", { type: "command", command: "hotline" })]);
   }
+  rows.push(...adminMenuRows(ctx));
   rows.push([
     button("chat:menu.help", { type: "command", command: "help" }),
     button("chat:menu.language", { type: "command", command: "lang" }),

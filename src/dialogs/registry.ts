@@ -1,9 +1,10 @@
 /** The named flows and global actions an engine knows. */
-import type { Flow, GlobalAction, Json } from "./types.ts";
+import type { CommandHandler, Flow, GlobalAction, Json } from "./types.ts";
 
 export class DialogRegistry {
   readonly #flows = new Map<string, Flow>();
   readonly #actions = new Map<string, GlobalAction>();
+  readonly #commands = new Map<string, CommandHandler>();
 
   /** Adds a flow; its `name` is what buttons (`{ type: "flow", flow }`) and states refer to. */
   flow<S extends Json, A extends Json>(flow: Flow<S, A>): this {
@@ -17,6 +18,17 @@ export class DialogRegistry {
     if (this.#actions.has(name)) throw new Error(`global action ${name} registered twice`);
     this.#actions.set(name, handler);
     return this;
+  }
+
+  /** Adds a text command `/name` (lower-case letters), answered in any dialog state. */
+  command(name: string, handler: CommandHandler): this {
+    if (this.#commands.has(name)) throw new Error(`command ${name} registered twice`);
+    this.#commands.set(name, handler);
+    return this;
+  }
+
+  getCommand(name: string): CommandHandler | undefined {
+    return this.#commands.get(name);
   }
 
   getFlow(name: string): Flow | undefined {

@@ -34,7 +34,7 @@ export type ButtonAction =
   | { type: "back" }
   | { type: "cancel" }
   | { type: "flow"; flow: string; args?: Json }
-  | { type: "command"; command: CommandName; arg?: string }
+  | { type: "command"; command: CommandName | string; arg?: string }
   | { type: "global"; name: string; args?: Json };
 
 export interface Button {
@@ -56,6 +56,8 @@ export interface Reply {
   ref?: string;
   /** Replace the earlier message with the same `ref` instead of sending a new one. */
   edit?: boolean;
+  /** The bot waits for this user's next text (Telegram: a selective force-reply). */
+  expectsReply?: boolean;
 }
 
 /** A reply rendered for one locale, with button payloads replaced by tokens. */
@@ -65,6 +67,7 @@ export interface RenderedReply {
   popup?: string;
   ref?: string;
   edit?: boolean;
+  expectsReply?: boolean;
 }
 
 /** What a flow gets as input: typed text, a pressed `step` button, or "back". */
@@ -126,8 +129,15 @@ export type GlobalAction = (
   args: Json | undefined,
 ) => Promise<GlobalActionResult> | GlobalActionResult;
 
+/** The engine's own commands; features add theirs with `registry.command(name, handler)`. */
 export const COMMANDS = ["start", "menu", "help", "lang", "hotline", "cancel", "back"] as const;
 export type CommandName = (typeof COMMANDS)[number];
+
+/** A feature's text command (`/pending`, `/bind`): the argument is the text after the name. */
+export type CommandHandler = (
+  ctx: DialogContext,
+  arg: string,
+) => Promise<GlobalActionResult> | GlobalActionResult;
 
 /** One input to the engine, as a channel adapter builds it. */
 export interface DialogInput {

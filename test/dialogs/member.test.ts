@@ -93,11 +93,14 @@ describe.each(DB_KINDS)("member dialogs on %s", (kind) => {
     expect(texts(await u.say("/hotline"))).toContain("Type the name of a county");
   });
 
-  it("answers an admin's menu with help and language only", async () => {
+  it("answers an admin's menu with admin entries, help and language, no member entries", async () => {
     const { tree } = await codeFor();
     await bindAs(database.current.db, "a", { adminId: tree.countyAdmin.id });
     const menu = await chat(engine, "a").say("/start");
     expect(texts(menu)).toContain("Hello, 县管理员!");
-    expect(labels(menu)).toEqual(["Help", "Language / 语言"]);
+    expect(labels(menu)).toEqual(
+      expect.arrayContaining(["Locate a member", "Rates (SX / XS)", "Help", "Language / 语言"]),
+    );
+    expect(labels(menu)).not.toContain("File a transfer");
   });
 });

@@ -35,8 +35,19 @@ const messageBody = z
     message: "textOrAction",
   });
 
-/** The shape the API promises: text and rows of buttons, nothing platform-specific. */
-const wire = (r: RenderedReply) => ({ text: r.text, buttons: r.buttons });
+/**
+ * The shape the API promises: text and rows of buttons. Optional extras, present only when set:
+ * `popup` (a short notice for the pressed button), `ref` + `edit` (this message replaces the
+ * earlier one with the same ref: a decided card), `expectsReply` (the bot waits for your text).
+ */
+const wire = (r: RenderedReply) => ({
+  text: r.text,
+  buttons: r.buttons,
+  ...(r.popup ? { popup: r.popup } : {}),
+  ...(r.ref ? { ref: r.ref } : {}),
+  ...(r.edit ? { edit: true } : {}),
+  ...(r.expectsReply ? { expectsReply: true } : {}),
+});
 
 const page = readFileSync(new URL("./public/index.html", import.meta.url), "utf8");
 const script = readFileSync(new URL("./public/webchat.js", import.meta.url), "utf8");

@@ -1,7 +1,8 @@
 /**
- * The member's transfer wizard (M1.4.1): destination in Beijing/Guangdong/Fujian or not, the
- * reason (SPEC §4 table), the reason's fields, the destination, the under-16 explanation when
- * the service asks for it, a summary, confirm. Every rule is the services'; this only asks.
+ * The transfer wizard (M1.4.1): destination in Beijing/Guangdong/Fujian or not, the reason
+ * (SPEC §4 table), the reason's fields, the destination, the under-16 explanation when the
+ * service asks for it, a summary, confirm. Every rule is the services'; this only asks. The
+ * steps serve every initiator (R11): the member's own flow here, the admins' in flows/admin.
  */
 import {
   ADDRESS_KINDS,
@@ -14,14 +15,18 @@ import {
 import { TEXT_FIELD_MAX } from "../../domain/transferRules.ts";
 import { memberHotline } from "../../services/hotline.ts";
 import { provinceRoots, searchDestinations } from "../../services/organizations.ts";
-import { fileApplication } from "../../services/transfers.ts";
+import { type FileInput, fileApplication } from "../../services/transfers.ts";
 import { type PickerOption, pickerButtons, readPicker } from "../picker.ts";
 import { refusalText } from "../refusals.ts";
 import { menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
-import { type StepOutcome, stepFlow } from "../steps.ts";
+import { type Step, type StepOutcome, stepFlow } from "../steps.ts";
 import type { DialogContext, Json, Text } from "../types.ts";
 
-type TransferData = {
+/** The member an admin files for, chosen before the wizard's own steps. */
+export type Subject = { id: number; name: string; maskedId: string };
+
+export type TransferData = {
+  subject?: Subject;
   external?: boolean;
   reason?: TransferReason;
   studyType?: StudyType;
@@ -51,10 +56,10 @@ const MAX_MATCHES = 40;
 const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, params);
 
 /** A free-text answer: trimmed, not empty, not too long (the service checks again). */
-function textAnswer(
+function textAnswer<D extends Json>(
   input: string,
-  onValid: (value: string) => StepOutcome<TransferData>,
-): StepOutcome<TransferData> {
+  onValid: (value: string) => StepOutcome<D>,
+): StepOutcome<D> {
   const value = input.trim();
   if (value === "") return { invalid: T("wizard.emptyText") };
   if (value.length > TEXT_FIELD_MAX)
@@ -62,13 +67,7 @@ function textAnswer(
   return onValid(value);
 }
 
-/** Where the wizard goes once the reason's own fields are known. */
-function afterFields(data: TransferData): StepOutcome<TransferData> {
-  if (data.external) return { next: "externalProvince", data: { ...data, page: 0 } };
-  return { next: "root", data: { ...data, page: 0 } };
-}
-
-function nextForReason(data: TransferData): StepOutcome<TransferData> {
+function nextForReason<D extends TransferData>(data: D): StepOutcome<D> {
   switch (data.reason) {
     case "further_study":
       return { next: "studyType", data };
@@ -82,7 +81,7 @@ function nextForReason(data: TransferData): StepOutcome<TransferData> {
   }
 }
 
-function summaryLines(data: TransferData): Text[] {
+function summaryLines(data: TransferData, subjectLine?: (s: Subject) => Text): Text[] {
   const line = (label: string, value: Text | string) =>
     T("wizard.line", {
       label: T(`wizard.label.${label}`),
@@ -90,6 +89,7 @@ function summaryLines(data: TransferData): Text[] {
     });
   const lines = [
     T("wizard.summaryTitle"),
+    ...(data.subject && subjectLine ? [subjectLine(data.subject)] : []),
     line("external", T(data.external ? "wizard.yes" : "wizard.no")),
     line("reason", T(`reason.${data.reason}`)),
   ];
@@ -121,7 +121,8 @@ function summaryLines(data: TransferData): Text[] {
 
 async function noMatchText(ctx: DialogContext, data: TransferData, query: string): Promise<Text[]> {
   const parts = [T("wizard.noMatch", { root: raw(data.rootName ?? ""), query: raw(query) })];
-  const hotline = ctx.identity.memberId ? await memberHotline(ctx.db, ctx.identity.memberId) : null;
+  const memberId = data.subject?.id ?? ctx.identity.memberId;
+  const hotline = memberId ? await memberHotline(ctx.db, memberId) : null;
   if (hotline?.hotline) {
     parts.push(
       T("wizard.hotlineHint", {
@@ -133,15 +134,44 @@ async function noMatchText(ctx: DialogContext, data: TransferData, query: string
   return parts;
 }
 
+type JsonObject = { [key: string]: Json };
+
 const isOneOf = <T extends string>(list: readonly T[], value: Json): value is T =>
   typeof value === "string" && (list as readonly string[]).includes(value);
 
-export const transferFlow = stepFlow<TransferData>({
-  name: "transfer",
-  requires: "member",
-  first: "external",
-  initial: () => ({}),
-  steps: {
+/** Who files the application and for whom (R11). */
+export type Filer = Pick<FileInput, "actor" | "as" | "memberId" | "memberName" | "memberIdNumber">;
+
+/** Questions whose wording says "you" to the member. */
+type WordedKey =
+  | "wizard.askAddress"
+  | "wizard.placementRetain"
+  | "wizard.askUnder16"
+  | "wizard.submitted";
+
+export interface TransferStepsOptions<D extends TransferData> {
+  /** Null when the person talking may not file (no longer bound as who they were). */
+  filer(ctx: DialogContext, data: D): Filer | null | Promise<Filer | null>;
+  /** The step choosing the receiving organization once the reason's fields are known. */
+  destinationStep?: string;
+  /** Full keys replacing those `transfer:` questions for an admin filing for someone else. */
+  wording?: Record<WordedKey, string>;
+  /** The summary's line naming the member filed for. */
+  subjectLine?: (subject: Subject) => Text;
+}
+
+/** The wizard's steps from `external` to `summary`, for one kind of initiator. */
+export function transferSteps<D extends TransferData & JsonObject>(
+  options: TransferStepsOptions<D>,
+): Record<string, Step<D>> {
+  const W = (key: WordedKey, params?: Text["params"]) =>
+    options.wording ? text(options.wording[key], params) : T(key, params);
+  /** Where the wizard goes once the reason's own fields are known. */
+  const afterFields = (data: D): StepOutcome<D> => {
+    if (data.external) return { next: "externalProvince", data: { ...data, page: 0 } };
+    return { next: options.destinationStep ?? "root", data: { ...data, page: 0 } };
+  };
+  return {
     external: {
       ask: () =>
         reply(T("wizard.askExternal"), [
@@ -164,7 +194,8 @@ export const transferFlow = stepFlow<TransferData>({
       action: (_ctx, data, value) => {
         if (!isOneOf(TRANSFER_REASONS, value)) return { invalid: text("chat:nav.useButtons") };
         // A new reason starts its fields afresh, so no answer of another reason leaks through.
-        return nextForReason({ external: data.external ?? false, reason: value });
+        const fresh = { external: data.external ?? false, reason: value };
+        return nextForReason((data.subject ? { ...fresh, subject: data.subject } : fresh) as D);
       },
     },
     studyType: {
@@ -216,7 +247,7 @@ export const transferFlow = stepFlow<TransferData>({
     },
     address: {
       ask: (_ctx, data) =>
-        reply(T("wizard.askAddress", { kind: T(`addressKind.${data.addressKind}`) })),
+        reply(W("wizard.askAddress", { kind: T(`addressKind.${data.addressKind}`) })),
       text: (_ctx, data, input) =>
         textAnswer(input, (address) =>
           data.external
@@ -228,7 +259,7 @@ export const transferFlow = stepFlow<TransferData>({
       ask: () =>
         reply(T("wizard.askPlacement"), [
           [stepButton(T("wizard.placementTownship"), "township")],
-          [stepButton(T("wizard.placementRetain"), "retain")],
+          [stepButton(W("wizard.placementRetain"), "retain")],
         ]),
       action: (_ctx, data, value) => {
         if (value === "retain") return { next: "summary", data: { ...data, retainAtSchool: true } };
@@ -349,7 +380,7 @@ export const transferFlow = stepFlow<TransferData>({
         })),
     },
     under16: {
-      ask: () => reply(T("wizard.askUnder16")),
+      ask: () => reply(W("wizard.askUnder16")),
       text: (_ctx, data, input) =>
         textAnswer(input, (under16Explanation) => ({
           next: "summary",
@@ -358,16 +389,17 @@ export const transferFlow = stepFlow<TransferData>({
     },
     summary: {
       ask: (_ctx, data) =>
-        reply(summaryLines(data), [[stepButton(T("wizard.confirm"), "confirm")]]),
+        reply(summaryLines(data, options.subjectLine), [
+          [stepButton(T("wizard.confirm"), "confirm")],
+        ]),
       action: async (ctx, data, value) => {
         if (value !== "confirm") return { invalid: text("chat:nav.useButtons") };
-        const memberId = ctx.identity.memberId;
-        if (memberId === null) return { invalid: T("wizard.notMember") };
+        const filer = await options.filer(ctx, data);
+        if (filer === null) return { invalid: T("wizard.notMember") };
         const result = await fileApplication(
           ctx.db,
           {
-            actor: { kind: "member", memberId },
-            as: "member",
+            ...filer,
             reason: data.reason ?? "further_study",
             external: data.external ?? false,
             destinationOrgId: data.destinationOrgId ?? null,
@@ -394,7 +426,7 @@ export const transferFlow = stepFlow<TransferData>({
         return {
           done: [
             reply(
-              T("wizard.submitted", {
+              W("wizard.submitted", {
                 id: result.applicationId,
                 state: T(`state.${result.state}`),
               }),
@@ -404,5 +436,18 @@ export const transferFlow = stepFlow<TransferData>({
         };
       },
     },
-  },
+  };
+}
+
+export const transferFlow = stepFlow<TransferData>({
+  name: "transfer",
+  requires: "member",
+  first: "external",
+  initial: () => ({}),
+  steps: transferSteps<TransferData>({
+    filer: (ctx) => {
+      const memberId = ctx.identity.memberId;
+      return memberId === null ? null : { actor: { kind: "member", memberId }, as: "member" };
+    },
+  }),
 });

@@ -1,0 +1,208 @@
+/**
+ * What notifications say: approval cards for deciding organizations' chats (edited in place
+ * once decided), outcomes for members and initiators, graduation-change cards (R8). Every
+ * channel renders these same replies.
+ */
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { admins, graduationChangeRequests, organizations } from "../db/schema.ts";
+import type { Season } from "../domain/calendar.ts";
+import type { OutboxEvent } from "../outbox/deliver.ts";
+import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
+import { formatTime } from "./format.ts";
+import { globalButton, raw, reply, text } from "./replies.ts";
+import type { Reply, Text } from "./types.ts";
+
+const C = (key: string, params?: Text["params"]) => text(`card:${key}`, params);
+const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, params);
+
+/** The card of an application in one deciding organization's chats. */
+export const cardRef = (applicationId: number, orgId: number) =>
+  `app:${applicationId}:org:${orgId}`;
+
+/** The request as the applicant made it: reason, its fields, destination. */
+export function requestLines(view: ApplicationView): Text[] {
+  const line = (label: string, value: Text | string) =>
+    T("wizard.line", {
+      label: T(`wizard.label.${label}`),
+      value: typeof value === "string" ? raw(value) : value,
+    });
+  const f = view.fields;
+  const lines = [line("reason", T(`reason.${view.reason}`))];
+  if (f.studyType) lines.push(line("studyType", T(`studyType.${f.studyType}`)));
+  for (const key of ["schoolName", "schoolAddress", "employerName", "employerAddress"] as const) {
+    const value = f[key];
+    if (value) lines.push(line(key, value));
+  }
+  if (f.address && f.addressKind) {
+    lines.push(line("address", f.address), line("addressKind", T(`addressKind.${f.addressKind}`)));
+  }
+  for (const key of [
+    "externalOrgName",
+    "externalOrgAddress",
+    "externalOrgDetails",
+    "under16Explanation",
+  ] as const) {
+    const value = f[key];
+    if (value) lines.push(line(key, value));
+  }
+  return lines;
+}
+
+function cardBody(view: ApplicationView, season: Season): Text[] {
+  const stage = view.stage ?? "receiver";
+  return [
+    C(`title.${stage}`, { id: view.id }),
+    C("applicant", { name: raw(view.memberName), idNumber: raw(view.idNumber) }),
+    C("from", { org: raw(view.fromOrgName) }),
+    ...requestLines(view),
+    C("to", { org: view.toOrgName ? raw(view.toOrgName) : T("mine.noDestination") }),
+    ...(view.autoReturnAt
+      ? [
+          C("waiting", {
+            days: view.daysWaiting,
+            date: formatTime(view.autoReturnAt, season.timezone),
+          }),
+        ]
+      : []),
+  ];
+}
+
+/** An open application's card, with its buttons (global: anyone in the chat may press). */
+export function applicationCard(view: ApplicationView, orgId: number, season: Season): Reply {
+  const args = { id: view.id };
+  return {
+    ...reply(cardBody(view, season), [
+      [
+        globalButton(C("approve"), "approve", args),
+        globalButton(C("reject"), "reject", args),
+        globalButton(C("details"), "details", args),
+      ],
+    ]),
+    ref: cardRef(view.id, orgId),
+  };
+}
+
+/** The same card once decided: the outcome, who and when, and no buttons. */
+export function decidedCard(
+  view: ApplicationView & { history: HistoryEntry[] },
+  orgId: number,
+  season: Season,
+  edit: boolean,
+): Reply {
+  const lastActor = view.history.at(-1);
+  const at = formatTime(lastActor?.at ?? view.decidedAt ?? view.createdAt, season.timezone);
+  const outcome = lastActor?.actorName
+    ? C("outcome", { state: T(`state.${view.state}`), by: raw(lastActor.actorName), at })
+    : C("outcomeSystem", { state: T(`state.${view.state}`), at });
+  const base = cardBody({ ...view, autoReturnAt: null }, season);
+  return {
+    text: [...base, outcome],
+    ref: cardRef(view.id, orgId),
+    ...(edit ? { edit: true } : {}),
+  };
+}
+
+type View = NonNullable<Awaited<ReturnType<typeof applicationView>>>;
+
+function outcomeNotice(view: View): Reply {
+  const id = view.id;
+  switch (view.state) {
+    case "completed":
+      return reply([
+        C("outcomeNotice.completed", {
+          id,
+          org: raw(view.assignedBranchName ?? view.toOrgName ?? ""),
+        }),
+        T("mine.completedReminder"),
+      ]);
+    case "rejected":
+      return reply(C("outcomeNotice.rejected", { id, reason: raw(view.rejectReason ?? "") }));
+    case "withdrawn":
+    case "auto_returned":
+      return reply(C(`outcomeNotice.${view.state}`, { id }));
+    default:
+      return reply(C("outcomeNotice.other", { id, state: T(`state.${view.state}`) }));
+  }
+}
+
+async function graduationChangeCard(
+  db: Db,
+  requestId: number,
+  decided: boolean,
+): Promise<Reply | null> {
+  const [row] = await db
+    .select({ request: graduationChangeRequests, branch: organizations.name, by: admins.name })
+    .from(graduationChangeRequests)
+    .innerJoin(organizations, eq(organizations.id, graduationChangeRequests.branchId))
+    .innerJoin(admins, eq(admins.id, graduationChangeRequests.requestedByAdminId))
+    .where(eq(graduationChangeRequests.id, requestId));
+  if (!row) return null;
+  const r = row.request;
+  if (decided) {
+    return reply(
+      C("gc.notice", {
+        id: r.id,
+        branch: raw(row.branch),
+        new: r.newMonth,
+        result: C(`gc.result.${r.state}`),
+      }),
+    );
+  }
+  const body = [
+    C("gc.title", { id: r.id }),
+    C("gc.body", {
+      branch: raw(row.branch),
+      old: r.oldMonth ?? "—",
+      new: r.newMonth,
+      reason: raw(r.reason),
+      by: raw(row.by),
+    }),
+  ];
+  if (r.state !== "pending") return { text: [...body, C(`gc.result.${r.state}`)] };
+  return reply(body, [
+    [
+      globalButton(C("gc.approve"), "gcApprove", { id: r.id }),
+      globalButton(C("gc.reject"), "gcReject", { id: r.id }),
+    ],
+  ]);
+}
+
+/** The renderer the outbox worker uses: one event, one chat. */
+export function notificationRenderer(season: Season) {
+  return async (db: Db, event: OutboxEvent, _target: unknown, now: Date): Promise<Reply | null> => {
+    const payload = event.payload as { applicationId?: number; requestId?: number };
+    switch (event.event) {
+      case "decision_needed":
+      case "card_outcome": {
+        const view = await applicationView(
+          db,
+          { applicationId: payload.applicationId ?? -1, viewer: null },
+          now,
+          season,
+        );
+        if (!view) return null;
+        const orgId = Number(event.recipientId);
+        const stillDeciding = view.decidingOrgId === orgId && view.stage !== null;
+        if (event.event === "decision_needed" && stillDeciding)
+          return applicationCard(view, orgId, season);
+        return decidedCard(view, orgId, season, event.event === "card_outcome");
+      }
+      case "outcome": {
+        const view = await applicationView(
+          db,
+          { applicationId: payload.applicationId ?? -1, viewer: null },
+          now,
+          season,
+        );
+        return view ? outcomeNotice(view) : null;
+      }
+      case "graduation_change_needed":
+        return graduationChangeCard(db, payload.requestId ?? -1, false);
+      case "graduation_change_decided":
+        return graduationChangeCard(db, payload.requestId ?? -1, true);
+      default:
+        return null;
+    }
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * R11: transfers started by an admin, with the member wizard's own questions.
+ * - Out-organization: a member of a branch in the admin's subtree, then the whole wizard.
+ * - In-organization (M1.4.3): the member found by name + ID number, further study only, into
+ *   the admin's own organization or a branch below it.
+ */
+import { maskIdNumber, parseIdNumber } from "../../../domain/idNumber.ts";
+import { TEXT_FIELD_MAX } from "../../../domain/transferRules.ts";
+import { idNumberOf, memberByNameAndIdNumber } from "../../../services/adminQueries.ts";
+import { loadAdmin } from "../../../services/orgStore.ts";
+import { refusalText } from "../../refusals.ts";
+import { raw, reply, stepButton, text } from "../../replies.ts";
+import { stepFlow } from "../../steps.ts";
+import { type TransferData, transferSteps } from "../transfer.ts";
+import { A, adminIdOf, type PickData, pickSteps, subjectText } from "./pick.ts";
+
+/** The wizard's "you" questions, asked about the member instead. */
+const ADMIN_WORDING = {
+  "wizard.askAddress": "admin:transfer.askAddress",
+  "wizard.placementRetain": "admin:transfer.placementRetain",
+  "wizard.askUnder16": "admin:transfer.askUnder16",
+  "wizard.submitted": "admin:transfer.submitted",
+} as const;
+
+type AdminTransferData = TransferData & PickData & { memberName?: string };
+
+export const transferOutFlow = stepFlow<AdminTransferData>({
+  name: "transferOut",
+  requires: "admin",
+  first: "branchQuery",
+  initial: () => ({}),
+  steps: {
+    ...pickSteps<AdminTransferData>({
+      members: { after: (_ctx, data) => ({ next: "external", data }) },
+    }),
+    ...transferSteps<AdminTransferData>({
+      wording: ADMIN_WORDING,
+      subjectLine: subjectText,
+      filer: (ctx, data) =>
+        data.subject
+          ? {
+              actor: { kind: "admin", adminId: adminIdOf(ctx) },
+              as: "out_admin",
+              memberId: data.subject.id,
+            }
+          : null,
+    }),
+  },
+});
+
+export const transferInFlow = stepFlow<AdminTransferData>({
+  name: "transferIn",
+  requires: "admin",
+  first: "inName",
+  initial: () => ({}),
+  steps: {
+    inName: {
+      ask: () => reply(A("transferIn.askName")),
+      text: (_ctx, data, input) => {
+        const memberName = input.trim();
+        if (memberName === "") return { invalid: text("transfer:wizard.emptyText") };
+        if (memberName.length > TEXT_FIELD_MAX)
+          return { invalid: text("transfer:wizard.tooLong", { max: TEXT_FIELD_MAX }) };
+        return { next: "inIdNumber", data: { ...data, memberName } };
+      },
+    },
+    inIdNumber: {
+      ask: (_ctx, data) => reply(A("transferIn.askIdNumber", { name: raw(data.memberName ?? "") })),
+      text: async (ctx, data, input) => {
+        const parsed = parseIdNumber(input);
+        if (!parsed.ok) return { invalid: refusalText({ ok: false, reason: parsed.error }) };
+        const member = await memberByNameAndIdNumber(ctx.db, {
+          name: data.memberName ?? "",
+          idNumber: parsed.idNumber,
+        });
+        if (!member) return { invalid: A("transferIn.notFound") };
+        const subject = { ...member, maskedId: maskIdNumber(parsed.idNumber) };
+        // M1.4.3: the receiving side may only start a further-study transfer.
+        return {
+          next: "studyType",
+          data: { ...data, subject, external: false, reason: "further_study" },
+        };
+      },
+    },
+    ...transferSteps<AdminTransferData>({
+      destinationStep: "inDestination",
+      wording: ADMIN_WORDING,
+      subjectLine: subjectText,
+      filer: async (ctx, data) => {
+        const idNumber = data.subject ? await idNumberOf(ctx.db, data.subject.id) : null;
+        if (!data.subject || idNumber === null) return null;
+        return {
+          actor: { kind: "admin", adminId: adminIdOf(ctx) },
+          as: "in_admin",
+          memberName: data.subject.name,
+          memberIdNumber: idNumber,
+        };
+      },
+    }),
+    inDestination: {
+      ask: async (ctx) => {
+        const admin = await loadAdmin(ctx.db, adminIdOf(ctx));
+        return reply(A("transferIn.askDestination"), [
+          [stepButton(raw(admin?.org.name ?? ""), "own")],
+          [stepButton(A("transferIn.chooseBranch"), "branch")],
+        ]);
+      },
+      action: async (ctx, data, value) => {
+        if (value === "branch") return { next: "branchQuery", data };
+        const admin = await loadAdmin(ctx.db, adminIdOf(ctx));
+        if (value !== "own" || !admin) return { invalid: text("chat:nav.useButtons") };
+        return {
+          next: "summary",
+          data: { ...data, destinationOrgId: admin.org.id, destinationName: admin.org.name },
+        };
+      },
+    },
+    ...pickSteps<AdminTransferData>({
+      afterBranch: (_ctx, data) => ({
+        next: "summary",
+        data: { ...data, destinationOrgId: data.branchId, destinationName: data.branchName },
+      }),
+    }),
+  },
+});

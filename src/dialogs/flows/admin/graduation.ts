@@ -1,0 +1,147 @@
+/**
+ * R6: a branch's expected graduation month, or the reason it has none (teacher or mixed
+ * branch). A graduate organization changes only through a request its direct superior's admin
+ * files and a leading organ approves (R8); its progress is shown with the branch.
+ */
+import { isValidMonth } from "../../../domain/graduation.ts";
+import {
+  GRADUATION_UNSET_REASONS,
+  type GraduationUnsetReason,
+} from "../../../domain/organization.ts";
+import {
+  graduationChangeProgress,
+  markBranchGraduation,
+  requestGraduationChange,
+} from "../../../services/marks.ts";
+import { MAX_NOTE } from "../../../services/result.ts";
+import { refusalText } from "../../refusals.ts";
+import { raw, reply, stepButton, text } from "../../replies.ts";
+import { type StepOutcome, stepFlow } from "../../steps.ts";
+import type { DialogContext, Text } from "../../types.ts";
+import { A, adminIdOf, ended, type PickData, pickSteps } from "./pick.ts";
+
+type GraduationData = PickData & { month?: string; unsetReason?: GraduationUnsetReason };
+
+const invalidMonth = { invalid: refusalText({ ok: false, reason: "invalid_month" }) } as const;
+
+/** R8: the change requests of a branch, newest first, with their approval progress. */
+async function progressLines(ctx: DialogContext, branchId: number): Promise<Text[]> {
+  const requests = await graduationChangeProgress(ctx.db, branchId);
+  if (requests.length === 0) return [];
+  return [
+    A("graduation.requestsTitle"),
+    ...requests.map((r) =>
+      A("graduation.request", {
+        id: r.id,
+        from: raw(r.oldMonth ?? "—"),
+        to: raw(r.newMonth),
+        state: A(`graduation.requestState.${r.state}`),
+        reason: raw(r.reason),
+      }),
+    ),
+  ];
+}
+
+async function mark(
+  ctx: DialogContext,
+  data: GraduationData,
+): Promise<StepOutcome<GraduationData>> {
+  const result = await markBranchGraduation(
+    ctx.db,
+    {
+      adminId: adminIdOf(ctx),
+      branchId: data.branchId ?? 0,
+      month: data.month ?? null,
+      unsetReason: data.unsetReason ?? null,
+    },
+    ctx.now,
+  );
+  if (result.ok) {
+    const what = data.month
+      ? A("graduation.month", { month: raw(data.month) })
+      : A(`graduation.unset.${data.unsetReason}`);
+    return ended(A("graduation.marked", { branch: raw(data.branchName ?? ""), what }));
+  }
+  if (result.reason === "use_change_request") {
+    return { next: data.month ? "changeReason" : "changeMonth", data };
+  }
+  return ended(refusalText(result));
+}
+
+/** The R8 questions open with why they are asked and what was asked before. */
+async function changeIntro(ctx: DialogContext, data: GraduationData): Promise<Text[]> {
+  return [
+    A("graduation.changeIntro", { branch: raw(data.branchName ?? "") }),
+    ...(await progressLines(ctx, data.branchId ?? 0)),
+  ];
+}
+
+export const graduationFlow = stepFlow<GraduationData>({
+  name: "graduation",
+  requires: "admin",
+  first: "branchQuery",
+  initial: () => ({}),
+  steps: {
+    ...pickSteps<GraduationData>({ afterBranch: (_ctx, data) => ({ next: "mark", data }) }),
+    mark: {
+      ask: async (ctx, data) =>
+        reply(
+          [
+            A("graduation.ask", { branch: raw(data.branchName ?? "") }),
+            ...(await progressLines(ctx, data.branchId ?? 0)),
+          ],
+          [GRADUATION_UNSET_REASONS.map((r) => stepButton(A(`graduation.unset.${r}`), r))],
+        ),
+      text: (ctx, data, input) => {
+        const month = input.trim();
+        if (!isValidMonth(month)) return invalidMonth;
+        const { unsetReason: _, ...rest } = data;
+        return mark(ctx, { ...rest, month });
+      },
+      action: (ctx, data, value) => {
+        const unsetReason = GRADUATION_UNSET_REASONS.find((r) => r === value);
+        if (!unsetReason) return { invalid: text("chat:nav.useButtons") };
+        const { month: _, ...rest } = data;
+        return mark(ctx, { ...rest, unsetReason });
+      },
+    },
+    changeMonth: {
+      ask: async (ctx, data) =>
+        reply([...(await changeIntro(ctx, data)), A("graduation.askChangeMonth")]),
+      text: (_ctx, data, input) => {
+        const month = input.trim();
+        return isValidMonth(month)
+          ? { next: "changeReason", data: { ...data, month } }
+          : invalidMonth;
+      },
+    },
+    changeReason: {
+      ask: async (ctx, data) =>
+        reply([
+          ...(await changeIntro(ctx, data)),
+          A("graduation.askChangeReason", { month: raw(data.month ?? "") }),
+        ]),
+      text: async (ctx, data, input) => {
+        const reason = input.trim();
+        if (reason === "") return { invalid: text("transfer:wizard.emptyText") };
+        if (reason.length > MAX_NOTE)
+          return { invalid: text("transfer:wizard.tooLong", { max: MAX_NOTE }) };
+        const result = await requestGraduationChange(
+          ctx.db,
+          {
+            adminId: adminIdOf(ctx),
+            branchId: data.branchId ?? 0,
+            newMonth: data.month ?? "",
+            reason,
+          },
+          ctx.now,
+        );
+        if (!result.ok) return ended(refusalText(result));
+        return ended([
+          A("graduation.requested", { id: result.requestId, month: raw(data.month ?? "") }),
+          ...(await progressLines(ctx, data.branchId ?? 0)),
+        ]);
+      },
+    },
+  },
+});

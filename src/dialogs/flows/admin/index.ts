@@ -1,0 +1,45 @@
+/**
+ * The admin's own commands as dialog flows (issue 6): locate (R5), graduation marking (R6,
+ * R8), identity marks (R9, R10), transfers started by an admin (R11), binding codes, rates.
+ */
+import type { DialogRegistry } from "../../registry.ts";
+import { button } from "../../replies.ts";
+import type { Button, DialogContext } from "../../types.ts";
+import { transferInFlow, transferOutFlow } from "./adminTransfer.ts";
+import { codesFlow } from "./codes.ts";
+import { graduationFlow } from "./graduation.ts";
+import { identityFlow } from "./identity.ts";
+import { locateFlow } from "./locate.ts";
+import { ratesFlow } from "./rates.ts";
+
+/** Menu order, two to a row. */
+const ADMIN_FLOWS = [
+  locateFlow,
+  ratesFlow,
+  transferOutFlow,
+  transferInFlow,
+  codesFlow,
+  graduationFlow,
+  identityFlow,
+] as const;
+
+/** Typed shortcuts (`/rates`) for the flows that need no argument to start. */
+const COMMANDS = ["locate", "rates", "codes", "graduation", "identity"] as const;
+
+export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
+  for (const flow of ADMIN_FLOWS) registry.flow(flow);
+  for (const name of COMMANDS)
+    registry.command(name, () => ({ replies: [], begin: { flow: name } }));
+  return registry;
+}
+
+/** The admin's menu entries (only those registered), for `/menu`. */
+export function adminMenuRows(ctx: DialogContext): Button[][] {
+  if (ctx.identity.adminId === null) return [];
+  const entries = ADMIN_FLOWS.filter((f) => ctx.hasFlow(f.name)).map((f) =>
+    button(`admin:menu.${f.name}`, { type: "flow", flow: f.name }),
+  );
+  const rows: Button[][] = [];
+  for (let i = 0; i < entries.length; i += 2) rows.push(entries.slice(i, i + 2));
+  return rows;
+}

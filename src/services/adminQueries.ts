@@ -1,0 +1,113 @@
+/**
+ * What an admin's pickers offer: branches of the admin's subtree and their members. Only
+ * choices; every action on them is checked again by its own service.
+ */
+import { and, asc, eq, ilike, ne, or, sql } from "drizzle-orm";
+import type { Queryable } from "../db/client.ts";
+import { admins, members, organizations } from "../db/schema.ts";
+import type { MemberIdentity } from "../domain/member.ts";
+
+async function adminPath(db: Queryable, adminId: number): Promise<string | null> {
+  const [row] = await db
+    .select({ path: organizations.path })
+    .from(admins)
+    .innerJoin(organizations, eq(organizations.id, admins.orgId))
+    .where(eq(admins.id, adminId));
+  return row?.path ?? null;
+}
+
+const under = (path: string) => sql`${organizations.path} like ${`${path}%`}`;
+
+/**
+ * Branches in the admin's subtree whose name contains `query` (shortest names first); the
+ * special-unit library belongs to the province's approvals, not to anyone's branch work.
+ */
+export async function branchesUnder(
+  db: Queryable,
+  input: { adminId: number; query: string; limit: number },
+): Promise<{ id: number; name: string }[]> {
+  const path = await adminPath(db, input.adminId);
+  const query = input.query.trim();
+  if (path === null || query === "") return [];
+  const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .select({ id: organizations.id, name: organizations.name })
+    .from(organizations)
+    .where(
+      and(
+        under(path),
+        eq(organizations.kind, "branch"),
+        ne(organizations.category, "special_unit_library"),
+        ilike(organizations.name, pattern),
+      ),
+    )
+    .orderBy(sql`length(${organizations.name})`, asc(organizations.id))
+    .limit(input.limit);
+}
+
+export interface BranchMember {
+  id: number;
+  name: string;
+  idNumber: string;
+  identity: MemberIdentity;
+}
+
+/**
+ * The members of a branch in the admin's subtree, or null when the branch is not theirs.
+ * `graduatingToo` adds the marked people who graduate from it but were moved out (delayed
+ * graduates sit in the school's delayed-graduation organization, R9), so that their mark can
+ * be revoked from the branch they came from (R10).
+ */
+export async function branchMembers(
+  db: Queryable,
+  input: { adminId: number; branchId: number; graduatingToo?: boolean },
+): Promise<BranchMember[] | null> {
+  const path = await adminPath(db, input.adminId);
+  if (path === null) return null;
+  const [branch] = await db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(
+      and(eq(organizations.id, input.branchId), eq(organizations.kind, "branch"), under(path)),
+    );
+  if (!branch) return null;
+  const inBranch = eq(members.branchId, branch.id);
+  const markedFromIt = and(
+    eq(members.graduationBranchId, branch.id),
+    ne(members.identity, "graduate"),
+  );
+  return db
+    .select({
+      id: members.id,
+      name: members.name,
+      idNumber: members.idNumber,
+      identity: members.identity,
+    })
+    .from(members)
+    .where(input.graduatingToo ? or(inBranch, markedFromIt) : inBranch)
+    .orderBy(asc(members.id));
+}
+
+/**
+ * The member with this ID number and exactly this name (M1.4.3: the in-organization's admin
+ * finds the member so); a wrong name looks the same as an unknown number.
+ */
+export async function memberByNameAndIdNumber(
+  db: Queryable,
+  input: { name: string; idNumber: string },
+): Promise<{ id: number; name: string } | null> {
+  const [member] = await db
+    .select({ id: members.id, name: members.name })
+    .from(members)
+    .where(and(eq(members.idNumber, input.idNumber), eq(members.name, input.name.trim())));
+  return member ?? null;
+}
+
+/** The full ID number a service needs again, so a dialog need not keep it in its state. */
+export async function idNumberOf(db: Queryable, memberId: number): Promise<string | null> {
+  const [member] = await db
+    .select({ idNumber: members.idNumber })
+    .from(members)
+    .where(eq(members.id, memberId));
+  return member?.idNumber ?? null;
+}
