@@ -121,4 +121,65 @@ describe.skipIf(!hasChromium)("web chat page in chromium", () => {
       .toBe(1);
     await page.screenshot({ path: join(ARTIFACTS_DIR, "webchat-transfer.png"), fullPage: true });
   });
+
+  it("lets an admin bind a group, see the card there, approve, assign a branch; the card shows the outcome", async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
+    await page.goto(`http://127.0.0.1:${app.port}/`);
+    const bot = page.locator(".msg.bot");
+    const click = (name: string) => page.getByRole("button", { name, exact: true }).last().click();
+    const type = async (text: string) => {
+      await page.fill("#text", text);
+      await page.press("#text", "Enter");
+    };
+    const choose = async (label: string) => {
+      const option = page.locator("#demoUser option", { hasText: label });
+      await option.first().waitFor({ state: "attached" });
+      await page.selectOption("#demoUser", (await option.first().getAttribute("value"))!);
+    };
+    const inChat = async (chat: string) => {
+      await page.fill("#chatId", chat);
+      await page.dispatchEvent("#chatId", "change");
+    };
+
+    await choose("校团委管理员");
+    await inChat("school-admins");
+    await type("/bind");
+    await expect.poll(() => bot.last().textContent()).toContain("本群已绑定 山西示范大学团委");
+
+    // A graduate of another school applies to stay for graduate study at this one.
+    await choose("机械2022级");
+    await inChat("");
+    await page.click("#menuButton");
+    await click("办理组织关系转接");
+    await click("否");
+    await click("升学");
+    await click("普通高校");
+    await expect.poll(() => bot.last().textContent()).toContain("请输入转入学校的名称");
+    await type("山西示范大学");
+    await expect.poll(() => bot.last().textContent()).toContain("详细地址");
+    await type("太原市坞城路92号");
+    await click("团山西省委");
+    await expect.poll(() => bot.last().textContent()).toContain("请输入转入组织名称中的几个字");
+    await type("山西示范大学");
+    await click("山西示范大学团委");
+    await click("确认提交");
+    await expect.poll(() => bot.last().textContent()).toContain("申请已提交");
+
+    await choose("校团委管理员");
+    await inChat("school-admins");
+    const card = page.locator(".msg.bot", { hasText: "【新的转接申请" });
+    await expect.poll(() => card.count(), { timeout: 15_000 }).toBe(1);
+    await card.getByRole("button", { name: "同意", exact: true }).click();
+    await expect.poll(() => bot.last().textContent()).toContain("请选择把团员分配到哪个团支部");
+    await click("计算机2024级1班团支部");
+    await expect
+      .poll(() => bot.last().textContent())
+      .toContain("已完成：团员已分配到 计算机2024级1班团支部");
+    // The card in the group is replaced by its outcome, without buttons.
+    await expect
+      .poll(() => card.textContent(), { timeout: 15_000 })
+      .toContain("结果：已完成转接（校团委管理员·刘洋");
+    expect(await card.getByRole("button").count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "webchat-admin.png"), fullPage: true });
+  });
 });

@@ -5,7 +5,9 @@ import { applications, chatIdentities, members, organizations } from "../../src/
 import { DialogEngine } from "../../src/dialogs/engine.ts";
 import { createRegistry } from "../../src/dialogs/flows/index.ts";
 import { maskIdNumber } from "../../src/domain/idNumber.ts";
+import { approve } from "../../src/services/decisions.ts";
 import { convertGraduateOrganizations, decideGraduationChange } from "../../src/services/marks.ts";
+import { type FileInput, fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 import { type AdminName, buildWorld, type MemberName, type World } from "../helpers/world.ts";
@@ -86,20 +88,49 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
   });
 
   it("rates: SX and XS with their counts, children worst XS first, — for an empty denominator", async () => {
-    const filed = {
-      stageSince: new Date(),
-      initiatorKind: "member" as const,
-      fromOrgId: w.org.UB1,
-      decidingOrgId: w.org.V,
-      state: "completed" as const,
-      graduationYear: 2026,
+    // Through the services, so whatever keeps the members' outcomes keeps them here too.
+    const now = new Date("2026-07-01T02:00:00Z");
+    const completed = async (m: MemberName, fields: Partial<FileInput>, receiver: AdminName) => {
+      const filed = await fileApplication(
+        db(),
+        {
+          actor: { kind: "member", memberId: w.member[m] },
+          as: "member",
+          external: false,
+          reason: "further_study",
+          ...fields,
+        },
+        now,
+        TEST_SEASON,
+      );
+      if (!filed.ok) throw new Error(filed.reason);
+      const approved = await approve(
+        db(),
+        { adminId: w.admin[receiver], applicationId: filed.applicationId },
+        now,
+      );
+      expect(approved).toMatchObject({ ok: true, state: "completed" });
     };
-    await db()
-      .insert(applications)
-      .values([
-        { ...filed, memberId: w.member.m1, reason: "further_study", toOrgId: w.org.V },
-        { ...filed, memberId: w.member.m4, reason: "employed_with_org", toOrgId: w.org.E },
-      ]);
+    await completed(
+      "m1",
+      {
+        studyType: "university",
+        schoolName: "太原工学院",
+        schoolAddress: "太原市",
+        destinationOrgId: w.org.VB,
+      },
+      "VB",
+    );
+    await completed(
+      "m4",
+      {
+        reason: "employed_with_org",
+        employerName: "能源集团",
+        employerAddress: "太原市",
+        destinationOrgId: w.org.EB,
+      },
+      "EB",
+    );
     const u = await admin("U");
     await u.say("/menu");
     const lines = texts(await u.press("Rates (SX / XS)")).split("\n");
@@ -275,7 +306,7 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
     }
   });
 
-  it("codes: a member outside the admin's subtree is not offered", async () => {
+  it("codes: a member outside the admin's subtree is not offered; never issued in a group", async () => {
     const u = await admin("UC");
     await u.say("/codes");
     expect(texts(await u.say("初三"))).toContain(
@@ -286,6 +317,8 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
       expect.arrayContaining(["计算机2022级1班团支部", "计算机2022级2班团支部"]),
     );
     expect(labels(u.last)).not.toContain("初三(2)班团支部");
+    const inGroup = chat(engine, "admin-UC", "group-1");
+    expect(texts(await inGroup.say("/codes"))).toContain("only in a private chat");
   });
 
   it("R11 out-organization admin: the member wizard's questions, filed as out_admin for the member", async () => {

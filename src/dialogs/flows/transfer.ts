@@ -56,14 +56,14 @@ const MAX_MATCHES = 40;
 const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, params);
 
 /** A free-text answer: trimmed, not empty, not too long (the service checks again). */
-function textAnswer<D extends Json>(
+export function textAnswer<D extends Json>(
   input: string,
-  onValid: (value: string) => StepOutcome<D>,
-): StepOutcome<D> {
+  onValid: (value: string) => StepOutcome<D> | Promise<StepOutcome<D>>,
+  max = TEXT_FIELD_MAX,
+): StepOutcome<D> | Promise<StepOutcome<D>> {
   const value = input.trim();
   if (value === "") return { invalid: T("wizard.emptyText") };
-  if (value.length > TEXT_FIELD_MAX)
-    return { invalid: T("wizard.tooLong", { max: TEXT_FIELD_MAX }) };
+  if (value.length > max) return { invalid: T("wizard.tooLong", { max }) };
   return onValid(value);
 }
 

@@ -5,14 +5,14 @@
  *   the admin's own organization or a branch below it.
  */
 import { maskIdNumber, parseIdNumber } from "../../../domain/idNumber.ts";
-import { TEXT_FIELD_MAX } from "../../../domain/transferRules.ts";
 import { idNumberOf, memberByNameAndIdNumber } from "../../../services/adminQueries.ts";
 import { loadAdmin } from "../../../services/orgStore.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import { type TransferData, transferSteps } from "../transfer.ts";
-import { A, adminIdOf, type PickData, pickSteps, subjectText } from "./pick.ts";
+import { type TransferData, textAnswer, transferSteps } from "../transfer.ts";
+import { A, adminIdOf, subjectText } from "./common.ts";
+import { type PickData, pickSteps } from "./pick.ts";
 
 /** The wizard's "you" questions, asked about the member instead. */
 const ADMIN_WORDING = {
@@ -56,13 +56,8 @@ export const transferInFlow = stepFlow<AdminTransferData>({
   steps: {
     inName: {
       ask: () => reply(A("transferIn.askName")),
-      text: (_ctx, data, input) => {
-        const memberName = input.trim();
-        if (memberName === "") return { invalid: text("transfer:wizard.emptyText") };
-        if (memberName.length > TEXT_FIELD_MAX)
-          return { invalid: text("transfer:wizard.tooLong", { max: TEXT_FIELD_MAX }) };
-        return { next: "inIdNumber", data: { ...data, memberName } };
-      },
+      text: (_ctx, data, input) =>
+        textAnswer(input, (memberName) => ({ next: "inIdNumber", data: { ...data, memberName } })),
     },
     inIdNumber: {
       ask: (_ctx, data) => reply(A("transferIn.askIdNumber", { name: raw(data.memberName ?? "") })),

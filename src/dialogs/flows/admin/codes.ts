@@ -7,7 +7,8 @@ import { formatTime } from "../../format.ts";
 import { menuButtonRow, raw, reply } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
 import type { DialogContext, Text } from "../../types.ts";
-import { A, adminIdOf, ended, type PickData, pickSteps } from "./pick.ts";
+import { A, adminIdOf, ended } from "./common.ts";
+import { type PickData, pickSteps } from "./pick.ts";
 
 const issuedReply = (ctx: DialogContext, lines: Text[], expiresAt: Date) =>
   ended([

@@ -3,7 +3,6 @@
  * branch). A graduate organization changes only through a request its direct superior's admin
  * files and a leading organ approves (R8); its progress is shown with the branch.
  */
-import { isValidMonth } from "../../../domain/graduation.ts";
 import {
   GRADUATION_UNSET_REASONS,
   type GraduationUnsetReason,
@@ -18,11 +17,11 @@ import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { type StepOutcome, stepFlow } from "../../steps.ts";
 import type { DialogContext, Text } from "../../types.ts";
-import { A, adminIdOf, ended, type PickData, pickSteps } from "./pick.ts";
+import { textAnswer } from "../transfer.ts";
+import { A, adminIdOf, ended, monthAnswer } from "./common.ts";
+import { type PickData, pickSteps } from "./pick.ts";
 
 type GraduationData = PickData & { month?: string; unsetReason?: GraduationUnsetReason };
-
-const invalidMonth = { invalid: refusalText({ ok: false, reason: "invalid_month" }) } as const;
 
 /** R8: the change requests of a branch, newest first, with their approval progress. */
 async function progressLines(ctx: DialogContext, branchId: number): Promise<Text[]> {
@@ -92,12 +91,11 @@ export const graduationFlow = stepFlow<GraduationData>({
           ],
           [GRADUATION_UNSET_REASONS.map((r) => stepButton(A(`graduation.unset.${r}`), r))],
         ),
-      text: (ctx, data, input) => {
-        const month = input.trim();
-        if (!isValidMonth(month)) return invalidMonth;
-        const { unsetReason: _, ...rest } = data;
-        return mark(ctx, { ...rest, month });
-      },
+      text: (ctx, data, input) =>
+        monthAnswer(input, (month) => {
+          const { unsetReason: _, ...rest } = data;
+          return mark(ctx, { ...rest, month });
+        }),
       action: (ctx, data, value) => {
         const unsetReason = GRADUATION_UNSET_REASONS.find((r) => r === value);
         if (!unsetReason) return { invalid: text("chat:nav.useButtons") };
@@ -108,12 +106,8 @@ export const graduationFlow = stepFlow<GraduationData>({
     changeMonth: {
       ask: async (ctx, data) =>
         reply([...(await changeIntro(ctx, data)), A("graduation.askChangeMonth")]),
-      text: (_ctx, data, input) => {
-        const month = input.trim();
-        return isValidMonth(month)
-          ? { next: "changeReason", data: { ...data, month } }
-          : invalidMonth;
-      },
+      text: (_ctx, data, input) =>
+        monthAnswer(input, (month) => ({ next: "changeReason", data: { ...data, month } })),
     },
     changeReason: {
       ask: async (ctx, data) =>
@@ -121,27 +115,28 @@ export const graduationFlow = stepFlow<GraduationData>({
           ...(await changeIntro(ctx, data)),
           A("graduation.askChangeReason", { month: raw(data.month ?? "") }),
         ]),
-      text: async (ctx, data, input) => {
-        const reason = input.trim();
-        if (reason === "") return { invalid: text("transfer:wizard.emptyText") };
-        if (reason.length > MAX_NOTE)
-          return { invalid: text("transfer:wizard.tooLong", { max: MAX_NOTE }) };
-        const result = await requestGraduationChange(
-          ctx.db,
-          {
-            adminId: adminIdOf(ctx),
-            branchId: data.branchId ?? 0,
-            newMonth: data.month ?? "",
-            reason,
+      text: (ctx, data, input) =>
+        textAnswer(
+          input,
+          async (reason) => {
+            const result = await requestGraduationChange(
+              ctx.db,
+              {
+                adminId: adminIdOf(ctx),
+                branchId: data.branchId ?? 0,
+                newMonth: data.month ?? "",
+                reason,
+              },
+              ctx.now,
+            );
+            if (!result.ok) return ended(refusalText(result));
+            return ended([
+              A("graduation.requested", { id: result.requestId, month: raw(data.month ?? "") }),
+              ...(await progressLines(ctx, data.branchId ?? 0)),
+            ]);
           },
-          ctx.now,
-        );
-        if (!result.ok) return ended(refusalText(result));
-        return ended([
-          A("graduation.requested", { id: result.requestId, month: raw(data.month ?? "") }),
-          ...(await progressLines(ctx, data.branchId ?? 0)),
-        ]);
-      },
+          MAX_NOTE,
+        ),
     },
   },
 });

@@ -3,17 +3,17 @@
  * (a reason, then a month strictly later than the branch's: the service checks it), or revoke
  * a member's mark.
  */
-import { isValidMonth } from "../../../domain/graduation.ts";
 import { type IdentityMark, markIdentity, revokeIdentity } from "../../../services/marks.ts";
 import { MAX_NOTE } from "../../../services/result.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { type StepOutcome, stepFlow } from "../../steps.ts";
 import type { DialogContext, Text } from "../../types.ts";
-import { A, adminIdOf, ended, type PickData, pickSteps, subjectText } from "./pick.ts";
+import { textAnswer } from "../transfer.ts";
+import { A, adminIdOf, ended, monthAnswer, subjectText } from "./common.ts";
+import { type PickData, pickSteps } from "./pick.ts";
 
-const KINDS = ["teacher", "delayed", "revoke"] as const;
-type Kind = (typeof KINDS)[number];
+type Kind = "teacher" | "delayed" | "revoke";
 
 type IdentityData = PickData & { kind?: Kind; reason?: string };
 
@@ -91,22 +91,19 @@ export const identityFlow = stepFlow<IdentityData>({
     },
     delayedReason: {
       ask: (_ctx, data) => reply(A("identity.askReason", { target: targetText(data) })),
-      text: (_ctx, data, input) => {
-        const reason = input.trim();
-        if (reason === "") return { invalid: text("transfer:wizard.emptyText") };
-        if (reason.length > MAX_NOTE)
-          return { invalid: text("transfer:wizard.tooLong", { max: MAX_NOTE }) };
-        return { next: "delayedMonth", data: { ...data, reason } };
-      },
+      text: (_ctx, data, input) =>
+        textAnswer(
+          input,
+          (reason) => ({ next: "delayedMonth", data: { ...data, reason } }),
+          MAX_NOTE,
+        ),
     },
     delayedMonth: {
       ask: () => reply(A("identity.askMonth")),
-      text: (ctx, data, input) => {
-        const month = input.trim();
-        if (!isValidMonth(month))
-          return { invalid: refusalText({ ok: false, reason: "invalid_month" }) };
-        return finish(ctx, data, { kind: "delayed", month, reason: data.reason ?? "" });
-      },
+      text: (ctx, data, input) =>
+        monthAnswer(input, (month) =>
+          finish(ctx, data, { kind: "delayed", month, reason: data.reason ?? "" }),
+        ),
     },
   },
 });

@@ -39,7 +39,8 @@ export function adminMenuRows(ctx: DialogContext): Button[][] {
   const entries = ADMIN_FLOWS.filter((f) => ctx.hasFlow(f.name)).map((f) =>
     button(`admin:menu.${f.name}`, { type: "flow", flow: f.name }),
   );
-  const rows: Button[][] = [];
+  // The queue comes first: deciding is what admins do most.
+  const rows: Button[][] = [[button("card:menuPending", { type: "command", command: "pending" })]];
   for (let i = 0; i < entries.length; i += 2) rows.push(entries.slice(i, i + 2));
   return rows;
 }

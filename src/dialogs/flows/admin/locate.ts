@@ -3,12 +3,12 @@
  * admins; nothing else. The ID number is never kept in the dialog state nor echoed in full.
  */
 import { maskIdNumber, parseIdNumber } from "../../../domain/idNumber.ts";
-import { TEXT_FIELD_MAX } from "../../../domain/transferRules.ts";
 import { locateMember } from "../../../services/organizations.ts";
 import { refusalText } from "../../refusals.ts";
-import { raw, reply, text } from "../../replies.ts";
+import { raw, reply } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import { A, adminIdOf, ended } from "./pick.ts";
+import { textAnswer } from "../transfer.ts";
+import { A, adminIdOf, ended } from "./common.ts";
 
 export const locateFlow = stepFlow<{ name?: string }>({
   name: "locate",
@@ -18,13 +18,8 @@ export const locateFlow = stepFlow<{ name?: string }>({
   steps: {
     name: {
       ask: () => reply(A("locate.askName")),
-      text: (_ctx, data, input) => {
-        const name = input.trim();
-        if (name === "") return { invalid: text("transfer:wizard.emptyText") };
-        if (name.length > TEXT_FIELD_MAX)
-          return { invalid: text("transfer:wizard.tooLong", { max: TEXT_FIELD_MAX }) };
-        return { next: "idNumber", data: { ...data, name } };
-      },
+      text: (_ctx, data, input) =>
+        textAnswer(input, (name) => ({ next: "idNumber", data: { ...data, name } })),
     },
     idNumber: {
       ask: (_ctx, data) => reply(A("locate.askIdNumber", { name: raw(data.name ?? "") })),

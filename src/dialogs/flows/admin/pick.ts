@@ -5,13 +5,13 @@
  */
 import { maskIdNumber } from "../../../domain/idNumber.ts";
 import type { MemberIdentity } from "../../../domain/member.ts";
-import { TEXT_FIELD_MAX } from "../../../domain/transferRules.ts";
 import { branchesUnder, branchMembers } from "../../../services/adminQueries.ts";
 import { pickerButtons, readPicker } from "../../picker.ts";
-import { menuButtonRow, raw, reply, stepButton, text } from "../../replies.ts";
+import { raw, reply, stepButton, text } from "../../replies.ts";
 import type { Step, StepOutcome } from "../../steps.ts";
-import type { DialogContext, Json, Message, Reply, Text } from "../../types.ts";
-import type { Subject } from "../transfer.ts";
+import type { DialogContext, Json } from "../../types.ts";
+import { type Subject, textAnswer } from "../transfer.ts";
+import { A, adminIdOf, subjectText } from "./common.ts";
 
 /** Enough to page through; more means the name typed should be longer. */
 const MAX_BRANCHES = 40;
@@ -26,19 +26,6 @@ export type PickData = {
   wholeBranch?: boolean;
   page?: number;
 };
-
-export const A = (key: string, params?: Text["params"]) => text(`admin:${key}`, params);
-
-/** The flow's last word, with the way back to the menu. */
-export const ended = (message: Message): { done: Reply[] } => ({
-  done: [reply(message, [menuButtonRow()])],
-});
-
-export const subjectText = (s: Subject) =>
-  A("pick.subject", { name: raw(s.name), id: raw(s.maskedId) });
-
-/** The admin of this dialog; admin flows are only started for admins (`requires`). */
-export const adminIdOf = (ctx: DialogContext) => ctx.identity.adminId ?? 0;
 
 type Then<D extends Json> = (
   ctx: DialogContext,
@@ -65,19 +52,16 @@ export function pickSteps<D extends PickData & { [key: string]: Json }>(
   const steps: Record<string, Step<D>> = {
     branchQuery: {
       ask: () => reply(A("pick.askBranch")),
-      text: async (ctx, data, input) => {
-        const query = input.trim();
-        if (query === "") return { invalid: text("transfer:wizard.emptyText") };
-        if (query.length > TEXT_FIELD_MAX)
-          return { invalid: text("transfer:wizard.tooLong", { max: TEXT_FIELD_MAX }) };
-        const branches = await branchesUnder(ctx.db, {
-          adminId: adminIdOf(ctx),
-          query,
-          limit: MAX_BRANCHES,
-        });
-        if (branches.length === 0) return { invalid: A("pick.noBranch", { query: raw(query) }) };
-        return { next: "branchPick", data: { ...data, branches, page: 0 } };
-      },
+      text: (ctx, data, input) =>
+        textAnswer<D>(input, async (query) => {
+          const branches = await branchesUnder(ctx.db, {
+            adminId: adminIdOf(ctx),
+            query,
+            limit: MAX_BRANCHES,
+          });
+          if (branches.length === 0) return { invalid: A("pick.noBranch", { query: raw(query) }) };
+          return { next: "branchPick", data: { ...data, branches, page: 0 } };
+        }),
     },
     branchPick: {
       ask: (_ctx, data) =>

@@ -9,7 +9,7 @@ import { loadAdmin } from "../../../services/orgStore.ts";
 import { type RegionRates, rates } from "../../../services/rates.ts";
 import { menuButtonRow, raw, reply } from "../../replies.ts";
 import type { Flow, Text } from "../../types.ts";
-import { A, adminIdOf } from "./pick.ts";
+import { A, adminIdOf } from "./common.ts";
 
 /** `$1`-style placeholders bound as parameters, as `Database.query` promises. */
 function withParams(text: string, params: unknown[]): SQL {
@@ -43,7 +43,7 @@ export function rateText(rate: Rate): Text {
 }
 
 /** Worst XS first; regions where XS does not apply last. */
-const byXs = (x: RegionRates, y: RegionRates) =>
+export const byXs = (x: RegionRates, y: RegionRates) =>
   (x.xs.value ?? Number.POSITIVE_INFINITY) - (y.xs.value ?? Number.POSITIVE_INFINITY) ||
   (x.sx.value ?? Number.POSITIVE_INFINITY) - (y.sx.value ?? Number.POSITIVE_INFINITY) ||
   x.org.id - y.org.id;
