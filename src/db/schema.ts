@@ -121,6 +121,18 @@ export const members = pgTable(
     delayedReason: text("delayed_reason"),
     /** When a retained (R15) or flow-branch (R14) stay began, for the 5 / 11 month reminders. */
     retainedSince: timestamp("retained_since", { withTimezone: true }),
+    /**
+     * The member's outcome (§5) copied from their latest live application, so the indicators
+     * read one row per person instead of searching applications for each. Written only by
+     * `refreshOutcomes` (src/services/outcomes.ts) in the transaction that changes applications;
+     * a derived copy, hence no foreign keys. All null / false while there is no outcome.
+     */
+    outcomeApplicationId: integer("outcome_application_id"),
+    outcomeReason: text("outcome_reason").$type<TransferReason>(),
+    outcomeState: text("outcome_state").$type<ApplicationState>(),
+    outcomeRetained: boolean("outcome_retained").notNull().default(false),
+    /** Where the outcome goes: the assigned branch, else the receiving organization. */
+    outcomeDestinationId: integer("outcome_destination_id"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -473,9 +485,7 @@ export const deliveries = pgTable(
   },
   (t) => [
     uniqueIndex("deliveries_once_uq").on(t.outboxId, t.channel, t.chatId),
-    index("deliveries_due_idx")
-      .on(t.availableAt)
-      .where(sql`${t.status} in ('queued', 'sending')`),
+    index("deliveries_due_idx").on(t.availableAt).where(sql`${t.status} in ('queued', 'sending')`),
   ],
 );
 
@@ -490,4 +500,35 @@ export const sentMessages = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.channel, t.chatId, t.ref] })],
+);
+
+// WeCom
+
+/** The numbered choices last sent to a WeCom user: a digit answer presses the Nth token. */
+export const wecomChoices = pgTable("wecom_choices", {
+  userId: text("user_id").primaryKey(),
+  tokens: jsonb("tokens").$type<string[]>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+});
+
+/**
+ * Approval cards sent as WeCom template cards, by task id: their buttons (an update repeats
+ * them) and the latest single-use code that lets us update the card (72 h).
+ */
+export const wecomCards = pgTable("wecom_cards", {
+  taskId: text("task_id").primaryKey(),
+  buttons: jsonb("buttons").$type<{ text: string; key: string; style: number }[]>().notNull(),
+  responseCode: text("response_code"),
+  codeIssuedAt: timestamp("code_issued_at", { withTimezone: true }),
+});
+
+/** Messages sent to each WeCom user in the last hour: WeCom drops what exceeds its limits. */
+export const wecomSends = pgTable(
+  "wecom_sends",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: text("user_id").notNull(),
+    sentAt: timestamp("sent_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("wecom_sends_user_idx").on(t.userId, t.sentAt)],
 );

@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { type Db, rowsOf } from "../db/client.ts";
 import { autoReturnCutoff, type Season } from "../domain/calendar.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
+import { refreshOutcomes } from "./outcomes.ts";
 
 export interface Returned {
   applicationId: number;
@@ -25,15 +26,16 @@ export async function autoReturnOverdue(db: Db, now: Date, season: Season): Prom
   const cutoff = autoReturnCutoff(season, now);
   if (!cutoff) return [];
   const at = now.toISOString();
-  // One statement: the update, its history and its notifications commit together.
-  const returned = rowsOf<{
-    id: number;
-    member_id: number;
-    from_state: string;
-    deciding_org_id: number | null;
-    initiator_admin_id: number | null;
-  }>(
-    await db.execute(sql`
+  const returned = await db.transaction(async (tx) => {
+    // One statement: the update, its history and its notifications go together.
+    const rows = rowsOf<{
+      id: number;
+      member_id: number;
+      from_state: string;
+      deciding_org_id: number | null;
+      initiator_admin_id: number | null;
+    }>(
+      await tx.execute(sql`
       with due as (
         select id, state from applications
         where state in (${openList}) and stage_since <= ${cutoff.toISOString()}::timestamptz
@@ -71,7 +73,14 @@ export async function autoReturnOverdue(db: Db, now: Date, season: Season): Prom
       )
       select * from upd
     `),
-  );
+    );
+    // A second statement: every part of the one above sees applications as they were before it.
+    await refreshOutcomes(
+      tx,
+      rows.map((r) => r.member_id),
+    );
+    return rows;
+  });
   return returned.map((r) => ({
     applicationId: r.id,
     memberId: r.member_id,

@@ -17,6 +17,7 @@ import {
 import { isWithin } from "../domain/tree.ts";
 import { type ApprovalStageName, notify } from "./notify.ts";
 import { loadAdmin, loadOrg, systemBranch } from "./orgStore.ts";
+import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, MAX_NOTE, type Refusal, refuse } from "./result.ts";
 
 type Application = typeof applications.$inferSelect;
@@ -61,7 +62,8 @@ interface Transition {
 
 /**
  * Moves `app` from the state it was read in to `t.to`, only if nobody changed it meanwhile,
- * and appends the history row. Returns false when another decision got there first.
+ * appends the history row and refreshes the member's outcome. Returns false when another
+ * decision got there first.
  */
 async function transition(tx: Tx, app: Application, t: Transition, now: Date): Promise<boolean> {
   const updated = await tx
@@ -81,6 +83,7 @@ async function transition(tx: Tx, app: Application, t: Transition, now: Date): P
     note: t.note ?? null,
     at: now,
   });
+  await refreshOutcomes(tx, [app.memberId]);
   return true;
 }
 

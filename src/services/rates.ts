@@ -14,7 +14,6 @@ import type { ApplicationState, TransferReason } from "../domain/application.ts"
 import {
   COUNTED_IDENTITIES,
   countIndicators,
-  DEAD_STATES,
   type IndicatorCounts,
   type OutcomeGroup,
   type Rate,
@@ -47,41 +46,35 @@ export type RatesResult =
     })
   | { ok: false; reason: "unknown_org" };
 
-/** The dead states as SQL literals, so the planner matches the partial outcome index. */
-const DEAD_STATES_SQL = sql.raw(DEAD_STATES.map((state) => `'${state}'`).join(", "));
-
 /**
  * People of graduation year `year` with a counted identity, grouped by the scope keys of where
  * they graduated and where their outcome goes, and by the outcome's reason, state and retained
- * flag. `scope` maps organization ids to keys; people with neither key are outside every region
- * asked about and are dropped. The outcome comes from the partial index on live applications.
+ * flag, all read from the outcome kept on `members` (src/services/outcomes.ts). `scope` maps
+ * organization ids to keys; people with neither key are outside every region asked about and
+ * are dropped. The scope is written out twice rather than as a CTE: a CTE read twice is
+ * materialized, and a CTE scan keeps the plan from running in parallel workers.
  */
 const groupsSql = (scope: SQL, year: number) => sql`
-with scope as (${scope}),
-outcome as (
-  select distinct on (a.member_id) a.member_id, a.reason, a.state, a.retain_at_school,
-    coalesce(a.assigned_branch_id, a.to_org_id) as destination
-  from applications a
-  where a.state not in (${DEAD_STATES_SQL})
-  order by a.member_id, a.id desc
-)
-select so.key as origin, sd.key as destination, o.reason, o.state,
-  coalesce(o.retain_at_school, false) as retained, count(*)::int as n
+select so.key as origin, sd.key as destination, m.outcome_reason as reason,
+  m.outcome_state as state, m.outcome_retained as retained, count(*)::int as n
 from members m
-left join outcome o on o.member_id = m.id
-left join scope so on so.id = m.graduation_branch_id
-left join scope sd on sd.id = o.destination
+left join (${scope}) so on so.id = m.graduation_branch_id
+left join (${scope}) sd on sd.id = m.outcome_destination_id
 where m.graduation_year = ${year} and m.identity = any(${sql.param(COUNTED_IDENTITIES)}::text[])
   and (so.key is not null or sd.key is not null)
 group by 1, 2, 3, 4, 5`;
 
-/** Keys for one region: 0 for the region's own organization, else the child's id. */
-const regionScope = (path: string) => sql`
-  select o.id,
-    case when o.path = ${path} then 0
-         else split_part(substr(o.path, length(${path}) + 1), '/', 1)::int end as key
+/**
+ * Keys for one region: the id of the region's own organization or of the direct child whose
+ * subtree holds the organization. The key is read from a join with the few key organizations
+ * (not computed from the path) so the planner expects few groups and aggregates in parallel.
+ */
+const regionScope = (orgId: number, path: string) => sql`
+  select o.id, k.id as key
   from organizations o
-  where o.path like ${`${path}%`}`;
+  join organizations k on k.id = case when o.path = ${path} then ${orgId}
+    else split_part(substr(o.path, length(${path}) + 1), '/', 1)::int end
+  where o.path like ${`${path}%`} and (k.id = ${orgId} or k.parent_id = ${orgId})`;
 
 /** Keys for many regions: the deepest of `ids` at or above each organization. */
 const deepestOfScope = (ids: number[]) => sql`
@@ -143,7 +136,7 @@ export async function rates(
     .from(organizations)
     .where(eq(organizations.parentId, orgId))
     .orderBy(organizations.id);
-  const groups = await outcomeGroups(database, regionScope(org.path), year);
+  const groups = await outcomeGroups(database, regionScope(org.id, org.path), year);
   const region = regionRates(
     { id: org.id, name: org.name },
     countIndicators(groups, () => true),

@@ -22,6 +22,7 @@ import {
 import { type OrgNode, schoolOf } from "../domain/tree.ts";
 import { notify } from "./notify.ts";
 import { loadAdmin, loadChain, loadOrg, systemBranch } from "./orgStore.ts";
+import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, type Refusal, refuse } from "./result.ts";
 
 export type FileInput = TransferRequest & {
@@ -216,6 +217,7 @@ async function fileIn(
     note: null,
     at: now,
   });
+  await refreshOutcomes(tx, [member.id]);
   await notify(tx, [
     {
       event: "decision_needed",

@@ -4,6 +4,7 @@ import { createOrganization, type NewOrganization } from "../../src/db/orgTree.t
 import { applications, members } from "../../src/db/schema.ts";
 import type { ApplicationState, TransferReason } from "../../src/domain/application.ts";
 import type { MemberIdentity } from "../../src/domain/member.ts";
+import { refreshOutcomes } from "../../src/services/outcomes.ts";
 import { rates, snapshotFor, takeSnapshots } from "../../src/services/rates.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 
@@ -116,6 +117,8 @@ async function apply(
     assignedBranchId: values.assigned ?? null,
     retainAtSchool: values.retain ?? false,
   });
+  // Written around the services to reach every state directly, so it keeps the outcome itself.
+  await refreshOutcomes(database.db, [memberId]);
 }
 
 /** Every case of the issue's "Checked by", named p1…p14 in the expectations below. */
