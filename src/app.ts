@@ -3,8 +3,10 @@
  * database, migrations and demo data. `main.ts` is the process around it.
  */
 import { type ServerType, serve } from "@hono/node-server";
+import { startTelegram } from "./channels/telegram/runtime.ts";
 import { demoBindingCodes } from "./channels/web/demo.ts";
 import { webSender } from "./channels/web/sender.ts";
+import { createWecomChannel } from "./channels/wecom/index.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { loadDemoData } from "./db/demo/loadDemoData.ts";
@@ -16,6 +18,8 @@ import { createRegistry } from "./dialogs/flows/index.ts";
 import { seasonFor } from "./domain/calendar.ts";
 import { createHttpApp, type Readiness } from "./http/app.ts";
 import { translator } from "./i18n.ts";
+import { appJobs } from "./jobs/jobs.ts";
+import { startScheduler } from "./jobs/runner.ts";
 import type { Logger } from "./logger.ts";
 import { startDeliveryLoop } from "./outbox/worker.ts";
 
@@ -33,6 +37,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const releaseLock =
     config.database.kind === "pglite" ? lockDataDir(config.dataDir) : () => undefined;
   const readiness: Readiness = { db: null };
+  if (config.telegram?.webhookUrl) readiness.telegramWebhook = () => null;
+  if (config.wecom) readiness.wecomCallback = () => null;
   const app = createHttpApp(readiness, config.defaultLocale);
   let server: ServerType | undefined;
   let database: Database | undefined;
@@ -66,12 +72,44 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       season,
       onError: (err) => log.error({ err }, t("webchat:engineError")),
     });
+    const telegram = config.telegram
+      ? startTelegram({
+          settings: config.telegram,
+          db: database.db,
+          engine,
+          defaultLocale: config.defaultLocale,
+          log,
+        })
+      : null;
+    if (telegram && config.telegram?.webhookUrl) readiness.telegramWebhook = telegram.webhook;
+    const wecom = config.wecom
+      ? createWecomChannel({
+          settings: config.wecom,
+          db: database.db,
+          engine,
+          defaultLocale: config.defaultLocale,
+          now: () => new Date(),
+          onError: (err) => log.error({ err }, t("wecom:processError")),
+        })
+      : null;
+    if (wecom) readiness.wecomCallback = () => wecom.callback;
     const delivery = startDeliveryLoop({
       db: database.db,
-      senders: [webSender],
+      senders: [
+        webSender,
+        ...(telegram ? [telegram.sender] : []),
+        ...(wecom ? [wecom.sender] : []),
+      ],
       render: notificationRenderer(season),
       intervalMs: 1_000,
       onError: (err) => log.error({ err }, t("startup.deliveryError")),
+    });
+    const scheduler = startScheduler({
+      db: database.db,
+      jobs: appJobs(database, season, config.schedules),
+      timezone: config.timezone,
+      onRun: (key) => log.info(t("digest:log.jobRan", { key })),
+      onError: (job, err) => log.error({ err }, t("digest:log.jobFailed", { job })),
     });
     readiness.web = {
       db: database.db,
@@ -91,6 +129,9 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       async stop() {
         readiness.db = null;
         await closeServer(httpServer);
+        await telegram?.stop();
+        await wecom?.idle();
+        await scheduler.stop();
         await delivery.stop();
         await db.close();
         releaseLock();

@@ -3,6 +3,7 @@
  * start-up with one message that names every bad variable and why, never its value.
  */
 import { resolve } from "node:path";
+import cron from "node-cron";
 import { z } from "zod";
 import type { SeasonOverrides } from "./domain/calendar.ts";
 import { isLocale, type Locale, translator } from "./i18n.ts";
@@ -24,7 +25,8 @@ type Why =
   | "webhookSecret"
   | "logLevel"
   | "botToken"
-  | "seasonCalendar";
+  | "seasonCalendar"
+  | "cron";
 
 const why = (code: Why) => ({ message: code });
 
@@ -54,6 +56,11 @@ const timezone = z.string().refine((v) => {
   }
 }, why("timezone"));
 const nonEmpty = z.string().trim().min(1, why("nonEmpty"));
+/** Minute-precision expressions only: catch-up on start walks back minute by minute. */
+const cronExpression = z
+  .string()
+  .trim()
+  .refine((v) => v.split(/\s+/).length === 5 && cron.validate(v), why("cron"));
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 /** Per-year calendar overrides, e.g. {"2026": {"wrapUpStart": "2026-10-08"}}. */
 const seasonCalendar = z
@@ -99,6 +106,11 @@ const envSchema = z.object({
     z.coerce.number(why("year")).int(why("year")).min(2000, why("year")).max(2100, why("year")),
   ),
   SEASON_CALENDAR: optional(seasonCalendar),
+  SCHEDULE_SWEEP: optional(cronExpression),
+  SCHEDULE_CONVERSION: optional(cronExpression),
+  SCHEDULE_REMINDERS: optional(cronExpression),
+  SCHEDULE_SNAPSHOT: optional(cronExpression),
+  SCHEDULE_DIGEST: optional(cronExpression),
   LOG_LEVEL: optional(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], why("logLevel")),
   ),
@@ -151,6 +163,8 @@ export interface Config {
   graduationYear: number;
   /** Per-year changes to the season calendar (SPEC §4); see `seasonFor`. */
   seasonOverrides: SeasonOverrides;
+  /** Cron expressions of the jobs (src/jobs), in `timezone`. */
+  schedules: Schedules;
   logLevel: string;
   telegram?: {
     token: string;
@@ -166,6 +180,19 @@ export interface Config {
     encodingAesKey: string;
     apiRoot: string;
   };
+}
+
+export interface Schedules {
+  /** R27 auto-return sweep and the warnings two days before it. */
+  sweep: string;
+  /** R7 graduate-organization conversion. */
+  conversion: string;
+  /** R14, R15 retention reminders. */
+  reminders: string;
+  /** The daily indicator snapshot (§5). */
+  snapshot: string;
+  /** The daily digests (§6). */
+  digest: string;
 }
 
 export class ConfigError extends Error {
@@ -223,6 +250,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     demoData: e.DEMO_DATA ?? database.kind === "pglite",
     graduationYear: e.GRADUATION_YEAR ?? yearIn(timezoneName, now),
     seasonOverrides: e.SEASON_CALENDAR ?? {},
+    schedules: {
+      sweep: e.SCHEDULE_SWEEP ?? "5 * * * *",
+      conversion: e.SCHEDULE_CONVERSION ?? "10 0 * * *",
+      reminders: e.SCHEDULE_REMINDERS ?? "0 9 * * *",
+      snapshot: e.SCHEDULE_SNAPSHOT ?? "30 0 * * *",
+      digest: e.SCHEDULE_DIGEST ?? "30 8 * * *",
+    },
     logLevel: e.LOG_LEVEL ?? "info",
     ...(e.TELEGRAM_BOT_TOKEN
       ? {

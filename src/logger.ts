@@ -6,13 +6,24 @@ import pino, { type Logger } from "pino";
 import { maskIdNumber } from "./domain/idNumber.ts";
 
 const ID_NUMBER_IN_TEXT = /(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])/g;
-const BOT_TOKEN_IN_TEXT = /\b\d{6,12}:[A-Za-z0-9_-]{30,}\b/g;
+// No word boundary before the digits: in an API URL the token follows "bot" directly.
+const BOT_TOKEN_IN_TEXT = /(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}/g;
 
 /** Masks ID numbers and bot tokens inside arbitrary text. */
 export function scrub(text: string): string {
   return text
     .replace(ID_NUMBER_IN_TEXT, (m) => maskIdNumber(m))
     .replace(BOT_TOKEN_IN_TEXT, "[token]");
+}
+
+/** Every string inside a value (objects, arrays, causes), masked. */
+export function scrubDeep<T>(value: T, depth = 0): T {
+  if (typeof value === "string") return scrub(value) as T;
+  if (depth > 8 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth + 1);
+  return out as T;
 }
 
 const REDACT = [
@@ -45,14 +56,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         },
       },
       serializers: {
-        err(err: Error) {
-          const serialized = pino.stdSerializers.err(err);
-          return {
-            ...serialized,
-            message: scrub(serialized.message),
-            stack: scrub(serialized.stack ?? ""),
-          };
-        },
+        // Nested causes carry request URLs (a bot token in the path) and driver messages
+        // (an ID number in a failed insert): every string of the serialized error is scrubbed.
+        err: (err: Error) => scrubDeep(pino.stdSerializers.err(err)),
       },
     },
     destination,

@@ -20,9 +20,16 @@ describe("R4 logs never hold a full ID number or a token", () => {
     log.info({ member: { idNumber: "11010519491231002X" }, token: "123:abc" }, "bound");
     log.info("lookup of 11010519491231002X");
     log.error({ err: new Error("duplicate key 11010519491231002X") }, "failed");
+    const network = new Error("request failed", {
+      cause: new Error(
+        "fetch https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq1/getMe failed",
+      ),
+    });
+    log.error({ err: network }, "telegram down");
     const all = lines.join("");
     expect(all).not.toContain("11010519491231002X");
     expect(all).not.toContain("123:abc");
+    expect(all).not.toContain("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq1");
     expect(all).toContain("110105********002X");
   });
 });

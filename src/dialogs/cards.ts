@@ -9,6 +9,7 @@ import { admins, graduationChangeRequests, organizations } from "../db/schema.ts
 import type { Season } from "../domain/calendar.ts";
 import type { OutboxEvent } from "../outbox/deliver.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
+import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
 import { formatTime } from "./format.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
 import type { Reply, Text } from "./types.ts";
@@ -201,6 +202,15 @@ export function notificationRenderer(season: Season) {
         return graduationChangeCard(db, payload.requestId ?? -1, false);
       case "graduation_change_decided":
         return graduationChangeCard(db, payload.requestId ?? -1, true);
+      case "digest": {
+        const { orgId, day } = event.payload as { orgId: number; day: string };
+        const digest = await digestFor(db, orgId, day, now, season);
+        return digest ? digestReply(digest, season) : null;
+      }
+      case "auto_return_warning":
+        return warningReply(db, event.payload, Number(event.recipientId), now, season);
+      case "retention_reminder":
+        return reminderReply(db, event.payload);
       default:
         return null;
     }

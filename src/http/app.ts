@@ -1,5 +1,8 @@
 import { Hono } from "hono";
+import type { WebhookHandler } from "../channels/telegram/runtime.ts";
+import { telegramWebhookRoutes } from "../channels/telegram/webhook.ts";
 import { type WebChatDeps, webChatRoutes } from "../channels/web/routes.ts";
+import { type WecomCallback, wecomRoutes } from "../channels/wecom/routes.ts";
 import type { Locale } from "../i18n.ts";
 
 export interface Readiness {
@@ -7,6 +10,10 @@ export interface Readiness {
   db: "pglite" | "postgres" | null;
   /** What the web chat needs, set together with `db`. */
   web?: WebChatDeps | null;
+  /** Set from the start in Telegram webhook mode (else 404); its handler is null until ready. */
+  telegramWebhook?: () => WebhookHandler | null;
+  /** Set from the start when WeCom is configured (else 404); null until ready. */
+  wecomCallback?: () => WecomCallback | null;
 }
 
 /**
@@ -21,6 +28,22 @@ export function createHttpApp(readiness: Readiness, defaultLocale: Locale) {
   app.route(
     "/",
     webChatRoutes(() => (readiness.db ? (readiness.web ?? null) : null), defaultLocale),
+  );
+  app.route(
+    "/",
+    telegramWebhookRoutes(() => {
+      const webhook = readiness.telegramWebhook;
+      if (!webhook) return undefined;
+      return readiness.db ? webhook() : null;
+    }),
+  );
+  app.route(
+    "/",
+    wecomRoutes(() => {
+      const callback = readiness.wecomCallback;
+      if (!callback) return undefined;
+      return readiness.db ? callback() : null;
+    }),
   );
   return app;
 }

@@ -143,27 +143,34 @@ export async function pendingQueue(
 ): Promise<{ ok: true; orgName: string; items: ApplicationView[] } | Refusal> {
   const admin = await loadAdmin(db, input.adminId);
   if (!admin) return refuse({ reason: "unknown_admin" });
+  return {
+    ok: true,
+    orgName: admin.org.name,
+    items: await orgPendingQueue(db, admin.org.id, seesFullIdNumbers(admin), now, season),
+  };
+}
+
+/** The pending queue of an organization (the daily digest reads it without an admin). */
+export async function orgPendingQueue(
+  db: Db,
+  orgId: number,
+  fullIdNumbers: boolean,
+  now: Date,
+  season: Season,
+): Promise<ApplicationView[]> {
   const rows = await selectApplications(db)
     .where(
       or(
-        and(
-          eq(applications.decidingOrgId, admin.org.id),
-          inArray(applications.state, [...OPEN_STATES]),
-        ),
+        and(eq(applications.decidingOrgId, orgId), inArray(applications.state, [...OPEN_STATES])),
         and(
           eq(applications.state, "pending"),
-          eq(decidingOrg.parentId, admin.org.id),
+          eq(decidingOrg.parentId, orgId),
           eq(decidingOrg.kind, "branch"),
         ),
       ),
     )
     .orderBy(asc(applications.stageSince), asc(applications.id));
-  const full = seesFullIdNumbers(admin);
-  return {
-    ok: true,
-    orgName: admin.org.name,
-    items: rows.map((r) => toView(r, full, now, season)),
-  };
+  return rows.map((r) => toView(r, fullIdNumbers, now, season));
 }
 
 export interface HistoryEntry {

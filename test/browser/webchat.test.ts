@@ -136,9 +136,10 @@ describe.skipIf(!hasChromium)("web chat page in chromium", () => {
       await option.first().waitFor({ state: "attached" });
       await page.selectOption("#demoUser", (await option.first().getAttribute("value"))!);
     };
+    // The page switches chats on the field's change event, which fires when it loses focus.
     const inChat = async (chat: string) => {
       await page.fill("#chatId", chat);
-      await page.dispatchEvent("#chatId", "change");
+      await page.locator("#chatId").blur();
     };
 
     await choose("校团委管理员");

@@ -8,6 +8,7 @@
 import { bindChat, unbindChat } from "../../services/chatBindings.ts";
 import { assignableBranches, decisionRight } from "../../services/decisionRights.ts";
 import { approve, assign, reject } from "../../services/decisions.ts";
+import { deadDeliveries } from "../../services/deliveryHealth.ts";
 import { decideGraduationChange } from "../../services/marks.ts";
 import { loadAdmin } from "../../services/orgStore.ts";
 import { applicationView, pendingQueue } from "../../services/queues.ts";
@@ -70,7 +71,7 @@ const approveAction: GlobalAction = (ctx, args) =>
       return {
         replies: [
           {
-            ...reply(C("approvedNeedsBranch", { id: applicationId })),
+            ...reply(C("approved", { id: applicationId })),
             popup: C("approved", { id: applicationId }),
           },
         ],
@@ -219,9 +220,13 @@ const pendingCommand: CommandHandler = async (ctx) => {
   const queue = await pendingQueue(ctx.db, { adminId: ctx.identity.adminId }, ctx.now, ctx.season);
   if (!queue.ok) return refused(queue);
   const org = raw(queue.orgName);
-  if (queue.items.length === 0) return answer(C("pending.none", { org }));
-  const shown = queue.items.slice(0, PENDING_SHOWN);
   const admin = await loadAdmin(ctx.db, ctx.identity.adminId);
+  // Messages to this organization's chats that the platform never accepted (dead letters).
+  const dead = admin ? await deadDeliveries(ctx.db, admin.org.id) : 0;
+  const deadLine = dead > 0 ? [reply(text("digest:deadLetters", { count: dead }))] : [];
+  if (queue.items.length === 0)
+    return { replies: [reply(C("pending.none", { org })), ...deadLine] };
+  const shown = queue.items.slice(0, PENDING_SHOWN);
   return {
     replies: [
       reply(C("pending.title", { org, count: queue.items.length })),
@@ -231,9 +236,13 @@ const pendingCommand: CommandHandler = async (ctx) => {
       ...(queue.items.length > PENDING_SHOWN
         ? [reply(C("pending.more", { count: queue.items.length - PENDING_SHOWN }))]
         : []),
+      ...deadLine,
     ],
   };
 };
+
+/** The daily digest's button: pushed messages carry global actions only, so /pending is one. */
+const openPendingAction: GlobalAction = (ctx) => pendingCommand(ctx, "");
 
 const bindCommand: CommandHandler = async (ctx) => {
   if (ctx.identity.adminId === null) return answer(C("bind.adminOnly"));
@@ -274,6 +283,7 @@ export function registerDecisionFlows(registry: DialogRegistry): DialogRegistry 
     .action("details", detailsAction)
     .action("gcApprove", graduationDecision(true))
     .action("gcReject", graduationDecision(false))
+    .action("openPending", openPendingAction)
     .command("pending", pendingCommand)
     .command("bind", bindCommand)
     .command("unbind", unbindCommand);

@@ -38,17 +38,6 @@
     const div = document.createElement("div");
     div.className = "msg note";
     div.textContent = text;
-    // A decided card replaces the earlier card with the same ref, wherever it is in the log.
-    if (reply.ref) {
-      div.dataset.ref = reply.ref;
-      const earlier = [...log.querySelectorAll(".msg.bot")].find(
-        (m) => m.dataset.ref === reply.ref,
-      );
-      if (reply.edit && earlier) {
-        earlier.replaceWith(div);
-        return;
-      }
-    }
     log.append(div);
     log.scrollTop = log.scrollHeight;
   }
@@ -57,17 +46,6 @@
     const div = document.createElement("div");
     div.className = "msg me";
     div.textContent = text;
-    // A decided card replaces the earlier card with the same ref, wherever it is in the log.
-    if (reply.ref) {
-      div.dataset.ref = reply.ref;
-      const earlier = [...log.querySelectorAll(".msg.bot")].find(
-        (m) => m.dataset.ref === reply.ref,
-      );
-      if (reply.edit && earlier) {
-        earlier.replaceWith(div);
-        return;
-      }
-    }
     log.append(div);
     log.scrollTop = log.scrollHeight;
   }

@@ -1,0 +1,160 @@
+/**
+ * The Telegram channel of one app copy: the bot (pointed at `apiRoot` when set), updates by long
+ * polling or by webhook, and the outbox sender. Telegram being unreachable at start does not stop
+ * the app: getting ready is retried in the background, and notifications wait in the outbox.
+ */
+import { autoRetry } from "@grammyjs/auto-retry";
+import { type Api, Bot, GrammyError, HttpError, webhookCallback } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import type { Context as HonoContext } from "hono";
+import type { Config } from "../../config.ts";
+import type { Db } from "../../db/client.ts";
+import type { DialogEngine } from "../../dialogs/engine.ts";
+import { type Locale, translator } from "../../i18n.ts";
+import type { Logger } from "../../logger.ts";
+import type { ChannelSender } from "../../outbox/deliver.ts";
+import { ALLOWED_UPDATES, forGrammy, poll, sleep } from "./polling.ts";
+import { telegramSender } from "./sender.ts";
+import { handleUpdates } from "./updates.ts";
+
+export type TelegramSettings = NonNullable<Config["telegram"]>;
+export type WebhookHandler = (c: HonoContext) => Promise<Response>;
+
+export interface TelegramOptions {
+  settings: TelegramSettings;
+  db: Db;
+  engine: DialogEngine;
+  defaultLocale: Locale;
+  log: Logger;
+  now?: () => Date;
+  /** Known bot info skips getMe (tests). */
+  botInfo?: UserFromGetMe;
+  /** Seconds a getUpdates waits for news (30 in production; tests stop faster with less). */
+  pollTimeoutSeconds?: number;
+  /** First wait before retrying a failed start-up step; it doubles up to a minute. */
+  retryMs?: number;
+}
+
+export interface TelegramRuntime {
+  api: Api;
+  sender: ChannelSender;
+  /** The handler of POST /telegram/webhook: null in polling mode and until the bot is ready. */
+  webhook(): WebhookHandler | null;
+  /** Resolves once the bot is initialized and receiving updates (tests wait for it). */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A 429 is retried after its retry_after, up to this long; beyond it the outbox's backoff. */
+const MAX_RETRY_AFTER_SECONDS = 30;
+
+export function startTelegram(options: TelegramOptions): TelegramRuntime {
+  const { settings, log } = options;
+  const t = translator(options.defaultLocale);
+  const pollTimeout = options.pollTimeoutSeconds ?? 30;
+  const bot = new Bot(settings.token, {
+    ...(options.botInfo ? { botInfo: options.botInfo } : {}),
+    client: {
+      ...(settings.apiRoot ? { apiRoot: settings.apiRoot } : {}),
+      timeoutSeconds: pollTimeout + 15,
+    },
+  });
+  bot.api.config.use(
+    autoRetry({
+      maxDelaySeconds: MAX_RETRY_AFTER_SECONDS,
+      maxRetryAttempts: 3,
+      // A network failure may come after Telegram accepted the message: no blind resend here.
+      rethrowHttpErrors: true,
+    }),
+  );
+  const onError = (err: unknown) => log.error({ err: loggable(err) }, t("telegram:log.error"));
+  handleUpdates(bot, {
+    db: options.db,
+    engine: options.engine,
+    now: options.now ?? (() => new Date()),
+    onError,
+  });
+
+  const stopping = new AbortController();
+  const { signal } = stopping;
+  let webhook: WebhookHandler | null = null;
+  let polling: Promise<void> = Promise.resolve();
+
+  const retrying = async (step: () => Promise<unknown>) => {
+    let wait = options.retryMs ?? 2_000;
+    for (;;) {
+      try {
+        await step();
+        return;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        log.warn(
+          { err: loggable(err) },
+          t("telegram:log.startRetry", { seconds: Math.round(wait / 1000) }),
+        );
+        await sleep(wait, signal);
+        if (signal.aborted) throw err;
+        wait = Math.min(wait * 2, 60_000);
+      }
+    }
+  };
+
+  const ready = (async () => {
+    // getMe by hand: grammY's own init retries a network failure silently, for ever.
+    if (!bot.isInited())
+      await retrying(async () => {
+        bot.botInfo = await bot.api.getMe(forGrammy(signal));
+      });
+    if (settings.webhookUrl) {
+      webhook = webhookCallback(bot, "hono", {
+        secretToken: settings.webhookSecret,
+      }) as WebhookHandler;
+      await retrying(() =>
+        bot.api.setWebhook(
+          settings.webhookUrl!,
+          {
+            secret_token: settings.webhookSecret,
+            allowed_updates: [...ALLOWED_UPDATES],
+          },
+          forGrammy(signal),
+        ),
+      );
+      log.info(t("telegram:log.webhook", { bot: bot.botInfo.username }));
+    } else {
+      await retrying(() => bot.api.deleteWebhook({}, forGrammy(signal)));
+      log.info(t("telegram:log.polling", { bot: bot.botInfo.username }));
+      polling = poll(bot, {
+        timeoutSeconds: pollTimeout,
+        retryMs: options.retryMs ?? 2_000,
+        signal,
+        onError,
+      });
+    }
+  })();
+  ready.catch(() => {});
+
+  return {
+    api: bot.api,
+    sender: telegramSender(bot.api, options.defaultLocale),
+    webhook: () => webhook,
+    ready,
+    async stop() {
+      stopping.abort();
+      await ready.catch(() => {});
+      await polling;
+    },
+  };
+}
+
+/**
+ * What may be logged of a Bot API failure: a network error's cause is a fetch error whose text
+ * holds the request URL, token included, and a refused call carries the message it tried to send.
+ */
+function loggable(error: unknown): unknown {
+  if (!(error instanceof HttpError || error instanceof GrammyError)) return error;
+  const safe = new Error(error.message);
+  safe.name = error.name;
+  if (error instanceof GrammyError) return Object.assign(safe, { code: error.error_code });
+  const cause = error.error as { code?: unknown } | undefined;
+  return Object.assign(safe, { code: typeof cause?.code === "string" ? cause.code : undefined });
+}

@@ -1,0 +1,20 @@
+/** POST /telegram/webhook. The route exists from the start, as hono cannot add routes later. */
+import { Hono } from "hono";
+import type { WebhookHandler } from "./runtime.ts";
+
+export const WEBHOOK_PATH = "/telegram/webhook";
+
+/**
+ * `handler` is undefined when Telegram is not set up in webhook mode (404), null while the app
+ * or the bot is starting (503: Telegram sends the update again later).
+ */
+export function telegramWebhookRoutes(handler: () => WebhookHandler | null | undefined) {
+  const app = new Hono();
+  app.post(WEBHOOK_PATH, (c) => {
+    const handle = handler();
+    if (handle === undefined) return c.body(null, 404);
+    if (handle === null) return c.body(null, 503);
+    return handle(c);
+  });
+  return app;
+}

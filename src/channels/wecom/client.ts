@@ -1,0 +1,157 @@
+/**
+ * The few WeCom server API calls the bot makes. WeCom answers HTTP 200 even for failures, so
+ * every answer's `errcode` decides; an expired or invalid access token is refreshed and the
+ * call repeated once.
+ */
+
+/** A non-zero `errcode`: the outbox retries the delivery later. */
+export class WecomApiError extends Error {
+  constructor(
+    readonly api: string,
+    readonly errcode: number,
+    errmsg: string,
+  ) {
+    super(`WeCom ${api} failed: errcode ${errcode} (${errmsg.slice(0, 120)})`);
+    this.name = "WecomApiError";
+  }
+}
+
+/** 40014 invalid token, 42001 expired, 41001 missing: get a new one and try again. */
+const TOKEN_ERRORS = new Set([40014, 42001, 41001]);
+/** Renew this long before WeCom says the token expires, so no call carries a dying one. */
+const TOKEN_MARGIN_MS = 5 * 60_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+interface ApiAnswer {
+  errcode?: number;
+  errmsg?: string;
+  [field: string]: unknown;
+}
+
+export interface WecomClientOptions {
+  apiRoot: string;
+  corpId: string;
+  secret: string;
+  agentId: number;
+  /** Milliseconds since the epoch; a parameter so tests can expire the token. */
+  clock?: () => number;
+}
+
+/** A `button_interaction` template card (only the fields we use). */
+export interface TemplateCard {
+  card_type: "button_interaction";
+  main_title: { title: string; desc?: string };
+  sub_title_text?: string;
+  task_id: string;
+  button_list: { text: string; key: string; style: number }[];
+  /** Shown as a grey button that cannot be pressed: the card is decided. */
+  replace_text?: string;
+}
+
+export class WecomClient {
+  readonly #options: WecomClientOptions;
+  readonly #clock: () => number;
+  #token: { value: string; expiresAt: number } | null = null;
+  #refreshing: Promise<string> | null = null;
+
+  constructor(options: WecomClientOptions) {
+    this.#options = { ...options, apiRoot: options.apiRoot.replace(/\/+$/, "") };
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  async sendText(touser: string, content: string): Promise<{ msgid: string | null }> {
+    const answer = await this.#post("message/send", {
+      touser,
+      msgtype: "text",
+      agentid: this.#options.agentId,
+      text: { content },
+    });
+    return { msgid: typeof answer.msgid === "string" ? answer.msgid : null };
+  }
+
+  /** Sends a card; the answer's `response_code` allows one update within 72 h. */
+  async sendCard(touser: string, card: TemplateCard): Promise<{ responseCode: string | null }> {
+    const answer = await this.#post("message/send", {
+      touser,
+      msgtype: "template_card",
+      agentid: this.#options.agentId,
+      template_card: card,
+    });
+    return {
+      responseCode: typeof answer.response_code === "string" ? answer.response_code : null,
+    };
+  }
+
+  /** Replaces a sent card for all its recipients (`atall`), spending `responseCode`. */
+  async updateCard(responseCode: string, card: TemplateCard): Promise<void> {
+    await this.#post("message/update_template_card", {
+      atall: 1,
+      agentid: this.#options.agentId,
+      response_code: responseCode,
+      template_card: card,
+    });
+  }
+
+  async #post(api: string, body: unknown): Promise<ApiAnswer> {
+    const token = await this.#accessToken(null);
+    let answer = await this.#request(api, token, body);
+    if (TOKEN_ERRORS.has(answer.errcode ?? 0)) {
+      answer = await this.#request(api, await this.#accessToken(token), body);
+    }
+    if ((answer.errcode ?? 0) !== 0) {
+      throw new WecomApiError(api, answer.errcode ?? -1, answer.errmsg ?? "");
+    }
+    return answer;
+  }
+
+  /**
+   * The cached token unless it is `rejected` or about to expire. Concurrent callers share one
+   * refresh, and a caller whose token was already replaced takes the new one without another.
+   */
+  #accessToken(rejected: string | null): Promise<string> {
+    const cached = this.#token;
+    if (cached && cached.value !== rejected && cached.expiresAt > this.#clock()) {
+      return Promise.resolve(cached.value);
+    }
+    this.#refreshing ??= this.#fetchToken().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  async #fetchToken(): Promise<string> {
+    const { apiRoot, corpId, secret } = this.#options;
+    const query = `corpid=${encodeURIComponent(corpId)}&corpsecret=${encodeURIComponent(secret)}`;
+    const answer = await this.#fetchJson("gettoken", `${apiRoot}/cgi-bin/gettoken?${query}`);
+    if ((answer.errcode ?? 0) !== 0 || typeof answer.access_token !== "string") {
+      throw new WecomApiError("gettoken", answer.errcode ?? -1, answer.errmsg ?? "");
+    }
+    const lifetimeMs = (typeof answer.expires_in === "number" ? answer.expires_in : 7200) * 1000;
+    this.#token = {
+      value: answer.access_token,
+      expiresAt: this.#clock() + Math.max(0, lifetimeMs - TOKEN_MARGIN_MS),
+    };
+    return answer.access_token;
+  }
+
+  #request(api: string, token: string, body: unknown): Promise<ApiAnswer> {
+    const url = `${this.#options.apiRoot}/cgi-bin/${api}?access_token=${encodeURIComponent(token)}`;
+    return this.#fetchJson(api, url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** Errors name the API only: URLs carry the secret or the access token. */
+  async #fetchJson(api: string, url: string, init: RequestInit = {}): Promise<ApiAnswer> {
+    const response = await fetch(url, {
+      ...init,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    }).catch((error: unknown) => {
+      throw new Error(`WeCom ${api}: ${error instanceof Error ? error.name : "request failed"}`);
+    });
+    if (!response.ok) throw new Error(`WeCom ${api}: HTTP ${response.status}`);
+    return (await response.json()) as ApiAnswer;
+  }
+}

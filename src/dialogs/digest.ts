@@ -1,0 +1,306 @@
+/**
+ * The daily digest of one bound chat (SPEC §6), and the scheduled notices (R27 warning, R14/R15
+ * reminders): what they say is read when they are delivered, so a digest queued at 08:30 and
+ * delivered after a restart still tells the truth.
+ */
+import { eq, sql } from "drizzle-orm";
+import { type Db, rowsOf } from "../db/client.ts";
+import { members, organizations } from "../db/schema.ts";
+import { dayIn, type Season, startOfDay } from "../domain/calendar.ts";
+import { COUNTED_IDENTITIES, type Rate, sxRate, xsRate } from "../domain/indicators.ts";
+import { isLeadingOrgan } from "../domain/organization.ts";
+import { schoolOf } from "../domain/tree.ts";
+import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
+import { type RatesResult, rates, snapshotFor } from "../services/rates.ts";
+import { WARNING_AHEAD_MS } from "../services/warnings.ts";
+import { byXs, rateText, transactionAsDatabase } from "./flows/admin/rates.ts";
+import { formatTime } from "./format.ts";
+import { globalButton, raw, reply, text } from "./replies.ts";
+import type { Reply, Text } from "./types.ts";
+
+const D = (key: string, params?: Text["params"]) => text(`digest:${key}`, params);
+
+/** Applications the digest lists by name before it only counts them. */
+const LISTED = 5;
+
+/**
+ * R18 (interpretation): a school is flagged when, among its applications of the season, the
+ * share of "not placed" is at least this many times the region's, over at least this many.
+ */
+export const NOT_PLACED_SIGNAL = { ratio: 2, minApplications: 5 } as const;
+
+export function isNotPlacedOutlier(
+  school: { notPlaced: number; total: number },
+  region: { notPlaced: number; total: number },
+): boolean {
+  if (school.total < NOT_PLACED_SIGNAL.minApplications || region.total === 0) return false;
+  const regionShare = region.notPlaced / region.total;
+  return (
+    school.notPlaced > 0 && school.notPlaced / school.total >= NOT_PLACED_SIGNAL.ratio * regionShare
+  );
+}
+
+export interface SchoolShare {
+  org: { id: number; name: string };
+  notPlaced: number;
+  total: number;
+}
+
+export interface Digest {
+  org: { id: number; name: string };
+  day: string;
+  pending: ApplicationView[];
+  /** Open applications R27 returns within the warning window. */
+  returningSoon: ApplicationView[];
+  /** Leading organs only. */
+  indicators: {
+    current: Extract<RatesResult, { ok: true }>;
+    previous: { sx: Rate; xs: Rate } | null;
+    flagged: SchoolShare[];
+    region: { notPlaced: number; total: number };
+  } | null;
+}
+
+/**
+ * Per graduating organization inside the region: the season's graduates with an outcome (§5,
+ * kept on `members`) and how many of those outcomes are "not placed".
+ */
+async function notPlacedShares(db: Db, path: string, year: number) {
+  const rows = rowsOf<{ path: string; not_placed: number; total: number }>(
+    await db.execute(sql`
+      select o.path, count(*) filter (where m.outcome_reason = 'not_placed')::int as not_placed,
+             count(*)::int as total
+      from members m join organizations o on o.id = m.graduation_branch_id
+      where m.graduation_year = ${year} and m.outcome_reason is not null
+        and m.identity = any(${sql.param(COUNTED_IDENTITIES)}::text[])
+        and o.path like ${`${path}%`}
+      group by o.path`),
+  );
+  const schools = await db
+    .select()
+    .from(organizations)
+    .where(
+      sql`${organizations.path} like ${`${path}%`} and ${organizations.domain} = 'school' and ${organizations.kind} = 'committee'`,
+    );
+  const byId = new Map(schools.map((s) => [s.id, s]));
+  const region = { notPlaced: 0, total: 0 };
+  const perSchool = new Map<number, SchoolShare>();
+  for (const row of rows) {
+    region.notPlaced += row.not_placed;
+    region.total += row.total;
+    const chain = row.path
+      .split("/")
+      .filter(Boolean)
+      .map((id) => byId.get(Number(id)))
+      .filter((o) => o !== undefined);
+    const school = schoolOf(chain);
+    if (!school) continue;
+    const share = perSchool.get(school.id) ?? {
+      org: { id: school.id, name: school.name },
+      notPlaced: 0,
+      total: 0,
+    };
+    share.notPlaced += row.not_placed;
+    share.total += row.total;
+    perSchool.set(school.id, share);
+  }
+  const flagged = [...perSchool.values()]
+    .filter((s) => isNotPlacedOutlier(s, region))
+    .sort((x, y) => y.notPlaced / y.total - x.notPlaced / x.total || x.org.id - y.org.id);
+  return { region, flagged };
+}
+
+function previousDay(day: string, timezone: string): string {
+  return dayIn(new Date(startOfDay(day, timezone).getTime() - 12 * 3_600_000), timezone);
+}
+
+/** What the digest of `orgId` for `day` says at `now`; null when the organization is gone. */
+export async function digestFor(
+  db: Db,
+  orgId: number,
+  day: string,
+  now: Date,
+  season: Season,
+): Promise<Digest | null> {
+  const [org] = await db
+    .select({
+      id: organizations.id,
+      name: organizations.name,
+      path: organizations.path,
+      kind: organizations.kind,
+      level: organizations.level,
+    })
+    .from(organizations)
+    .where(eq(organizations.id, orgId));
+  if (!org) return null;
+  // Group chats never see ID numbers (R4).
+  const pending = await orgPendingQueue(db, org.id, false, now, season);
+  const soon = now.getTime() + WARNING_AHEAD_MS;
+  const returningSoon = pending.filter((a) => a.autoReturnAt && a.autoReturnAt.getTime() <= soon);
+  let indicators: Digest["indicators"] = null;
+  if (isLeadingOrgan(org)) {
+    const database = transactionAsDatabase(db);
+    const current = await rates(database, org.id, season.year, now);
+    if (current.ok) {
+      const before = await snapshotFor(
+        database,
+        org.id,
+        season.year,
+        previousDay(day, season.timezone),
+      );
+      const shares = await notPlacedShares(db, org.path, season.year);
+      indicators = {
+        current,
+        previous: before ? { sx: sxRate(before), xs: xsRate(before) } : null,
+        ...shares,
+      };
+    }
+  }
+  return { org: { id: org.id, name: org.name }, day, pending, returningSoon, indicators };
+}
+
+/** The change of a rate in percentage points, "—" when either day has no rate. */
+function changeText(now: Rate, before: Rate | undefined): Text {
+  if (now.value === null || before?.value == null) return D("change.none");
+  const points = Math.round((now.value - before.value) * 1000) / 10;
+  if (points === 0) return D("change.same");
+  return D(points > 0 ? "change.up" : "change.down", { points: Math.abs(points).toFixed(1) });
+}
+
+export function digestReply(digest: Digest, season: Season): Reply {
+  const tz = season.timezone;
+  const lines: Text[] = [D("title", { org: raw(digest.org.name), day: digest.day })];
+  const [oldest] = digest.pending;
+  if (!oldest) lines.push(D("pending.none"));
+  else {
+    lines.push(
+      D("pending.count", { count: digest.pending.length }),
+      D("pending.oldest", {
+        id: oldest.id,
+        name: raw(oldest.memberName),
+        days: oldest.daysWaiting,
+        since: formatTime(oldest.stageSince, tz),
+      }),
+    );
+  }
+  if (digest.returningSoon.length > 0) {
+    lines.push(D("pending.returningSoon", { count: digest.returningSoon.length }));
+    for (const a of digest.returningSoon.slice(0, LISTED)) {
+      lines.push(
+        D("pending.returning", {
+          id: a.id,
+          name: raw(a.memberName),
+          at: formatTime(a.autoReturnAt!, tz),
+        }),
+      );
+    }
+    if (digest.returningSoon.length > LISTED) {
+      lines.push(D("pending.more", { count: digest.returningSoon.length - LISTED }));
+    }
+  }
+  const ind = digest.indicators;
+  if (ind) {
+    const { current, previous } = ind;
+    lines.push(
+      D("rates.title", { year: current.year }),
+      D("rates.sx", {
+        rate: rateText(current.sx),
+        change: changeText(current.sx, previous?.sx),
+        ...current.counts,
+      }),
+      D("rates.xs", {
+        rate: rateText(current.xs),
+        change: changeText(current.xs, previous?.xs),
+        ...current.counts,
+      }),
+    );
+    if (current.children.length > 0) {
+      lines.push(D("rates.childrenTitle"));
+      for (const child of [...current.children].sort(byXs)) {
+        lines.push(
+          D("rates.child", {
+            org: raw(child.org.name),
+            sx: rateText(child.sx),
+            xs: rateText(child.xs),
+            ...child.counts,
+          }),
+        );
+      }
+    }
+    if (ind.flagged.length > 0) {
+      lines.push(
+        D("signal.title", {
+          share: percent(ind.region.notPlaced, ind.region.total),
+          ratio: NOT_PLACED_SIGNAL.ratio,
+        }),
+      );
+      for (const s of ind.flagged) {
+        lines.push(
+          D("signal.school", {
+            org: raw(s.org.name),
+            share: percent(s.notPlaced, s.total),
+            notPlaced: s.notPlaced,
+            total: s.total,
+          }),
+        );
+      }
+    }
+  }
+  return reply(lines, [[globalButton(D("openPending"), "openPending")]]);
+}
+
+const percent = (n: number, of: number) => (of === 0 ? "—" : `${((n / of) * 100).toFixed(1)}%`);
+
+/** R27: two days ahead, unless the application has moved on since the warning was queued. */
+export async function warningReply(
+  db: Db,
+  payload: { applicationId?: number; returnAt?: string },
+  orgId: number,
+  now: Date,
+  season: Season,
+): Promise<Reply | null> {
+  const view = await applicationView(
+    db,
+    { applicationId: payload.applicationId ?? -1, viewer: null },
+    now,
+    season,
+  );
+  if (
+    !view?.autoReturnAt ||
+    view.decidingOrgId !== orgId ||
+    view.autoReturnAt.toISOString() !== payload.returnAt
+  )
+    return null;
+  const args = { id: view.id };
+  return reply(
+    D("warning", {
+      id: view.id,
+      name: raw(view.memberName),
+      at: formatTime(view.autoReturnAt, season.timezone),
+      days: view.daysWaiting,
+    }),
+    [
+      [
+        globalButton(text("card:approve"), "approve", args),
+        globalButton(text("card:reject"), "reject", args),
+        globalButton(text("card:details"), "details", args),
+      ],
+    ],
+  );
+}
+
+/** R14, R15: who has stayed how long, and where. */
+export async function reminderReply(
+  db: Db,
+  payload: { memberId?: number; months?: number },
+): Promise<Reply | null> {
+  const [row] = await db
+    .select({ name: members.name, branch: organizations.name })
+    .from(members)
+    .innerJoin(organizations, eq(organizations.id, members.branchId))
+    .where(eq(members.id, payload.memberId ?? -1));
+  if (!row) return null;
+  return reply(
+    D("reminder", { name: raw(row.name), branch: raw(row.branch), months: payload.months ?? 0 }),
+  );
+}

@@ -1,0 +1,226 @@
+/**
+ * A fake Telegram Bot API server for tests: the methods the bot uses, long-polling getUpdates,
+ * a record of every call, and failures on demand (429 with retry_after, a migrated group, an
+ * outage). Edits of identical content answer 400 "message is not modified", as Telegram does.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Update } from "grammy/types";
+
+export const BOT = {
+  id: 7000001,
+  is_bot: true as const,
+  first_name: "Transfer bot",
+  username: "zhtj_test_bot",
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+  can_manage_bots: false,
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: the Bot API's parameters are free-form JSON here
+export type Params = Record<string, any>;
+export interface Call {
+  method: string;
+  params: Params;
+  /** What the fake answered, when it succeeded. */
+  result?: Params;
+}
+interface Failure {
+  status: number;
+  body: Params;
+}
+interface Stored {
+  chatId: number;
+  text: string;
+  markup: string;
+}
+
+export interface FakeBotApi {
+  url: string;
+  calls: Call[];
+  /** Queues an update; returns its update_id. */
+  push(update: Omit<Update, "update_id">): number;
+  /** The next call of `method` fails with this answer instead. */
+  failNext(method: string, status: number, body: Params): void;
+  /** While true, every call's connection is dropped (Telegram unreachable). */
+  down: boolean;
+  /** Resolves once the bot has asked for updates past `updateId` (it handled that one). */
+  handled(updateId: number, timeoutMs?: number): Promise<void>;
+  /** Messages sent (successfully), oldest first, with their message_id. */
+  sent(chatId?: number): Params[];
+  close(): Promise<void>;
+}
+
+export async function startFakeBotApi(): Promise<FakeBotApi> {
+  const calls: Call[] = [];
+  const queue: Update[] = [];
+  const failures = new Map<string, Failure[]>();
+  const messages = new Map<string, Stored>();
+  const waiting = new Set<() => void>();
+  let nextUpdateId = 100;
+  let nextMessageId = 500;
+  let offsetSeen = 0;
+
+  const wake = () => {
+    for (const w of [...waiting]) w();
+  };
+  const chatOf = (id: number) => ({
+    id,
+    type: id > 0 ? "private" : id < -1_000_000_000_000 ? "supergroup" : "group",
+    ...(id > 0 ? { first_name: `user${id}` } : { title: `group${id}` }),
+  });
+
+  async function answer(method: string, params: Params, req: IncomingMessage): Promise<unknown> {
+    switch (method) {
+      case "getMe":
+        return BOT;
+      case "setWebhook":
+      case "deleteWebhook":
+      case "answerCallbackQuery":
+        return true;
+      case "getUpdates": {
+        const offset = Number(params.offset ?? 0);
+        offsetSeen = Math.max(offsetSeen, offset);
+        wake();
+        const due = () => queue.filter((u) => u.update_id >= offset);
+        const deadline = Date.now() + Number(params.timeout ?? 0) * 1000;
+        while (due().length === 0 && Date.now() < deadline && !req.destroyed) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              waiting.delete(done);
+              clearTimeout(timer);
+              resolve();
+            };
+            const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+            waiting.add(done);
+          });
+        }
+        return due().slice(0, Number(params.limit ?? 100));
+      }
+      case "sendMessage": {
+        const chatId = Number(params.chat_id);
+        const messageId = nextMessageId++;
+        messages.set(`${chatId}:${messageId}`, {
+          chatId,
+          text: params.text,
+          markup: JSON.stringify(params.reply_markup ?? null),
+        });
+        return {
+          message_id: messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: chatOf(chatId),
+          from: BOT,
+          text: params.text,
+          ...(params.reply_markup ? { reply_markup: params.reply_markup } : {}),
+        };
+      }
+      case "editMessageText": {
+        const key = `${Number(params.chat_id)}:${Number(params.message_id)}`;
+        const stored = messages.get(key);
+        if (!stored) throw badRequest("Bad Request: message to edit not found");
+        const markup = JSON.stringify(params.reply_markup ?? null);
+        if (stored.text === params.text && stored.markup === markup)
+          throw badRequest(
+            "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+          );
+        messages.set(key, { ...stored, text: params.text, markup });
+        return {
+          message_id: Number(params.message_id),
+          date: Math.floor(Date.now() / 1000),
+          edit_date: Math.floor(Date.now() / 1000),
+          chat: chatOf(stored.chatId),
+          from: BOT,
+          text: params.text,
+        };
+      }
+      default:
+        throw { status: 404, body: { ok: false, error_code: 404, description: "Not Found" } };
+    }
+  }
+
+  const badRequest = (description: string): Failure => ({
+    status: 400,
+    body: { ok: false, error_code: 400, description },
+  });
+
+  const server: Server = createServer((req, res) => {
+    if (fake.down) {
+      req.socket.destroy();
+      return;
+    }
+    let body = "";
+    req.on("data", (d) => {
+      body += String(d);
+    });
+    req.on("end", async () => {
+      const method = (req.url ?? "").split("/").pop() ?? "";
+      const params: Params = body ? JSON.parse(body) : {};
+      const call: Call = { method, params };
+      calls.push(call);
+      const reply = (status: number, json: unknown) => {
+        if (res.destroyed) return;
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(json));
+      };
+      const failure = failures.get(method)?.shift();
+      if (failure) return reply(failure.status, failure.body);
+      try {
+        call.result = (await answer(method, params, req)) as Params;
+        reply(200, { ok: true, result: call.result });
+      } catch (error) {
+        const f = error as Failure;
+        reply(f.status, f.body);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const fake: FakeBotApi = {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    down: false,
+    push(update) {
+      const full = { ...update, update_id: nextUpdateId++ } as Update;
+      queue.push(full);
+      wake();
+      return full.update_id;
+    },
+    failNext(method, status, body) {
+      failures.set(method, [...(failures.get(method) ?? []), { status, body }]);
+    },
+    handled(updateId, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const deadline = setTimeout(() => {
+          waiting.delete(check);
+          reject(new Error(`update ${updateId} not handled in time`));
+        }, timeoutMs);
+        function check() {
+          if (offsetSeen <= updateId) return;
+          waiting.delete(check);
+          clearTimeout(deadline);
+          resolve();
+        }
+        waiting.add(check);
+        check();
+      });
+    },
+    sent(chatId) {
+      return calls
+        .filter((c) => c.method === "sendMessage" && c.result)
+        .map((c): Params => ({ ...c.params, message_id: Number(c.result?.message_id) }))
+        .filter((p) => chatId === undefined || Number(p.chat_id) === chatId);
+    },
+    close() {
+      wake();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+  return fake;
+}

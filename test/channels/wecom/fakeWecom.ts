@@ -1,0 +1,110 @@
+/**
+ * A local stand-in for WeCom's server API (qyapi.weixin.qq.com): hands out access tokens,
+ * records every call, and can be told to expire the current token or fail the next call.
+ */
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+export interface FakeCall {
+  api: string;
+  token: string | null;
+  body: Record<string, unknown>;
+  /** What the fake answered: 0 for success. */
+  errcode: number;
+}
+
+export class FakeWecom {
+  readonly calls: FakeCall[] = [];
+  tokensIssued = 0;
+  #server: Server | null = null;
+  #validToken: string | null = null;
+  #failNext: { errcode: number; errmsg: string } | null = null;
+  #nextResponseCode = 0;
+  url = "";
+
+  async start(): Promise<this> {
+    this.#server = createServer((req, res) => {
+      void this.#answer(req).then((answer) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(answer));
+      });
+    });
+    this.#server.listen(0, "127.0.0.1");
+    await once(this.#server, "listening");
+    const address = this.#server.address();
+    if (!address || typeof address === "string") throw new Error("no port");
+    this.url = `http://127.0.0.1:${address.port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The token WeCom considers current is revoked: the next call gets 42001. */
+  expireToken(): void {
+    this.#validToken = null;
+  }
+
+  failNext(errcode: number, errmsg = "fake failure"): void {
+    this.#failNext = { errcode, errmsg };
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.#failNext = null;
+  }
+
+  /** Calls other than gettoken. */
+  sent(api?: string): FakeCall[] {
+    return this.calls.filter((c) => c.api !== "gettoken" && (!api || c.api === api));
+  }
+
+  async #answer(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const call: FakeCall = { api: "", token: null, body: {}, errcode: -1 };
+    this.calls.push(call);
+    const answer = await this.#handle(req, call);
+    call.errcode = Number(answer.errcode);
+    return answer;
+  }
+
+  async #handle(req: IncomingMessage, call: FakeCall): Promise<Record<string, unknown>> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const api = url.pathname.replace(/^\/cgi-bin\//, "");
+    let raw = "";
+    for await (const chunk of req) raw += chunk;
+    const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    const token = url.searchParams.get("access_token");
+    Object.assign(call, { api, token, body });
+    if (api === "gettoken") {
+      if (url.searchParams.get("corpsecret") !== "test-secret")
+        return { errcode: 40001, errmsg: "invalid credential" };
+      this.tokensIssued++;
+      this.#validToken = `token-${this.tokensIssued}`;
+      return { errcode: 0, errmsg: "ok", access_token: this.#validToken, expires_in: 7200 };
+    }
+    if (!token) return { errcode: 41001, errmsg: "access_token missing" };
+    if (token !== this.#validToken) return { errcode: 42001, errmsg: "access_token expired" };
+    if (this.#failNext) {
+      const failure = this.#failNext;
+      this.#failNext = null;
+      return failure;
+    }
+    if (api === "message/send") {
+      const answer: Record<string, unknown> = {
+        errcode: 0,
+        errmsg: "ok",
+        msgid: `msg-${this.calls.length}`,
+      };
+      if (body.msgtype === "template_card")
+        answer.response_code = `send-code-${++this.#nextResponseCode}`;
+      return answer;
+    }
+    if (api === "message/update_template_card")
+      return { errcode: 0, errmsg: "ok", invaliduser: [] };
+    return { errcode: 60011, errmsg: "unknown api in fake" };
+  }
+}

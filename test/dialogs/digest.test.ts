@@ -1,0 +1,224 @@
+/**
+ * The daily digest's content (SPEC §6): the pending queue with its oldest item and what R27
+ * returns within 2 days; for leading organs SX / XS with counts, the change since yesterday
+ * ("—" without yesterday's snapshot), children worst first, and the R18 "not placed" signal.
+ */
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { webSender } from "../../src/channels/web/sender.ts";
+import type { Db } from "../../src/db/client.ts";
+import { applications, chatBindings, indicatorSnapshots, members } from "../../src/db/schema.ts";
+import { notificationRenderer } from "../../src/dialogs/cards.ts";
+import { digestFor, digestReply, isNotPlacedOutlier } from "../../src/dialogs/digest.ts";
+import { renderMessage, translate } from "../../src/dialogs/render.ts";
+import type { TransferReason } from "../../src/domain/application.ts";
+import { deliverDue } from "../../src/outbox/deliver.ts";
+import { fanOut } from "../../src/outbox/fanOut.ts";
+import { queueDigests } from "../../src/services/digests.ts";
+import { refreshOutcomes } from "../../src/services/outcomes.ts";
+import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
+import { TEST_SEASON } from "../helpers/season.ts";
+import { buildWorld, idFor, shanghai, type World } from "../helpers/world.ts";
+
+const NOW = shanghai("2026-09-29T08:30:00");
+const DAY = "2026-09-29";
+const zh = translate("zh-CN");
+
+async function render(db: Db, orgId: number) {
+  const digest = await digestFor(db, orgId, DAY, NOW, TEST_SEASON);
+  return renderMessage(zh, digestReply(digest!, TEST_SEASON).text);
+}
+
+let seq = 100;
+async function graduate(db: Db, branchId: number) {
+  const [row] = await db
+    .insert(members)
+    .values({
+      name: `学生${seq}`,
+      idNumber: idFor("2004-02-02", seq++),
+      birthDate: "2004-02-02",
+      branchId,
+      graduationBranchId: branchId,
+      graduationMonth: "2026-06",
+      graduationYear: 2026,
+    })
+    .returning({ id: members.id });
+  return row!.id;
+}
+
+async function file(
+  db: Db,
+  memberId: number,
+  fromOrgId: number,
+  reason: TransferReason,
+  opts: { state?: "pending" | "completed"; to?: number; since?: Date } = {},
+) {
+  const [row] = await db
+    .insert(applications)
+    .values({
+      memberId,
+      state: opts.state ?? "pending",
+      stageSince: opts.since ?? shanghai("2026-09-20T10:00:00"),
+      initiatorKind: "member",
+      reason,
+      fromOrgId,
+      toOrgId: opts.to ?? null,
+      decidingOrgId: opts.state === "completed" ? null : (opts.to ?? null),
+      graduationYear: 2026,
+    })
+    .returning({ id: applications.id });
+  return row!.id;
+}
+
+describe("R18 signal threshold", () => {
+  it("flags a school at twice the region's share of not placed, over at least 5 applications", () => {
+    const region = { notPlaced: 10, total: 100 };
+    expect(isNotPlacedOutlier({ notPlaced: 2, total: 10 }, region)).toBe(true);
+    expect(isNotPlacedOutlier({ notPlaced: 1, total: 10 }, region)).toBe(false);
+    expect(isNotPlacedOutlier({ notPlaced: 4, total: 4 }, region)).toBe(false);
+  });
+});
+
+describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
+  const database = useTestDatabase(kind);
+  const db = () => database.current.db;
+  let w: World;
+
+  it("tells a receiver its pending queue: count, oldest, and what R27 returns within 2 days", async () => {
+    w = await buildWorld(db());
+    await file(db(), w.member.m1, w.org.UB1, "further_study", {
+      to: w.org.V,
+      since: shanghai("2026-09-10T09:00:00"),
+    });
+    await file(db(), w.member.m2, w.org.UB1, "further_study", {
+      to: w.org.V,
+      since: shanghai("2026-09-28T09:00:00"),
+    });
+    const text = await render(db(), w.org.V);
+    expect(text).toContain(`【每日简报】太原工学院团委　${DAY}`);
+    expect(text).toContain("待审批：2 件");
+    expect(text).toContain("最早一件：#1 张小明，2026-09-10 09:00 起已等待 18 天");
+    expect(text).toContain("2 天内将被自动退回：1 件");
+    expect(text).toContain("#1 张小明：2026-10-01 00:00 自动退回");
+    expect(text).not.toContain("李小红：");
+    // Not a leading organ: no rates.
+    expect(text).not.toContain("SX");
+    expect(await render(db(), w.org.E)).toContain("待审批：无。");
+  });
+
+  it("gives a leading organ SX / XS with counts, the change since yesterday, children worst first, and the R18 signal", async () => {
+    w = await buildWorld(db());
+    // University U: all five of its graduates "not placed"; institute V: ten further study,
+    // five of them completed.
+    for (const m of ["m1", "m2", "m3", "m4", "m5"] as const) {
+      await file(db(), w.member[m], w.org.UB1, "not_placed", { to: w.org.TS });
+    }
+    for (let i = 0; i < 10; i++) {
+      const id = await graduate(db(), w.org.VB);
+      await file(db(), id, w.org.VB, "further_study", {
+        to: w.org.U,
+        state: i < 5 ? "completed" : "pending",
+      });
+    }
+    await refreshOutcomes(db(), sql`select id from members`);
+    const before = await render(db(), w.org.P);
+    expect(before).toContain("2026 届学社衔接：");
+    // The province region: B = 10 further study, A = 5 completed; E = 5 U + 2 Y-schools.
+    expect(before).toContain("升学衔接率 SX 50.0% = A 5 / (B 10 + C 0)，较昨日 —");
+    expect(before).toContain("社会衔接率 XS 0.0% = D 0 / (E 7 + F 0)，较昨日 —");
+    const children = before.split("\n").filter((l) => l.startsWith("　") && l.includes("SX"));
+    // Worst XS first; on equal XS the worse SX; "—" last.
+    expect(children.map((l) => l.trim())).toEqual([
+      "山西示范大学团委：SX 50.0%（5/0+10），XS 0.0%（0/5+0）",
+      "团太原市委：SX —（0/0+0），XS 0.0%（0/2+5）",
+      "太原工学院团委：SX 50.0%（5/10+0），XS —（0/0+0）",
+      "团山西省委特殊单位专属库：SX —（0/0+0），XS —（0/0+0）",
+      "山西示范能源集团团委：SX —（0/0+0），XS —（0/0+0）",
+    ]);
+    expect(before).toContain(
+      "请关注：以下学校“未升学或未落实就业去向”的申请占比达到本地区（33.3%）的 2 倍以上",
+    );
+    expect(before).toContain("　山西示范大学团委：100.0%（5/5）");
+    expect(before).not.toContain("　太原工学院团委：0.0%");
+
+    // Yesterday's snapshot: SX was 40% (4 / 10), XS 0 / 7 → unchanged.
+    await db().insert(indicatorSnapshots).values({
+      orgId: w.org.P,
+      graduationYear: 2026,
+      day: "2026-09-28",
+      a: 4,
+      b: 10,
+      c: 0,
+      d: 0,
+      e: 7,
+      f: 0,
+    });
+    const after = await render(db(), w.org.P);
+    expect(after).toContain("SX 50.0% = A 5 / (B 10 + C 0)，较昨日 上升 10.0 个百分点");
+    expect(after).toContain("XS 0.0% = D 0 / (E 7 + F 0)，较昨日 持平");
+  });
+
+  it("is delivered to each bound chat once, with a button that opens the pending queue", async () => {
+    w = await buildWorld(db());
+    await db().insert(chatBindings).values({ channel: "web", chatId: "gV", orgId: w.org.V });
+    await db().transaction(async (tx) => {
+      await queueDigests(tx, DAY);
+      await queueDigests(tx, DAY);
+    });
+    await fanOut(db(), NOW);
+    const report = await deliverDue(db(), {
+      senders: [webSender],
+      render: notificationRenderer(TEST_SEASON),
+      now: NOW,
+    });
+    expect(report.sent).toBe(1);
+    const [digest] = await db().query.webchatInbox.findMany();
+    const reply = digest?.reply as { buttons: { action: { type: string; name: string } }[][] };
+    expect(reply.buttons[0]?.[0]?.action).toEqual({ type: "global", name: "openPending" });
+  });
+
+  it("R27 warning and R14/R15 reminder texts; a warning says nothing once the application moved on", async () => {
+    w = await buildWorld(db());
+    const id = await file(db(), w.member.m1, w.org.UB1, "further_study", {
+      to: w.org.V,
+      since: shanghai("2026-09-10T09:00:00"),
+    });
+    const renderEvent = notificationRenderer(TEST_SEASON);
+    const event = (e: string, recipientId: string, payload: Record<string, unknown>) =>
+      ({ id: 1, event: e, recipientType: "org", recipientId, payload }) as never;
+    const returnAt = shanghai("2026-10-01T00:00:00").toISOString();
+    const warning = await renderEvent(
+      db(),
+      event("auto_return_warning", String(w.org.V), { applicationId: id, returnAt }),
+      { chatId: "gV", locale: null },
+      NOW,
+    );
+    expect(renderMessage(zh, warning!.text)).toBe(
+      `提醒：第 ${id} 号申请（张小明）已在本环节等待 18 天，如未处理，将于 2026-10-01 00:00 自动退回。`,
+    );
+    expect(warning!.buttons?.[0]?.map((b) => b.action)).toContainEqual({
+      type: "global",
+      name: "approve",
+      args: { id },
+    });
+    // Approved since: the stage changed, the warning is void.
+    await db().update(applications).set({ state: "completed", decidingOrgId: null });
+    expect(
+      await renderEvent(
+        db(),
+        event("auto_return_warning", String(w.org.V), { applicationId: id, returnAt }),
+        { chatId: "gV", locale: null },
+        NOW,
+      ),
+    ).toBeNull();
+    const reminder = await renderEvent(
+      db(),
+      event("retention_reminder", String(w.org.U), { memberId: w.member.m1, months: 5 }),
+      { chatId: "gU", locale: null },
+      NOW,
+    );
+    expect(renderMessage(zh, reminder!.text)).toContain(
+      "提醒：张小明 的组织关系在 计算机2022级1班团支部 已满 5 个月",
+    );
+  });
+});
