@@ -106,7 +106,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     });
     const scheduler = startScheduler({
       db: database.db,
-      jobs: appJobs(database, season, config.schedules),
+      jobs: appJobs(season, config.schedules),
       timezone: config.timezone,
       onRun: (key) => log.info(t("digest:log.jobRan", { key })),
       onError: (job, err) => log.error({ err }, t("digest:log.jobFailed", { job })),

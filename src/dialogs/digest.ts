@@ -13,7 +13,7 @@ import { schoolOf } from "../domain/tree.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import { type RatesResult, rates, snapshotFor } from "../services/rates.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
-import { byXs, rateText, transactionAsDatabase } from "./flows/admin/rates.ts";
+import { byXs, rateText } from "./flows/admin/rates.ts";
 import { formatTime } from "./format.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
 import type { Reply, Text } from "./types.ts";
@@ -139,15 +139,9 @@ export async function digestFor(
   const returningSoon = pending.filter((a) => a.autoReturnAt && a.autoReturnAt.getTime() <= soon);
   let indicators: Digest["indicators"] = null;
   if (isLeadingOrgan(org)) {
-    const database = transactionAsDatabase(db);
-    const current = await rates(database, org.id, season.year, now);
+    const current = await rates(db, org.id, season.year, now);
     if (current.ok) {
-      const before = await snapshotFor(
-        database,
-        org.id,
-        season.year,
-        previousDay(day, season.timezone),
-      );
+      const before = await snapshotFor(db, org.id, season.year, previousDay(day, season.timezone));
       const shares = await notPlacedShares(db, org.path, season.year);
       indicators = {
         current,

@@ -1,6 +1,5 @@
 /** The app's scheduled jobs (SPEC §4 calendar, R7, R14, R15, R27, §5 snapshots, §6 digests). */
 import type { Schedules } from "../config.ts";
-import type { Database } from "../db/client.ts";
 import type { Season } from "../domain/calendar.ts";
 import { autoReturnOverdue } from "../services/autoReturn.ts";
 import { queueDigests } from "../services/digests.ts";
@@ -10,7 +9,7 @@ import { queueRetentionReminders } from "../services/reminders.ts";
 import { queueAutoReturnWarnings } from "../services/warnings.ts";
 import type { Job } from "./runner.ts";
 
-export function appJobs(database: Database, season: Season, schedules: Schedules): Job[] {
+export function appJobs(season: Season, schedules: Schedules): Job[] {
   return [
     {
       name: "sweep",
@@ -43,7 +42,7 @@ export function appJobs(database: Database, season: Season, schedules: Schedules
       cron: schedules.snapshot,
       period: "day",
       async run(tx, slot, now) {
-        await takeSnapshots({ ...database, db: tx }, season.year, slot.day, now);
+        await takeSnapshots(tx, season.year, slot.day, now);
       },
     },
     {

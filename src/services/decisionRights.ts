@@ -16,10 +16,10 @@ export async function decisionRight(
 ): Promise<{ ok: true; state: string } | Refusal> {
   const admin = await loadAdmin(db, input.adminId);
   if (!admin) return refuse({ reason: "not_permitted" });
-  const app = await loadApplication(db as never, input.applicationId);
+  const app = await loadApplication(db, input.applicationId);
   if (!app) return refuse({ reason: "unknown_application" });
   const deciding = await loadOrg(db, app.decidingOrgId);
-  if (!deciding) return alreadyDecided(db as never, app);
+  if (!deciding) return alreadyDecided(db, app);
   switch (app.state) {
     case "pending":
       return canDecideAsReceiver(admin, deciding)
@@ -35,7 +35,7 @@ export async function decisionRight(
         ? { ok: true, state: app.state }
         : refuse({ reason: "not_permitted" });
     default:
-      return alreadyDecided(db as never, app);
+      return alreadyDecided(db, app);
   }
 }
 
@@ -45,7 +45,7 @@ export async function assignableBranches(
   input: { adminId: number; applicationId: number },
 ) {
   const admin = await loadAdmin(db, input.adminId);
-  const app = await loadApplication(db as never, input.applicationId);
+  const app = await loadApplication(db, input.applicationId);
   if (!admin || !app || app.state !== "awaiting_assignment") return [];
   const receiver = await loadOrg(db, app.decidingOrgId);
   if (!receiver || !canAssign(admin, receiver)) return [];

@@ -4,7 +4,7 @@
  * on the state the decision was taken against, so exactly one of racing decisions wins (R26).
  */
 import { and, desc, eq } from "drizzle-orm";
-import type { Db, Tx } from "../db/client.ts";
+import type { Db, Queryable, Tx } from "../db/client.ts";
 import { admins, applicationHistory, applications, members } from "../db/schema.ts";
 import type { ApplicationState } from "../domain/application.ts";
 import { type LifecycleAction, nextState, WITHDRAWABLE_STATES } from "../domain/lifecycle.ts";
@@ -23,14 +23,14 @@ import { type Actor, MAX_NOTE, type Refusal, refuse } from "./result.ts";
 type Application = typeof applications.$inferSelect;
 export type Decided = { ok: true; applicationId: number; state: ApplicationState };
 
-export async function loadApplication(tx: Tx, id: number): Promise<Application | undefined> {
+export async function loadApplication(tx: Queryable, id: number): Promise<Application | undefined> {
   if (!Number.isInteger(id)) return undefined;
   const [app] = await tx.select().from(applications).where(eq(applications.id, id));
   return app;
 }
 
 /** R26: the refusal a loser gets: what the application is now, who made it so, and when. */
-export async function alreadyDecided(tx: Tx, app: Application): Promise<Refusal> {
+export async function alreadyDecided(tx: Queryable, app: Application): Promise<Refusal> {
   const [last] = await tx
     .select({
       at: applicationHistory.at,

@@ -8,7 +8,7 @@
  * groups into A…F, so the population rules live only there.
  */
 import { and, eq, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import { type Db, rowsOf } from "../db/client.ts";
 import { indicatorSnapshots, organizations } from "../db/schema.ts";
 import type { ApplicationState, TransferReason } from "../domain/application.ts";
 import {
@@ -95,16 +95,8 @@ interface GroupRow {
   n: number;
 }
 
-async function outcomeGroups(
-  database: Database,
-  scope: SQL,
-  year: number,
-): Promise<OutcomeGroup<number>[]> {
-  // postgres.js returns the rows, PGlite `{ rows }`.
-  const result = (await database.db.execute(groupsSql(scope, year))) as unknown as
-    | GroupRow[]
-    | { rows: GroupRow[] };
-  const rows = Array.isArray(result) ? result : result.rows;
+async function outcomeGroups(db: Db, scope: SQL, year: number): Promise<OutcomeGroup<number>[]> {
+  const rows = rowsOf<GroupRow>(await db.execute(groupsSql(scope, year)));
   return rows.map((r) => ({
     origin: r.origin,
     destination: r.destination,
@@ -120,23 +112,18 @@ function regionRates(org: OrgRef, counts: IndicatorCounts): RegionRates {
 }
 
 /** SX and XS of `orgId`'s subtree for graduation year `year`, and of each direct child. */
-export async function rates(
-  database: Database,
-  orgId: number,
-  year: number,
-  now: Date,
-): Promise<RatesResult> {
-  const [org] = await database.db
+export async function rates(db: Db, orgId: number, year: number, now: Date): Promise<RatesResult> {
+  const [org] = await db
     .select({ id: organizations.id, name: organizations.name, path: organizations.path })
     .from(organizations)
     .where(eq(organizations.id, orgId));
   if (!org) return { ok: false, reason: "unknown_org" };
-  const children = await database.db
+  const children = await db
     .select({ id: organizations.id, name: organizations.name })
     .from(organizations)
     .where(eq(organizations.parentId, orgId))
     .orderBy(organizations.id);
-  const groups = await outcomeGroups(database, regionScope(org.id, org.path), year);
+  const groups = await outcomeGroups(db, regionScope(org.id, org.path), year);
   const region = regionRates(
     { id: org.id, name: org.name },
     countIndicators(groups, () => true),
@@ -159,13 +146,8 @@ export async function rates(
  * Stores today's counts of every leading organ (committees at county level and above) for
  * `year`; taking them again on the same day replaces that day's row. Returns how many organs.
  */
-export async function takeSnapshots(
-  database: Database,
-  year: number,
-  day: string,
-  now: Date,
-): Promise<number> {
-  const committees = await database.db
+export async function takeSnapshots(db: Db, year: number, day: string, now: Date): Promise<number> {
+  const committees = await db
     .select({
       id: organizations.id,
       path: organizations.path,
@@ -176,7 +158,7 @@ export async function takeSnapshots(
     .where(eq(organizations.kind, "committee"));
   const organs = committees.filter(isLeadingOrgan);
   if (organs.length === 0) return 0;
-  const groups = await outcomeGroups(database, deepestOfScope(organs.map((o) => o.id)), year);
+  const groups = await outcomeGroups(db, deepestOfScope(organs.map((o) => o.id)), year);
   const pathOf = new Map(organs.map((o) => [o.id, o.path]));
   const rows = organs.map((organ) => ({
     orgId: organ.id,
@@ -185,7 +167,7 @@ export async function takeSnapshots(
     takenAt: now,
     ...countIndicators(groups, (key) => pathOf.get(key)?.startsWith(organ.path) === true),
   }));
-  await database.db
+  await db
     .insert(indicatorSnapshots)
     .values(rows)
     .onConflictDoUpdate({
@@ -205,12 +187,12 @@ export async function takeSnapshots(
 
 /** The counts stored for `orgId` on `day`, or null when no snapshot was taken then. */
 export async function snapshotFor(
-  database: Database,
+  db: Db,
   orgId: number,
   year: number,
   day: string,
 ): Promise<IndicatorCounts | null> {
-  const [row] = await database.db
+  const [row] = await db
     .select({
       a: indicatorSnapshots.a,
       b: indicatorSnapshots.b,

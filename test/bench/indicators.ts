@@ -189,7 +189,7 @@ async function measure(database: Database, graduates: number): Promise<Row> {
   const started = performance.now();
   await generateIndicatorData(database, graduates);
   const generated = performance.now() - started;
-  const result = await rates(database, PROVINCE_ID, YEAR, new Date());
+  const result = await rates(database.db, PROVINCE_ID, YEAR, new Date());
   if (!result.ok) throw new Error("bench: the province is missing");
   const counted = result.counts.b + result.counts.e;
   const [floorRow] = await database.query<{ n: number }>(
@@ -202,7 +202,7 @@ async function measure(database: Database, graduates: number): Promise<Row> {
       `SX ${fmt(result.sx.value)}, XS ${fmt(result.xs.value)}, ${result.children.length} cities; ` +
       `${floorRow?.n} graduates of ${YEAR} (B + E = ${counted} from inside)\n`,
   );
-  const ratesMs = await timeMs(() => rates(database, PROVINCE_ID, YEAR, new Date()));
+  const ratesMs = await timeMs(() => rates(database.db, PROVINCE_ID, YEAR, new Date()));
   const floorMs = await timeMs(() =>
     database.query(
       "select count(*) from members where graduation_year = $1 and identity = 'graduate'",

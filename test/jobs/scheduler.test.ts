@@ -32,8 +32,8 @@ const SCHEDULES: Schedules = {
 };
 const HOUR_MS = 3_600_000;
 
-function jobsOf(database: Database): Record<string, Job> {
-  return Object.fromEntries(appJobs(database, TEST_SEASON, SCHEDULES).map((j) => [j.name, j]));
+function jobsOf(): Record<string, Job> {
+  return Object.fromEntries(appJobs(TEST_SEASON, SCHEDULES).map((j) => [j.name, j]));
 }
 
 async function outboxOf(db: Db, event: string) {
@@ -95,7 +95,7 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
         : database.current;
     try {
       const fires = [database.current, other, database.current, other].map((d) =>
-        runSlot(d.db, jobsOf(d).digest!, at, TZ, at),
+        runSlot(d.db, jobsOf().digest!, at, TZ, at),
       );
       expect((await Promise.all(fires)).filter(Boolean)).toHaveLength(1);
     } finally {
@@ -109,12 +109,7 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
     });
     // A restart the same day (catch-up) finds the period done.
     expect(
-      await catchUp(
-        db(),
-        appJobs(database.current, TEST_SEASON, SCHEDULES),
-        TZ,
-        shanghai("2026-09-03T12:00:00"),
-      ),
+      await catchUp(db(), appJobs(TEST_SEASON, SCHEDULES), TZ, shanghai("2026-09-03T12:00:00")),
     ).not.toContain("digest:2026-09-03");
     expect(await outboxOf(db(), "digest")).toHaveLength(3);
   });
@@ -122,7 +117,7 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
   it("a restart after 08:30 on a day with no digest yet sends it once; before 08:30 it waits", async () => {
     const w = await buildWorld(db());
     await bindChats(db(), w);
-    const jobs = appJobs(database.current, TEST_SEASON, SCHEDULES);
+    const jobs = appJobs(TEST_SEASON, SCHEDULES);
     // Started at 07:00: yesterday's digest is not replayed, today's is not due yet.
     const early = await catchUp(db(), jobs, TZ, shanghai("2026-09-03T07:00:00"));
     expect(early).not.toContain("digest:2026-09-02");
@@ -194,7 +189,7 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
     const early = await insertApp(w.member.m1, shanghai("2026-09-10T15:00:00"));
     // Entered its stage on 25 Sep 10:00: more than 10 days have passed on 5 Oct 10:00.
     const late = await insertApp(w.member.m2, shanghai("2026-09-25T10:00:00"));
-    const sweep = jobsOf(database.current).sweep!;
+    const sweep = jobsOf().sweep!;
     const firstSeen = new Map<string, string>();
     const note = (what: string, at: Date) => {
       if (!firstSeen.has(what))
@@ -245,7 +240,7 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
 
   it("R7: the conversion job turns marked branches into graduate organizations from 1 June, Shanghai time", async () => {
     const w = await buildWorld(db());
-    const conversion = jobsOf(database.current).conversion!;
+    const conversion = jobsOf().conversion!;
     const category = async () =>
       (
         await db()
@@ -298,7 +293,7 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
         graduationYear: 2026,
         updatedAt: shanghai("2026-03-01T08:00:00"),
       });
-    const reminders = jobsOf(database.current).reminders!;
+    const reminders = jobsOf().reminders!;
     const runOn = async (day: string) => {
       const at = shanghai(`${day}T09:00:00`);
       await runSlot(db(), reminders, at, TZ, at);

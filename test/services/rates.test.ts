@@ -185,7 +185,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
 
   it("§5 counts A…F and both rates of a region, exactly", async () => {
     const tree = await fixture();
-    const result = await rates(database.current, tree.r.id, YEAR, NOW);
+    const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.org).toEqual({ id: tree.r.id, name: "county R" });
@@ -198,7 +198,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
 
   it("§5 each direct child is its own region: a move between siblings counts for the receiver", async () => {
     const tree = await fixture();
-    const result = await rates(database.current, tree.r.id, YEAR, NOW);
+    const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!result.ok) throw new Error("expected rates");
     expect(result.children.map((c) => c.org)).toEqual([
       { id: tree.s1.id, name: "S1" },
@@ -221,7 +221,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
 
   it("R9 teachers and delayed graduates are excluded", async () => {
     const tree = await fixture();
-    const before = await rates(database.current, tree.r.id, YEAR, NOW);
+    const before = await rates(database.current.db, tree.r.id, YEAR, NOW);
     const teacher = await member(database.current, tree.g1.id, { identity: "teacher" });
     const delayed = await member(database.current, tree.g1.id, { identity: "delayed" });
     for (const id of [teacher, delayed])
@@ -230,7 +230,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
         state: "completed",
         to: tree.s2.id,
       });
-    const after = await rates(database.current, tree.r.id, YEAR, NOW);
+    const after = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!before.ok || !after.ok) throw new Error("expected rates");
     expect(after.counts).toEqual(before.counts);
     const graduate = await member(database.current, tree.g1.id);
@@ -239,7 +239,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
       state: "completed",
       to: tree.s2.id,
     });
-    const withGraduate = await rates(database.current, tree.r.id, YEAR, NOW);
+    const withGraduate = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!withGraduate.ok) throw new Error("expected rates");
     expect(withGraduate.counts).toEqual({ ...before.counts, a: 3, b: 4 });
   });
@@ -253,7 +253,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
       to: tree.g1.id,
       retain: true,
     });
-    const result = await rates(database.current, tree.r.id, YEAR, NOW);
+    const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!result.ok) throw new Error("expected rates");
     expect(result.counts).toEqual({ a: 0, b: 0, c: 0, d: 0, e: 1, f: 0 });
     expect(result.xs).toEqual({ value: 0 });
@@ -278,7 +278,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
       state: "auto_returned",
       to: tree.s2.id,
     });
-    const result = await rates(database.current, tree.r.id, YEAR, NOW);
+    const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!result.ok) throw new Error("expected rates");
     expect(result.counts).toEqual({ a: 1, b: 1, c: 0, d: 0, e: 1, f: 0 });
   });
@@ -291,7 +291,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
       state: "awaiting_assignment",
       to: tree.r.id,
     });
-    const result = await rates(database.current, tree.r.id, YEAR, NOW);
+    const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!result.ok) throw new Error("expected rates");
     expect(result.counts).toEqual({ a: 0, b: 0, c: 0, d: 0, e: 0, f: 1 });
     for (const child of result.children) expect(child.counts.f).toBe(0);
@@ -299,7 +299,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
 
   it("an empty region's rates are not applicable, never 0% or 100%", async () => {
     const tree = await buildTree(database.current);
-    const result = await rates(database.current, tree.r.id, YEAR, NOW);
+    const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!result.ok) throw new Error("expected rates");
     expect(result.counts).toEqual({ a: 0, b: 0, c: 0, d: 0, e: 0, f: 0 });
     expect(result.sx).toEqual({ value: null });
@@ -307,7 +307,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
   });
 
   it("refuses an unknown organization", async () => {
-    expect(await rates(database.current, 987654, YEAR, NOW)).toEqual({
+    expect(await rates(database.current.db, 987654, YEAR, NOW)).toEqual({
       ok: false,
       reason: "unknown_org",
     });
@@ -315,15 +315,17 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
 
   it("snapshots every leading organ with the counts rates gives, one row per day", async () => {
     const tree = await fixture();
-    const taken = await takeSnapshots(database.current, YEAR, "2026-10-08", NOW);
+    const taken = await takeSnapshots(database.current.db, YEAR, "2026-10-08", NOW);
     // province, city and the two counties; schools and the township are not leading organs.
     expect(taken).toBe(4);
     for (const org of [tree.province, tree.city, tree.r, tree.o]) {
-      const live = await rates(database.current, org.id, YEAR, NOW);
+      const live = await rates(database.current.db, org.id, YEAR, NOW);
       if (!live.ok) throw new Error("expected rates");
-      expect(await snapshotFor(database.current, org.id, YEAR, "2026-10-08")).toEqual(live.counts);
+      expect(await snapshotFor(database.current.db, org.id, YEAR, "2026-10-08")).toEqual(
+        live.counts,
+      );
     }
-    expect(await snapshotFor(database.current, tree.city.id, YEAR, "2026-10-08")).toEqual({
+    expect(await snapshotFor(database.current.db, tree.city.id, YEAR, "2026-10-08")).toEqual({
       a: 2,
       b: 4,
       c: 0,
@@ -331,8 +333,8 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
       e: 7,
       f: 0,
     });
-    expect(await snapshotFor(database.current, tree.s1.id, YEAR, "2026-10-08")).toBeNull();
-    expect(await snapshotFor(database.current, tree.r.id, YEAR, "2026-10-07")).toBeNull();
+    expect(await snapshotFor(database.current.db, tree.s1.id, YEAR, "2026-10-08")).toBeNull();
+    expect(await snapshotFor(database.current.db, tree.r.id, YEAR, "2026-10-07")).toBeNull();
 
     const p7 = await member(database.current, tree.g1.id);
     await apply(database.current, p7, tree.g1.id, {
@@ -340,13 +342,13 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
       state: "completed",
       to: tree.so.id,
     });
-    await takeSnapshots(database.current, YEAR, "2026-10-08", new Date("2026-10-08T09:00:00Z"));
+    await takeSnapshots(database.current.db, YEAR, "2026-10-08", new Date("2026-10-08T09:00:00Z"));
     const rows = await database.current.query<{ n: number }>(
       "select count(*)::int as n from indicator_snapshots where org_id = $1 and day = '2026-10-08'",
       [tree.r.id],
     );
     expect(rows[0]?.n).toBe(1);
-    expect(await snapshotFor(database.current, tree.r.id, YEAR, "2026-10-08")).toEqual({
+    expect(await snapshotFor(database.current.db, tree.r.id, YEAR, "2026-10-08")).toEqual({
       a: 3,
       b: 4,
       c: 1,

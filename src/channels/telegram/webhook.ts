@@ -10,10 +10,16 @@ export const WEBHOOK_PATH = "/telegram/webhook";
  */
 export function telegramWebhookRoutes(handler: () => WebhookHandler | null | undefined) {
   const app = new Hono();
-  app.post(WEBHOOK_PATH, (c) => {
+  app.post(WEBHOOK_PATH, async (c) => {
     const handle = handler();
     if (handle === undefined) return c.body(null, 404);
     if (handle === null) return c.body(null, 503);
+    // grammY throws on a body that is not an update, which would answer 500; hono keeps the
+    // parsed body, so grammY reads it again for free.
+    const update: unknown = await c.req.json().catch(() => null);
+    if (typeof (update as { update_id?: unknown } | null)?.update_id !== "number") {
+      return c.body(null, 400);
+    }
     return handle(c);
   });
   return app;

@@ -2,8 +2,6 @@
  * SX and XS (SPEC §5) of the admin's organization for the season's graduation year, with the
  * counts behind them and each child organization, worst XS first.
  */
-import { type SQL, sql } from "drizzle-orm";
-import { type Database, type Db, type DbKind, rowsOf } from "../../../db/client.ts";
 import type { Rate } from "../../../domain/indicators.ts";
 import { loadAdmin } from "../../../services/orgStore.ts";
 import { type RegionRates, rates } from "../../../services/rates.ts";
@@ -12,30 +10,6 @@ import type { Flow, Text } from "../../types.ts";
 import { A, adminIdOf } from "./common.ts";
 
 /** `$1`-style placeholders bound as parameters, as `Database.query` promises. */
-function withParams(text: string, params: unknown[]): SQL {
-  const parts = text.split(/\$(\d+)/);
-  return sql.join(
-    parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${params[Number(part) - 1]}`)),
-  );
-}
-
-/**
- * rates() takes a whole `Database`, a dialog has only its transaction: this presents the
- * transaction as one, so the counts are read in the same snapshot as the rest of the input.
- * Its driver is not known here, and closing belongs to the engine.
- */
-export function transactionAsDatabase(db: Db): Database {
-  return {
-    db,
-    get kind(): DbKind {
-      throw new Error("the driver of a dialog transaction is not known");
-    },
-    query: async <T>(text: string, params: unknown[] = []) =>
-      rowsOf<T>(await db.execute(withParams(text, params))),
-    close: async () => {},
-  };
-}
-
 /** Rounded down, so that only a complete region ever shows 100%. */
 export function rateText(rate: Rate): Text {
   if (rate.value === null) return A("rates.notApplicable");
@@ -53,9 +27,7 @@ export const ratesFlow: Flow = {
   requires: "admin",
   async start(ctx) {
     const admin = await loadAdmin(ctx.db, adminIdOf(ctx));
-    const result = admin
-      ? await rates(transactionAsDatabase(ctx.db), admin.org.id, ctx.season.year, ctx.now)
-      : null;
+    const result = admin ? await rates(ctx.db, admin.org.id, ctx.season.year, ctx.now) : null;
     if (!result?.ok) {
       return { state: null, replies: [reply(A("rates.unknownOrg"), [menuButtonRow()])] };
     }
