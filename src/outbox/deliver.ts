@@ -12,6 +12,20 @@ import { isLocale, type Locale } from "../i18n.ts";
 
 export type OutboxEvent = typeof outbox.$inferSelect;
 
+/**
+ * Thrown by a sender when the platform's rate limit leaves no room now: the delivery waits
+ * `afterMs` and does not count the try towards the dead-letter limit.
+ */
+export class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly afterMs: number,
+  ) {
+    super(message);
+    this.name = "RetryLater";
+  }
+}
+
 export interface ChannelTarget {
   chatId: string;
   locale: Locale | null;
@@ -148,12 +162,15 @@ export async function deliverDue(db: Db, options: DeliveryOptions): Promise<Deli
       });
       if (delivered) report.sent++;
     } catch (error) {
-      const dead = row.attempts >= maxAttempts;
-      const wait = backoffMs * 2 ** Math.max(0, row.attempts - 1);
+      // A platform's own limit is not a failure: wait as long as it says, and keep the attempt.
+      const later = error instanceof RetryLater;
+      const dead = !later && row.attempts >= maxAttempts;
+      const wait = later ? error.afterMs : backoffMs * 2 ** Math.max(0, row.attempts - 1);
       await db
         .update(deliveries)
         .set({
           status: dead ? "dead" : "queued",
+          ...(later ? { attempts: row.attempts - 1 } : {}),
           availableAt: new Date(now.getTime() + wait),
           lastError:
             error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500),

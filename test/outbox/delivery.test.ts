@@ -8,7 +8,12 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { type Database, type Db, openDatabase, rowsOf } from "../../src/db/client.ts";
 import { chatBindings, outbox } from "../../src/db/schema.ts";
-import { type ChannelSender, deliverDue, type Renderer } from "../../src/outbox/deliver.ts";
+import {
+  type ChannelSender,
+  deliverDue,
+  type Renderer,
+  RetryLater,
+} from "../../src/outbox/deliver.ts";
 import { fanOut } from "../../src/outbox/fanOut.ts";
 import { deadDeliveries } from "../../src/services/deliveryHealth.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
@@ -108,6 +113,38 @@ describe.each(DB_KINDS)("outbox delivery on %s", (kind) => {
     expect(
       (await deliverDue(db(), { ...options, now: new Date(now.getTime() + 86_400_000) })).sent,
     ).toBe(0);
+  });
+
+  it("a platform's rate limit waits as long as it says and never makes a dead letter", async () => {
+    await queueChatEvents(db(), 1, 1);
+    let limited = 10;
+    const { sent, sender: ok } = recorder();
+    const busy: ChannelSender = {
+      channel: "rec",
+      async send(tx, target, message, previous) {
+        if (limited-- > 0) throw new RetryLater("limit reached", 60_000);
+        return ok.send(tx, target, message, previous);
+      },
+    };
+    await fanOut(db(), T0);
+    let now = T0;
+    for (let i = 0; i < 10; i++) {
+      const report = await deliverDue(db(), { senders: [busy], render, now, maxAttempts: 3 });
+      expect(report).toEqual({ sent: 0, retried: 1, dead: 0 });
+      const early = await deliverDue(db(), {
+        senders: [busy],
+        render,
+        now: new Date(now.getTime() + 59_999),
+        maxAttempts: 3,
+      });
+      expect(early.retried).toBe(0);
+      now = new Date(now.getTime() + 60_000);
+    }
+    expect(await statusOf(db())).toEqual([
+      { status: "queued", attempts: 0, last_error: "limit reached" },
+    ]);
+    expect((await deliverDue(db(), { senders: [busy], render, now, maxAttempts: 3 })).sent).toBe(1);
+    expect(sent).toEqual(["1@c0"]);
   });
 
   it("after N failed tries a delivery is dead, and the admins of the bound organization can see it", async () => {

@@ -6,6 +6,7 @@
 import { and, eq, gt, isNotNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { wecomCards, wecomChoices, wecomSends } from "../../db/schema.ts";
+import { RetryLater } from "../../outbox/deliver.ts";
 
 export const WECOM_CHANNEL = "wecom";
 
@@ -89,10 +90,10 @@ export async function takeResponseCode(
   return taken.length > 0 ? { code: card.responseCode, buttons: card.buttons } : null;
 }
 
-/** Thrown instead of sending: the outbox's backoff tries again later, when there is room. */
-export class WecomRateLimited extends Error {
-  constructor() {
-    super("WeCom per-member message limit reached; retry later");
+/** Thrown instead of sending: the outbox tries again when the window has room. */
+export class WecomRateLimited extends RetryLater {
+  constructor(afterMs: number) {
+    super("WeCom per-member message limit reached; retry later", afterMs);
     this.name = "WecomRateLimited";
   }
 }
@@ -111,9 +112,8 @@ export async function assertWithinLimits(db: Db, userId: string, now: Date): Pro
         gt(wecomSends.sentAt, new Date(now.getTime() - 3_600_000)),
       ),
     );
-  if ((counts?.minute ?? 0) >= PER_MINUTE || (counts?.hour ?? 0) >= PER_HOUR) {
-    throw new WecomRateLimited();
-  }
+  if ((counts?.minute ?? 0) >= PER_MINUTE) throw new WecomRateLimited(60_000);
+  if ((counts?.hour ?? 0) >= PER_HOUR) throw new WecomRateLimited(10 * 60_000);
 }
 
 /** Logs one sent message, and forgets this user's sends older than the longest window. */
