@@ -8,6 +8,9 @@ export default defineConfig({
     exclude: ["test/bench/**", "node_modules/**"],
     globalSetup: ["test/helpers/globalSetup.ts"],
     pool: "forks",
+    // vitest's default on 2 cores is one worker; database tests wait on PostgreSQL half the
+    // time, so two files at once keep both cores busy.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ["default"],

@@ -5,6 +5,7 @@
  * the services; a press by someone not permitted changes nothing.
  */
 
+import { maskIdNumber } from "../../domain/idNumber.ts";
 import { bindChat, unbindChat } from "../../services/chatBindings.ts";
 import { assignableBranches, decisionRight } from "../../services/decisionRights.ts";
 import { approve, assign, reject } from "../../services/decisions.ts";
@@ -231,7 +232,12 @@ const pendingCommand: CommandHandler = async (ctx) => {
     replies: [
       reply(C("pending.title", { org, count: queue.items.length })),
       ...shown.map((item) =>
-        applicationCard({ ...item }, item.decidingOrgId ?? admin?.org.id ?? 0, ctx.season),
+        // A leading organ sees full ID numbers (R4), but never in a group chat.
+        applicationCard(
+          { ...item, idNumber: ctx.isGroup ? maskIdNumber(item.idNumber) : item.idNumber },
+          item.decidingOrgId ?? admin?.org.id ?? 0,
+          ctx.season,
+        ),
       ),
       ...(queue.items.length > PENDING_SHOWN
         ? [reply(C("pending.more", { count: queue.items.length - PENDING_SHOWN }))]

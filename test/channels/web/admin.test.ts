@@ -241,6 +241,11 @@ describe.each(DB_KINDS)("admins in the web chat on %s", (kind) => {
       TEST_SEASON,
     );
     await deliver();
+    // R4: a leading organ sees the full ID number in a private chat, never in a group.
+    expect(joined(await say("aP", "/pending"))).toContain(w.idNumber.m3);
+    const inGroup = joined(await say("aP", "/pending", "gP"));
+    expect(inGroup).not.toContain(w.idNumber.m3);
+    expect(inGroup).toContain(`${w.idNumber.m3.slice(0, 6)}********${w.idNumber.m3.slice(-4)}`);
     const provinceCards = await inbox("gP");
     expect(provinceCards[0]!.text).toContain("【需省级团委审批");
     expect(joined(await pressIn("aE", provinceCards, "同意", "gP"))).toContain("你无权审批");
