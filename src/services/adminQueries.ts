@@ -4,16 +4,13 @@
  */
 import { and, asc, eq, ilike, ne, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
-import { admins, members, organizations } from "../db/schema.ts";
+import { members, organizations } from "../db/schema.ts";
 import type { MemberIdentity } from "../domain/member.ts";
+import { loadAdmin } from "./orgStore.ts";
 
+/** The materialized path of the admin's organization, the root of what they may touch. */
 async function adminPath(db: Queryable, adminId: number): Promise<string | null> {
-  const [row] = await db
-    .select({ path: organizations.path })
-    .from(admins)
-    .innerJoin(organizations, eq(organizations.id, admins.orgId))
-    .where(eq(admins.id, adminId));
-  return row?.path ?? null;
+  return (await loadAdmin(db, adminId))?.org.path ?? null;
 }
 
 const under = (path: string) => sql`${organizations.path} like ${`${path}%`}`;

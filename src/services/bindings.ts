@@ -5,15 +5,15 @@
  */
 import { createHash, randomInt } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import type { Db, Queryable } from "../db/client.ts";
 import {
-  admins,
   bindingAttempts,
   bindingCodes,
   chatIdentities,
   members,
   organizations,
 } from "../db/schema.ts";
+import { loadAdmin } from "./orgStore.ts";
 
 /** No 0/O, 1/I/L: easy to read aloud and to type from a printout. */
 const ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -45,13 +45,9 @@ const hashCode = (code: string) => createHash("sha256").update(normalizeCode(cod
 const newCode = () =>
   Array.from({ length: CODE_LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]).join("");
 
-async function adminOrgPath(db: Db, adminId: number): Promise<string | null> {
-  const [row] = await db
-    .select({ path: organizations.path })
-    .from(admins)
-    .innerJoin(organizations, eq(organizations.id, admins.orgId))
-    .where(eq(admins.id, adminId));
-  return row?.path ?? null;
+/** The materialized path of the admin's organization, the root of what they may touch. */
+async function adminOrgPath(db: Queryable, adminId: number): Promise<string | null> {
+  return (await loadAdmin(db, adminId))?.org.path ?? null;
 }
 
 async function insertCode(
