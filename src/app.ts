@@ -100,7 +100,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         ...(telegram ? [telegram.sender] : []),
         ...(wecom ? [wecom.sender] : []),
       ],
-      render: notificationRenderer(season),
+      render: notificationRenderer(season, config.defaultLocale),
       intervalMs: 1_000,
       onError: (err) => log.error({ err }, t("startup.deliveryError")),
     });

@@ -53,6 +53,7 @@ export async function renderWithTokens(
       ...(r.ref ? { ref: r.ref } : {}),
       ...(r.edit ? { edit: true } : {}),
       ...(r.expectsReply ? { expectsReply: true } : {}),
+      ...(r.image ? { image: { png: r.image.png, alt: tr(r.image.alt) } } : {}),
     };
   });
   if (rows.length > 0) await db.insert(dialogActions).values(rows);

@@ -7,7 +7,8 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { admins, graduationChangeRequests, organizations } from "../db/schema.ts";
 import type { Season } from "../domain/calendar.ts";
-import type { OutboxEvent } from "../outbox/deliver.ts";
+import type { Locale } from "../i18n.ts";
+import type { ChannelTarget, OutboxEvent } from "../outbox/deliver.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
 import { formatTime } from "./format.ts";
@@ -170,8 +171,13 @@ async function graduationChangeCard(
 }
 
 /** The renderer the outbox worker uses: one event, one chat. */
-export function notificationRenderer(season: Season) {
-  return async (db: Db, event: OutboxEvent, _target: unknown, now: Date): Promise<Reply | null> => {
+export function notificationRenderer(season: Season, defaultLocale: Locale = "zh-CN") {
+  return async (
+    db: Db,
+    event: OutboxEvent,
+    target: ChannelTarget,
+    now: Date,
+  ): Promise<Reply | null> => {
     const payload = event.payload as { applicationId?: number; requestId?: number };
     switch (event.event) {
       case "decision_needed":
@@ -205,7 +211,8 @@ export function notificationRenderer(season: Season) {
       case "digest": {
         const { orgId, day } = event.payload as { orgId: number; day: string };
         const digest = await digestFor(db, orgId, day, now, season);
-        return digest ? digestReply(digest, season) : null;
+        // The chart's words are drawn into the picture: in the chat's language, as the text.
+        return digest ? digestReply(digest, season, target.locale ?? defaultLocale) : null;
       }
       case "auto_return_warning":
         return warningReply(db, event.payload, Number(event.recipientId), now, season);

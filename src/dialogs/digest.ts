@@ -10,11 +10,14 @@ import { dayIn, type Season, startOfDay } from "../domain/calendar.ts";
 import { COUNTED_IDENTITIES, type Rate, sxRate, xsRate } from "../domain/indicators.ts";
 import { isLeadingOrgan } from "../domain/organization.ts";
 import { schoolOf } from "../domain/tree.ts";
+import type { Locale } from "../i18n.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import { type RatesResult, rates, snapshotFor } from "../services/rates.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
+import { ratesChartSvg, renderChartPng } from "./chart.ts";
 import { byXs, rateText } from "./flows/admin/rates.ts";
 import { formatTime } from "./format.ts";
+import { translate } from "./render.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
 import type { Reply, Text } from "./types.ts";
 
@@ -161,7 +164,30 @@ function changeText(now: Rate, before: Rate | undefined): Text {
   return D(points > 0 ? "change.up" : "change.down", { points: Math.abs(points).toFixed(1) });
 }
 
-export function digestReply(digest: Digest, season: Season): Reply {
+/**
+ * The chart of the children's SX / XS (worst first, as in the text), its strings in `locale`;
+ * none without rates or children.
+ */
+export function digestChart(digest: Digest, locale: Locale): Reply["image"] {
+  const current = digest.indicators?.current;
+  if (!current || current.children.length === 0) return undefined;
+  const tr = translate(locale);
+  const params = { org: raw(digest.org.name), year: current.year };
+  const rows = [...current.children].sort(byXs).map((child) => ({
+    label: child.org.name,
+    sx: { value: child.sx.value, text: tr(rateText(child.sx)) },
+    xs: { value: child.xs.value, text: tr(rateText(child.xs)) },
+  }));
+  const svg = ratesChartSvg(rows, {
+    title: tr(D("chart.title", params)),
+    sx: tr(D("chart.sx")),
+    xs: tr(D("chart.xs")),
+  });
+  return { png: Buffer.from(renderChartPng(svg)).toString("base64"), alt: D("chart.alt", params) };
+}
+
+/** The digest; with `chartLocale`, a leading organ's digest also carries the chart. */
+export function digestReply(digest: Digest, season: Season, chartLocale?: Locale): Reply {
   const tz = season.timezone;
   const lines: Text[] = [D("title", { org: raw(digest.org.name), day: digest.day })];
   const [oldest] = digest.pending;
@@ -240,7 +266,9 @@ export function digestReply(digest: Digest, season: Season): Reply {
       }
     }
   }
-  return reply(lines, [[globalButton(D("openPending"), "openPending")]]);
+  const answer = reply(lines, [[globalButton(D("openPending"), "openPending")]]);
+  const image = chartLocale ? digestChart(digest, chartLocale) : undefined;
+  return image ? { ...answer, image } : answer;
 }
 
 const percent = (n: number, of: number) => (of === 0 ? "—" : `${((n / of) * 100).toFixed(1)}%`);

@@ -59,7 +59,8 @@ export class DialogEngine {
   }
 
   /** Processes one input. Never throws: failures become a localized apology. */
-  async handle(input: DialogInput): Promise<DialogOutput> {
+  async handle(raw: DialogInput): Promise<DialogOutput> {
+    const input = withoutNul(raw);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#db.transaction((tx) => this.#process(tx, input));
@@ -266,4 +267,19 @@ export class DialogEngine {
       replies: result.replies,
     };
   }
+}
+
+/**
+ * PostgreSQL stores no NUL character in text or jsonb: one typed by a user (the web chat and
+ * WeCom let it through) would fail the whole input with an internal error.
+ */
+function withoutNul(input: DialogInput): DialogInput {
+  const inner = input.input;
+  const value = inner.type === "text" ? inner.text : inner.token;
+  if (!value.includes("\u0000")) return input;
+  const clean = value.replaceAll("\u0000", "");
+  return {
+    ...input,
+    input: inner.type === "text" ? { type: "text", text: clean } : { type: "action", token: clean },
+  };
 }

@@ -58,6 +58,8 @@ export interface Reply {
   edit?: boolean;
   /** The bot waits for this user's next text (Telegram: a selective force-reply). */
   expectsReply?: boolean;
+  /** A picture shown with the text where the channel can (the digest's chart); base64 PNG. */
+  image?: { png: string; alt: Text };
 }
 
 /** A reply rendered for one locale, with button payloads replaced by tokens. */
@@ -68,6 +70,7 @@ export interface RenderedReply {
   ref?: string;
   edit?: boolean;
   expectsReply?: boolean;
+  image?: { png: string; alt: string };
 }
 
 /** What a flow gets as input: typed text, a pressed `step` button, or "back". */

@@ -29,6 +29,17 @@ async function render(db: Db, orgId: number) {
   return renderMessage(zh, digestReply(digest!, TEST_SEASON).text);
 }
 
+/** The digest as the outbox renders it for a chat: a leading organ's carries the chart. */
+async function delivered(db: Db, orgId: number) {
+  const event = { id: 1, event: "digest", recipientType: "org", recipientId: String(orgId) };
+  return notificationRenderer(TEST_SEASON)(
+    db,
+    { ...event, payload: { orgId, day: DAY } } as never,
+    { chatId: "g", locale: null },
+    NOW,
+  );
+}
+
 let seq = 100;
 async function graduate(db: Db, branchId: number) {
   const [row] = await db
@@ -104,6 +115,7 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     // Not a leading organ: no rates.
     expect(text).not.toContain("SX");
     expect(await render(db(), w.org.E)).toContain("待审批：无。");
+    expect((await delivered(db(), w.org.V))?.image).toBeUndefined();
   });
 
   it("gives a leading organ SX / XS with counts, the change since yesterday, children worst first, and the R18 signal", async () => {
@@ -140,6 +152,9 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     );
     expect(before).toContain("　山西示范大学团委：100.0%（5/5）");
     expect(before).not.toContain("　太原工学院团委：0.0%");
+    const chart = (await delivered(db(), w.org.P))?.image;
+    expect(Buffer.from(chart!.png, "base64").subarray(1, 4).toString()).toBe("PNG");
+    expect(renderMessage(zh, chart!.alt)).toBe("团山西省委 2026 届各下级组织 SX / XS 条形图");
 
     // Yesterday's snapshot: SX was 40% (4 / 10), XS 0 / 7 → unchanged.
     await db().insert(indicatorSnapshots).values({

@@ -2,7 +2,7 @@
  * Puts rendered replies into a Telegram chat: new messages, edits of earlier ones, and a
  * selective force-reply when the dialog waits for one person's text.
  */
-import { type Api, GrammyError } from "grammy";
+import { type Api, GrammyError, InputFile } from "grammy";
 import type { ForceReply, InlineKeyboardMarkup, MessageEntity, User } from "grammy/types";
 import type { Db } from "../../db/client.ts";
 import type { RenderedReply } from "../../dialogs/types.ts";
@@ -28,6 +28,7 @@ export async function sendReply(
   reply: RenderedReply,
   asked?: Asked,
 ): Promise<number> {
+  if (reply.image) await sendImage(api, chatId, reply.image);
   if (reply.expectsReply) return sendQuestion(api, chatId, reply, asked);
   const parts = splitText(reply.text);
   let last = 0;
@@ -39,6 +40,20 @@ export async function sendReply(
     last = sent.message_id;
   }
   return last;
+}
+
+/**
+ * The reply's picture as a photo before its text. The text matters more: a photo that fails
+ * (too large, no right to send media) is dropped. A migrated group is still reported, so the
+ * whole reply goes to the new chat.
+ */
+async function sendImage(api: Api, chatId: string, image: NonNullable<RenderedReply["image"]>) {
+  try {
+    await api.sendPhoto(chatId, new InputFile(Buffer.from(image.png, "base64"), "chart.png"));
+  } catch (error) {
+    if (error instanceof GrammyError && error.parameters.migrate_to_chat_id !== undefined)
+      throw error;
+  }
 }
 
 /**

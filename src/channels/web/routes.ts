@@ -47,6 +47,7 @@ const wire = (r: RenderedReply) => ({
   ...(r.ref ? { ref: r.ref } : {}),
   ...(r.edit ? { edit: true } : {}),
   ...(r.expectsReply ? { expectsReply: true } : {}),
+  ...(r.image ? { image: r.image } : {}),
 });
 
 const page = readFileSync(new URL("./public/index.html", import.meta.url), "utf8");

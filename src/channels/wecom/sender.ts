@@ -2,6 +2,7 @@
  * WeCom as an outbox channel. Approval cards become template cards whose task id is the
  * message id, so the card's outcome later replaces it with `update_template_card`; without a
  * valid update code (none left, or older than 72 h) the outcome comes as a text message.
+ * A reply's image (the digest's chart) is not sent: WeCom gets the text only.
  */
 
 import type { Db } from "../../db/client.ts";

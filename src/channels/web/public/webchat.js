@@ -54,6 +54,16 @@
     const div = document.createElement("div");
     div.className = "msg bot";
     div.textContent = reply.text;
+    if (reply.image) {
+      const img = document.createElement("img");
+      img.className = "chart";
+      img.src = `data:image/png;base64,${reply.image.png}`;
+      img.alt = reply.image.alt;
+      img.style.display = "block";
+      img.style.maxWidth = "100%";
+      img.style.marginTop = "0.5em";
+      div.append(img);
+    }
     if (reply.buttons.length > 0) {
       const box = document.createElement("div");
       box.className = "buttons";

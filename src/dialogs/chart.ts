@@ -1,0 +1,84 @@
+/**
+ * The digest's chart of per-child SX / XS: an SVG of horizontal bars, rendered to PNG with resvg.
+ * Every string arrives translated; a rate that does not apply gets its text ("—") and no bar.
+ */
+import { Resvg } from "@resvg/resvg-js";
+
+export interface ChartRow {
+  label: string;
+  sx: { value: number | null; text: string };
+  xs: { value: number | null; text: string };
+}
+
+export interface ChartStrings {
+  title: string;
+  sx: string;
+  xs: string;
+}
+
+/** Debian's fonts-wqy-microhei: without a CJK font, Chinese renders as boxes. */
+export const CHART_FONT = "WenQuanYi Micro Hei";
+
+const WIDTH = 760;
+const LABEL_WIDTH = 230;
+const BAR_MAX = 420;
+const BAR = 14;
+const ROW = 44;
+const TOP = 78;
+const COLORS = { sx: "#4e79a7", xs: "#f28e2b" } as const;
+/** Characters of an organization name kept before "…". */
+const MAX_LABEL = 15;
+
+const escapeXml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const shorten = (value: string) =>
+  [...value].length > MAX_LABEL ? `${[...value].slice(0, MAX_LABEL - 1).join("")}…` : value;
+
+export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
+  const height = TOP + rows.length * ROW + 16;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="${CHART_FONT}, sans-serif" font-size="14">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="16" y="30" font-size="18" font-weight="bold" fill="#222">${escapeXml(strings.title)}</text>`,
+  ];
+  for (const [i, kind] of (["sx", "xs"] as const).entries()) {
+    const x = 16 + i * 200;
+    parts.push(
+      `<rect x="${x}" y="44" width="14" height="14" fill="${COLORS[kind]}"/>`,
+      `<text x="${x + 20}" y="56" fill="#333">${escapeXml(strings[kind])}</text>`,
+    );
+  }
+  const x0 = 16 + LABEL_WIDTH;
+  parts.push(
+    `<line x1="${x0}" y1="${TOP - 6}" x2="${x0}" y2="${height - 12}" stroke="#999" stroke-width="1"/>`,
+  );
+  for (const [i, row] of rows.entries()) {
+    const y = TOP + i * ROW;
+    parts.push(
+      `<text x="${x0 - 8}" y="${y + BAR + 6}" text-anchor="end" fill="#222">${escapeXml(shorten(row.label))}</text>`,
+    );
+    for (const [j, kind] of (["sx", "xs"] as const).entries()) {
+      const { value, text } = row[kind];
+      const top = y + j * (BAR + 2);
+      const width = value === null ? 0 : Math.max(1, Math.round(value * BAR_MAX));
+      if (value !== null) {
+        parts.push(
+          `<rect class="bar" x="${x0}" y="${top}" width="${width}" height="${BAR}" fill="${COLORS[kind]}"/>`,
+        );
+      }
+      parts.push(
+        `<text x="${x0 + width + 6}" y="${top + BAR - 2}" font-size="12" fill="#333">${escapeXml(text)}</text>`,
+      );
+    }
+  }
+  parts.push("</svg>");
+  return parts.join("\n");
+}
+
+export function renderChartPng(svg: string): Uint8Array {
+  const resvg = new Resvg(svg, {
+    font: { loadSystemFonts: true, defaultFontFamily: CHART_FONT },
+    background: "#ffffff",
+  });
+  return resvg.render().asPng();
+}
