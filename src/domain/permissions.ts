@@ -3,6 +3,7 @@
  * target with its ancestors. Every service asks here; refusals carry the reason code.
  */
 
+import type { ApplicationState } from "./application.ts";
 import naming from "./naming.json" with { type: "json" };
 import { isLeadingOrgan } from "./organization.ts";
 import { isWithin, nearestAbove, type OrgNode } from "./tree.ts";
@@ -24,6 +25,28 @@ export function seesFullIdNumbers(viewer: AdminActor | null): boolean {
 export function canDecideAsReceiver(admin: AdminActor, receiver: OrgNode): boolean {
   if (admin.org.id === receiver.id) return true;
   return receiver.kind === "branch" && receiver.parentId === admin.org.id;
+}
+
+/**
+ * Who decides an application at the stage it waits at: the receiver (R22), the leading organ
+ * (R19) or the province (R17), and for assignment the receiving committee itself.
+ */
+export function canDecideAtStage(
+  admin: AdminActor,
+  state: ApplicationState,
+  deciding: OrgNode,
+): boolean {
+  switch (state) {
+    case "pending":
+      return canDecideAsReceiver(admin, deciding);
+    case "awaiting_leader":
+    case "awaiting_province":
+      return canDecideAsApprover(admin, deciding);
+    case "awaiting_assignment":
+      return canAssign(admin, deciding);
+    default:
+      return false;
+  }
 }
 
 /** R22: only the receiving committee's own admin assigns the member to a branch. */

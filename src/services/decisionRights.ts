@@ -5,7 +5,8 @@
 import { and, asc, eq, like } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { organizations } from "../db/schema.ts";
-import { canAssign, canDecideAsApprover, canDecideAsReceiver } from "../domain/permissions.ts";
+import { isOpen } from "../domain/lifecycle.ts";
+import { canDecideAtStage } from "../domain/permissions.ts";
 import { alreadyDecided, loadApplication } from "./decisions.ts";
 import { loadAdmin, loadOrg } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
@@ -20,23 +21,10 @@ export async function decisionRight(
   if (!app) return refuse({ reason: "unknown_application" });
   const deciding = await loadOrg(db, app.decidingOrgId);
   if (!deciding) return alreadyDecided(db, app);
-  switch (app.state) {
-    case "pending":
-      return canDecideAsReceiver(admin, deciding)
-        ? { ok: true, state: app.state }
-        : refuse({ reason: "not_permitted" });
-    case "awaiting_leader":
-    case "awaiting_province":
-      return canDecideAsApprover(admin, deciding)
-        ? { ok: true, state: app.state }
-        : refuse({ reason: "not_permitted" });
-    case "awaiting_assignment":
-      return canAssign(admin, deciding)
-        ? { ok: true, state: app.state }
-        : refuse({ reason: "not_permitted" });
-    default:
-      return alreadyDecided(db, app);
-  }
+  if (!isOpen(app.state)) return alreadyDecided(db, app);
+  return canDecideAtStage(admin, app.state, deciding)
+    ? { ok: true, state: app.state }
+    : refuse({ reason: "not_permitted" });
 }
 
 /** R22: the branches a receiving committee may assign the member to. */
@@ -48,7 +36,7 @@ export async function assignableBranches(
   const app = await loadApplication(db, input.applicationId);
   if (!admin || !app || app.state !== "awaiting_assignment") return [];
   const receiver = await loadOrg(db, app.decidingOrgId);
-  if (!receiver || !canAssign(admin, receiver)) return [];
+  if (!receiver || !canDecideAtStage(admin, app.state, receiver)) return [];
   return db
     .select({ id: organizations.id, name: organizations.name })
     .from(organizations)

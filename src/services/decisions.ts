@@ -8,12 +8,7 @@ import type { Db, Queryable, Tx } from "../db/client.ts";
 import { admins, applicationHistory, applications, members } from "../db/schema.ts";
 import type { ApplicationState } from "../domain/application.ts";
 import { type LifecycleAction, nextState, WITHDRAWABLE_STATES } from "../domain/lifecycle.ts";
-import {
-  type AdminActor,
-  canAssign,
-  canDecideAsApprover,
-  canDecideAsReceiver,
-} from "../domain/permissions.ts";
+import { type AdminActor, canDecideAtStage } from "../domain/permissions.ts";
 import { isWithin } from "../domain/tree.ts";
 import { type ApprovalStageName, notify } from "./notify.ts";
 import { loadAdmin, loadOrg, systemBranch } from "./orgStore.ts";
@@ -170,7 +165,7 @@ export async function approve(
     if (!deciding) return alreadyDecided(tx, app);
     const decided = { decidedByAdminId: admin.adminId, decidedAt: now };
     if (app.state === "awaiting_leader") {
-      if (!canDecideAsApprover(admin, deciding)) return refuse({ reason: "not_permitted" });
+      if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
       const ok = await transition(
         tx,
         app,
@@ -197,7 +192,7 @@ export async function approve(
       return { ok: true, applicationId: app.id, state: "pending", needsAssignment: false };
     }
     if (app.state === "awaiting_province") {
-      if (!canDecideAsApprover(admin, deciding)) return refuse({ reason: "not_permitted" });
+      if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
       const library = await systemBranch(tx, deciding, "special_unit_library");
       const ok = await transition(
         tx,
@@ -217,7 +212,7 @@ export async function approve(
       return { ok: true, applicationId: app.id, state: "completed", needsAssignment: false };
     }
     if (app.state === "pending") {
-      if (!canDecideAsReceiver(admin, deciding)) return refuse({ reason: "not_permitted" });
+      if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
       // External receivers assign in their own system (M1.4.5): approval completes there.
       const completesNow = deciding.kind === "branch" || app.external;
       const to = nextState("pending", "approve", { receiverIsBranch: completesNow })!;
@@ -253,7 +248,9 @@ export async function assign(
   return withAdmin(db, input.adminId, input.applicationId, async (tx, admin, app) => {
     if (app.state !== "awaiting_assignment") return alreadyDecided(tx, app);
     const receiver = await loadOrg(tx, app.decidingOrgId);
-    if (!receiver || !canAssign(admin, receiver)) return refuse({ reason: "not_permitted" });
+    if (!receiver || !canDecideAtStage(admin, app.state, receiver)) {
+      return refuse({ reason: "not_permitted" });
+    }
     const branch = await loadOrg(tx, input.branchId);
     if (!branch) return refuse({ reason: "unknown_org" });
     if (branch.kind !== "branch" || branch.category !== "normal") {
@@ -292,11 +289,7 @@ export async function reject(
     if (nextState(app.state, "reject") === null) return alreadyDecided(tx, app);
     const deciding = await loadOrg(tx, app.decidingOrgId);
     if (!deciding) return refuse({ reason: "unknown_org" });
-    const permitted =
-      app.state === "pending"
-        ? canDecideAsReceiver(admin, deciding)
-        : canDecideAsApprover(admin, deciding);
-    if (!permitted) return refuse({ reason: "not_permitted" });
+    if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
     const ok = await transition(
       tx,
       app,

@@ -4,6 +4,7 @@ import {
   canAssign,
   canDecideAsApprover,
   canDecideAsReceiver,
+  canDecideAtStage,
   canMarkGraduation,
   canMarkIdentity,
   canRequestGraduationChange,
@@ -268,5 +269,25 @@ describe("R1 creating a flow branch", () => {
 
   it("R1 the keyword may stand anywhere in the name", () => {
     expect(checkFlowBranchCreation(t.university, "流动团员第二团支部")).toEqual({ ok: true });
+  });
+});
+
+describe("R17 R19 R22 who decides at each stage", () => {
+  it("a waiting application is decided by the receiver's rule, the approver's, or the assigner's", () => {
+    expect(canDecideAtStage(adminOf(t.college), "pending", t.graduateClass)).toBe(true);
+    expect(canDecideAtStage(adminOf(t.university), "pending", t.graduateClass)).toBe(false);
+    expect(canDecideAtStage(adminOf(t.county), "awaiting_leader", t.county)).toBe(true);
+    expect(canDecideAtStage(adminOf(t.township), "awaiting_leader", t.county)).toBe(false);
+    expect(canDecideAtStage(adminOf(t.township), "awaiting_assignment", t.township)).toBe(true);
+    // A branch's direct superior approves for it, but assignment is the receiver's own.
+    expect(canDecideAtStage(adminOf(t.college), "awaiting_assignment", t.graduateClass)).toBe(
+      false,
+    );
+  });
+
+  it("nothing is decided once the application is final", () => {
+    for (const state of ["completed", "rejected", "withdrawn", "auto_returned"] as const) {
+      expect(canDecideAtStage(adminOf(t.township), state, t.township)).toBe(false);
+    }
   });
 });
