@@ -1,12 +1,23 @@
-/** Benchmarks: `npm run bench`. Each suite prints its own table. */
+/**
+ * Benchmarks: `npm run bench`, or `npm run bench -- <key> ...` for some of them (keys:
+ * indicators, operations, webhook). Each suite prints its own table.
+ */
 import { indicatorsBench } from "./indicators.ts";
+import { operationsBench } from "./operations.ts";
+import { webhookBench } from "./webhook.ts";
 
-const suites: { name: string; run: () => Promise<void> }[] = [indicatorsBench];
+const suites: { key: string; name: string; run: () => Promise<void> }[] = [
+  { key: "indicators", ...indicatorsBench },
+  operationsBench,
+  webhookBench,
+];
 
-if (suites.length === 0) {
-  process.stdout.write("no benchmarks yet\n");
+const wanted = process.argv.slice(2);
+const chosen = wanted.length > 0 ? suites.filter((s) => wanted.includes(s.key)) : suites;
+if (chosen.length === 0) {
+  process.stdout.write(`no benchmarks match ${wanted.join(", ")}\n`);
 }
-for (const suite of suites) {
+for (const suite of chosen) {
   process.stdout.write(`\n== ${suite.name} ==\n`);
   await suite.run();
 }

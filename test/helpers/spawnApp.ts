@@ -51,7 +51,7 @@ export function spawnApp(env: NodeJS.ProcessEnv, port: number): SpawnedApp {
 }
 
 /** Polls /healthz until it answers ok, and returns its body. */
-export async function waitHealthy(port: number, timeoutMs = 30_000) {
+export async function waitHealthy(port: number, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
