@@ -13,6 +13,7 @@ import { type ApplicationView, applicationView, type HistoryEntry } from "../ser
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
 import { formatTime } from "./format.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
+import { requestLines } from "./requestLines.ts";
 import type { Reply, Text } from "./types.ts";
 
 const C = (key: string, params?: Text["params"]) => text(`card:${key}`, params);
@@ -22,42 +23,13 @@ const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, para
 export const cardRef = (applicationId: number, orgId: number) =>
   `app:${applicationId}:org:${orgId}`;
 
-/** The request as the applicant made it: reason, its fields, destination. */
-export function requestLines(view: ApplicationView): Text[] {
-  const line = (label: string, value: Text | string) =>
-    T("wizard.line", {
-      label: T(`wizard.label.${label}`),
-      value: typeof value === "string" ? raw(value) : value,
-    });
-  const f = view.fields;
-  const lines = [line("reason", T(`reason.${view.reason}`))];
-  if (f.studyType) lines.push(line("studyType", T(`studyType.${f.studyType}`)));
-  for (const key of ["schoolName", "schoolAddress", "employerName", "employerAddress"] as const) {
-    const value = f[key];
-    if (value) lines.push(line(key, value));
-  }
-  if (f.address && f.addressKind) {
-    lines.push(line("address", f.address), line("addressKind", T(`addressKind.${f.addressKind}`)));
-  }
-  for (const key of [
-    "externalOrgName",
-    "externalOrgAddress",
-    "externalOrgDetails",
-    "under16Explanation",
-  ] as const) {
-    const value = f[key];
-    if (value) lines.push(line(key, value));
-  }
-  return lines;
-}
-
 function cardBody(view: ApplicationView, season: Season): Text[] {
   const stage = view.stage ?? "receiver";
   return [
     C(`title.${stage}`, { id: view.id }),
     C("applicant", { name: raw(view.memberName), idNumber: raw(view.idNumber) }),
     C("from", { org: raw(view.fromOrgName) }),
-    ...requestLines(view),
+    ...requestLines({ reason: view.reason, ...view.fields }),
     C("to", { org: view.toOrgName ? raw(view.toOrgName) : T("mine.noDestination") }),
     ...(view.autoReturnAt
       ? [

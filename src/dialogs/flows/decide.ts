@@ -14,12 +14,13 @@ import { decideGraduationChange } from "../../services/marks.ts";
 import { loadAdmin } from "../../services/orgStore.ts";
 import { applicationView, pendingQueue } from "../../services/queues.ts";
 import type { Refusal } from "../../services/result.ts";
-import { applicationCard, requestLines } from "../cards.ts";
+import { applicationCard } from "../cards.ts";
 import { formatTime } from "../format.ts";
 import { pickerButtons, readPicker } from "../picker.ts";
 import { refusalText } from "../refusals.ts";
 import type { DialogRegistry } from "../registry.ts";
 import { raw, reply, text } from "../replies.ts";
+import { requestLines } from "../requestLines.ts";
 import { stepFlow } from "../steps.ts";
 import type {
   CommandHandler,
@@ -103,7 +104,7 @@ const detailsAction: GlobalAction = (ctx, args) =>
       C("detailsTitle", { id: view.id }),
       C("applicant", { name: raw(view.memberName), idNumber: raw(view.idNumber) }),
       C("from", { org: raw(view.fromOrgName) }),
-      ...requestLines(view),
+      ...requestLines({ reason: view.reason, ...view.fields }),
       C("to", { org: view.toOrgName ? raw(view.toOrgName) : T("mine.noDestination") }),
       C("state", { state: T(`state.${view.state}`) }),
       C("historyTitle"),

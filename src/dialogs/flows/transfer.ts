@@ -19,6 +19,7 @@ import { type FileInput, fileApplication } from "../../services/transfers.ts";
 import { type PickerOption, pickerButtons, readPicker } from "../picker.ts";
 import { refusalText } from "../refusals.ts";
 import { menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
+import { requestLine, requestLines } from "../requestLines.ts";
 import { type Step, type StepOutcome, stepFlow } from "../steps.ts";
 import type { DialogContext, Json, Text } from "../types.ts";
 
@@ -82,41 +83,35 @@ function nextForReason<D extends TransferData>(data: D): StepOutcome<D> {
 }
 
 function summaryLines(data: TransferData, subjectLine?: (s: Subject) => Text): Text[] {
-  const line = (label: string, value: Text | string) =>
-    T("wizard.line", {
-      label: T(`wizard.label.${label}`),
-      value: typeof value === "string" ? raw(value) : value,
-    });
   const lines = [
     T("wizard.summaryTitle"),
     ...(data.subject && subjectLine ? [subjectLine(data.subject)] : []),
-    line("external", T(data.external ? "wizard.yes" : "wizard.no")),
-    line("reason", T(`reason.${data.reason}`)),
+    requestLine("external", T(data.external ? "wizard.yes" : "wizard.no")),
+    ...requestLines({
+      ...data,
+      externalOrgName: null,
+      externalOrgAddress: null,
+      externalOrgDetails: null,
+      under16Explanation: null,
+    }),
   ];
-  if (data.studyType) lines.push(line("studyType", T(`studyType.${data.studyType}`)));
-  for (const field of ["schoolName", "schoolAddress", "employerName", "employerAddress"] as const) {
-    const value = data[field];
-    if (value) lines.push(line(field, value));
-  }
-  if (data.address && data.addressKind) {
-    lines.push(line("address", `${data.address}`));
-    lines.push(line("addressKind", T(`addressKind.${data.addressKind}`)));
-  }
-  if (data.reason === "overseas") lines.push(line("destination", T("wizard.destinationOverseas")));
+  if (data.reason === "overseas")
+    lines.push(requestLine("destination", T("wizard.destinationOverseas")));
   else if (data.reason === "special_unit") {
-    lines.push(line("destination", T("wizard.destinationSpecial")));
-  } else if (data.retainAtSchool) lines.push(line("destination", T("wizard.destinationRetain")));
-  else if (data.destinationName) lines.push(line("destination", data.destinationName));
-  for (const field of [
-    "externalOrgName",
-    "externalOrgAddress",
-    "externalOrgDetails",
-    "under16Explanation",
-  ] as const) {
-    const value = data[field];
-    if (value) lines.push(line(field, value));
-  }
-  return lines;
+    lines.push(requestLine("destination", T("wizard.destinationSpecial")));
+  } else if (data.retainAtSchool)
+    lines.push(requestLine("destination", T("wizard.destinationRetain")));
+  else if (data.destinationName) lines.push(requestLine("destination", data.destinationName));
+  // The external organization and the explanation come after the destination they describe.
+  return [
+    ...lines,
+    ...requestLines({
+      externalOrgName: data.externalOrgName,
+      externalOrgAddress: data.externalOrgAddress,
+      externalOrgDetails: data.externalOrgDetails,
+      under16Explanation: data.under16Explanation,
+    }),
+  ];
 }
 
 async function noMatchText(ctx: DialogContext, data: TransferData, query: string): Promise<Text[]> {
