@@ -224,3 +224,14 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
   };
   return fake;
 }
+
+/**
+ * The button answer a webhook response carries (Telegram runs a method given as the webhook's
+ * reply body), or null.
+ */
+export async function webhookAnswer(res: Response): Promise<Record<string, unknown> | null> {
+  const body = await res.text();
+  if (body === "") return null;
+  const call = JSON.parse(body) as Record<string, unknown>;
+  return call.method === "answerCallbackQuery" ? call : null;
+}
