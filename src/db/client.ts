@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { SQL } from "drizzle-orm";
+import { type PgDatabase, type PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -37,7 +38,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       onnotice: () => {},
       connection: { application_name: "zhtj-bot" },
     });
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const db = drizzlePostgres(alwaysPrepared(client), { schema }) as unknown as Db;
     return {
       db,
       kind: "postgres",
@@ -62,6 +63,36 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   };
 }
 
+/**
+ * drizzle sends every unnamed query unprepared, so PostgreSQL parses and plans it on every call;
+ * our statements are few and repeat, so each connection prepares each once (postgres.js keeps
+ * them per connection, keyed by their text). Transactions and savepoints get their own scoped
+ * client from postgres.js, wrapped the same way.
+ */
+function alwaysPrepared(client: postgres.Sql): postgres.Sql {
+  const scoped =
+    (open: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]) => {
+      const work = args.pop() as (inner: postgres.Sql) => unknown;
+      return open(...args, (inner: postgres.Sql) => work(alwaysPrepared(inner)));
+    };
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      switch (property) {
+        case "unsafe":
+          return (query: string, params?: never[], options?: postgres.UnsafeQueryOptions) =>
+            target.unsafe(query, params, { ...options, prepare: true });
+        case "begin":
+        case "savepoint":
+          return scoped(value.bind(target));
+        default:
+          return value;
+      }
+    },
+  });
+}
+
 /** True for a unique-constraint violation from either driver (drizzle may wrap the error). */
 export function isUniqueViolation(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
@@ -74,4 +105,23 @@ export function isUniqueViolation(error: unknown): boolean {
 export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+/**
+ * Runs a hand-written statement and returns its rows as they come (name the columns as the
+ * caller wants them). For the statements of every dialog turn and decision: the query builder
+ * spends up to a quarter of a millisecond composing a wide select, a template almost nothing.
+ * Timestamps come back as text on postgres.js and as dates on PGlite: select none, or convert.
+ */
+export async function query<T>(db: Queryable, statement: SQL): Promise<T[]> {
+  return rowsOf<T>(await db.execute(statement));
+}
+
+/**
+ * Runs `work` in a transaction: a new one, or the caller's when `db` already is one. Only for
+ * work that writes nothing before it may refuse and that catches no database error, since there
+ * is no savepoint to roll back to.
+ */
+export function atomically<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db instanceof PgTransaction ? work(db as Tx) : db.transaction(work);
 }

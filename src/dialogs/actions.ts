@@ -4,8 +4,8 @@
  * and a forged token finds nothing.
  */
 import { randomBytes } from "node:crypto";
-import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import { sql } from "drizzle-orm";
+import { type Db, query } from "../db/client.ts";
 import { dialogActions } from "../db/schema.ts";
 import type { Translate } from "./render.ts";
 import { renderMessage } from "./render.ts";
@@ -70,16 +70,15 @@ export async function resolveToken(
   token: string,
   where: { channel: string; chatId: string; userId: string },
 ): Promise<Resolved> {
-  const [row] = await db
-    .select()
-    .from(dialogActions)
-    .where(
-      and(
-        eq(dialogActions.token, token),
-        eq(dialogActions.channel, where.channel),
-        eq(dialogActions.chatId, where.chatId),
-      ),
-    );
+  const [row] = await query<{
+    userId: string | null;
+    stateVersion: number | null;
+    payload: unknown;
+  }>(
+    db,
+    sql`select user_id as "userId", state_version as "stateVersion", payload from dialog_actions
+        where token = ${token} and channel = ${where.channel} and chat_id = ${where.chatId}`,
+  );
   if (!row || (row.userId !== null && row.userId !== where.userId)) return { ok: false };
   const action = row.payload as unknown as ButtonAction;
   return {

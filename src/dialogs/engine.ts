@@ -4,12 +4,12 @@
  * an optimistic version check and store the new buttons' tokens. Channels only translate.
  */
 
-import type { Db } from "../db/client.ts";
-import { processedUpdates } from "../db/schema.ts";
+import { sql } from "drizzle-orm";
+import { type Db, query } from "../db/client.ts";
 import type { Season } from "../domain/calendar.ts";
 import { isLocale, type Locale } from "../i18n.ts";
 import { looksLikeCode } from "../services/bindings.ts";
-import { renderWithTokens, resolveToken } from "./actions.ts";
+import { type Resolved, renderWithTokens, resolveToken } from "./actions.ts";
 import { parseCommand } from "./commands.ts";
 import { bindWithCode } from "./flows/bind.ts";
 import { lookupReplies, ownHotlineReply } from "./flows/hotline.ts";
@@ -60,7 +60,7 @@ export class DialogEngine {
 
   /** Processes one input. Never throws: failures become a localized apology. */
   async handle(raw: DialogInput): Promise<DialogOutput> {
-    const input = withoutNul(raw);
+    const input = storable(raw);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#db.transaction((tx) => this.#process(tx, input));
@@ -78,17 +78,16 @@ export class DialogEngine {
 
   async #process(tx: Db, input: DialogInput): Promise<DialogOutput> {
     const { channel, chatId, userId, now } = input;
-    if (input.updateKey !== undefined) {
-      const claimed = await tx
-        .insert(processedUpdates)
-        .values({ channel, updateKey: input.updateKey, processedAt: now })
-        .onConflictDoNothing()
-        .returning({ key: processedUpdates.updateKey });
-      if (claimed.length === 0) return { duplicate: true, replies: [] };
-    }
-    const user = await loadChatUser(tx, channel, userId);
     const key = { channel, chatId, userId };
-    const loaded = await loadState(tx, key);
+    // Issued together, these reach the database in one round trip (the driver pipelines them);
+    // a duplicate's reads are simply dropped.
+    const [claimed, user, loaded, pressed] = await Promise.all([
+      input.updateKey === undefined || claimUpdate(tx, channel, input.updateKey, now),
+      loadChatUser(tx, channel, userId),
+      loadState(tx, key),
+      input.input.type === "action" ? resolveToken(tx, input.input.token, key) : undefined,
+    ]);
+    if (!claimed) return { duplicate: true, replies: [] };
     const registry = this.#options.registry;
     const ctx: DialogContext = {
       channel,
@@ -105,7 +104,7 @@ export class DialogEngine {
     const outcome =
       input.input.type === "text"
         ? await this.#onText(ctx, loaded.state, input.input.text)
-        : await this.#onButton(ctx, loaded.state, loaded.version, input.input.token);
+        : await this.#onButton(ctx, loaded.state, loaded.version, pressed ?? { ok: false });
     const changed = JSON.stringify(outcome.state) !== JSON.stringify(loaded.state);
     const version = changed ? await saveState(tx, key, loaded, outcome.state, now) : loaded.version;
     const replies = await renderWithTokens(
@@ -136,9 +135,8 @@ export class DialogEngine {
     ctx: DialogContext,
     state: DialogState,
     version: number,
-    token: string,
+    resolved: Resolved,
   ): Promise<Outcome> {
-    const resolved = await resolveToken(ctx.db, token, ctx);
     if (!resolved.ok || (!resolved.global && resolved.stateVersion !== version)) {
       return { state, replies: [{ text: text("chat:stale"), popup: text("chat:stalePopup") }] };
     }
@@ -269,15 +267,31 @@ export class DialogEngine {
   }
 }
 
+/** True when this update key was not seen before; it is then taken for good on commit. */
+async function claimUpdate(tx: Db, channel: string, updateKey: string, now: Date) {
+  const claimed = await query(
+    tx,
+    sql`insert into processed_updates (channel, update_key, processed_at)
+        values (${channel}, ${updateKey}, ${now.toISOString()}::timestamptz)
+        on conflict do nothing returning 1 as claimed`,
+  );
+  return claimed.length > 0;
+}
+
 /**
- * PostgreSQL stores no NUL character in text or jsonb: one typed by a user (the web chat and
- * WeCom let it through) would fail the whole input with an internal error.
+ * PostgreSQL stores no NUL character in text or jsonb, nor half of a UTF-16 surrogate pair in
+ * jsonb: one typed by a user (the web chat and WeCom let them through; JSON can escape them)
+ * would fail the whole input with an internal error once it reached the dialog state. NULs
+ * go, lone surrogates become U+FFFD.
  */
-function withoutNul(input: DialogInput): DialogInput {
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the NUL is what must go.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function storable(input: DialogInput): DialogInput {
   const inner = input.input;
   const value = inner.type === "text" ? inner.text : inner.token;
-  if (!value.includes("\u0000")) return input;
-  const clean = value.replaceAll("\u0000", "");
+  const clean = value.replace(UNSTORABLE, (c) => (c === "\u0000" ? "" : "\ufffd"));
+  if (clean === value) return input;
   return {
     ...input,
     input: inner.type === "text" ? { type: "text", text: clean } : { type: "action", token: clean },

@@ -1,6 +1,6 @@
 /** Who is talking: the chat identity bound to a channel account, and its chosen language. */
-import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import { sql } from "drizzle-orm";
+import { type Db, query } from "../db/client.ts";
 import { chatIdentities } from "../db/schema.ts";
 import { isLocale, type Locale } from "../i18n.ts";
 import type { Identity } from "./types.ts";
@@ -11,10 +11,11 @@ export interface ChatUser {
 }
 
 export async function loadChatUser(db: Db, channel: string, userId: string): Promise<ChatUser> {
-  const [row] = await db
-    .select()
-    .from(chatIdentities)
-    .where(and(eq(chatIdentities.channel, channel), eq(chatIdentities.externalUserId, userId)));
+  const [row] = await query<{ memberId: number | null; adminId: number | null; locale: string }>(
+    db,
+    sql`select member_id as "memberId", admin_id as "adminId", locale from chat_identities
+        where channel = ${channel} and external_user_id = ${userId}`,
+  );
   return {
     identity: { memberId: row?.memberId ?? null, adminId: row?.adminId ?? null },
     locale: isLocale(row?.locale) ? row.locale : null,

@@ -2,8 +2,8 @@
  * Dialog state per (channel, chat, user) with an optimistic version: a save succeeds only if
  * nobody saved since we loaded, so two app copies handling the same chat can't corrupt it.
  */
-import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import { and, eq, sql } from "drizzle-orm";
+import { type Db, query } from "../db/client.ts";
 import { dialogStates } from "../db/schema.ts";
 import type { Json } from "./types.ts";
 
@@ -42,10 +42,11 @@ const keyOf = (k: DialogKey) =>
   );
 
 export async function loadState(db: Db, key: DialogKey): Promise<Loaded> {
-  const [row] = await db
-    .select({ state: dialogStates.state, version: dialogStates.version })
-    .from(dialogStates)
-    .where(keyOf(key));
+  const [row] = await query<{ state: unknown; version: number }>(
+    db,
+    sql`select state, version from dialog_states
+        where channel = ${key.channel} and chat_id = ${key.chatId} and user_id = ${key.userId}`,
+  );
   if (!row) return { state: {}, version: 0, exists: false };
   return { state: row.state as DialogState, version: row.version, exists: true };
 }

@@ -7,21 +7,19 @@ import type { Db } from "../db/client.ts";
 import { organizations } from "../db/schema.ts";
 import { isOpen } from "../domain/lifecycle.ts";
 import { canDecideAtStage } from "../domain/permissions.ts";
-import { alreadyDecided, loadApplication } from "./decisions.ts";
-import { loadAdmin, loadOrg } from "./orgStore.ts";
+import { alreadyDecided, loadDecision } from "./decisions.ts";
 import { type Refusal, refuse } from "./result.ts";
 
 export async function decisionRight(
   db: Db,
   input: { adminId: number; applicationId: number },
 ): Promise<{ ok: true; state: string } | Refusal> {
-  const admin = await loadAdmin(db, input.adminId);
-  if (!admin) return refuse({ reason: "not_permitted" });
-  const app = await loadApplication(db, input.applicationId);
-  if (!app) return refuse({ reason: "unknown_application" });
-  const deciding = await loadOrg(db, app.decidingOrgId);
-  if (!deciding) return alreadyDecided(db, app);
-  if (!isOpen(app.state)) return alreadyDecided(db, app);
+  const decision = await loadDecision(db, input);
+  if (!("admin" in decision)) {
+    return decision.reason === "unknown_admin" ? refuse({ reason: "not_permitted" }) : decision;
+  }
+  const { admin, app, deciding } = decision;
+  if (!deciding || !isOpen(app.state)) return alreadyDecided(db, app);
   return canDecideAtStage(admin, app.state, deciding)
     ? { ok: true, state: app.state }
     : refuse({ reason: "not_permitted" });
@@ -32,10 +30,10 @@ export async function assignableBranches(
   db: Db,
   input: { adminId: number; applicationId: number },
 ) {
-  const admin = await loadAdmin(db, input.adminId);
-  const app = await loadApplication(db, input.applicationId);
-  if (!admin || !app || app.state !== "awaiting_assignment") return [];
-  const receiver = await loadOrg(db, app.decidingOrgId);
+  const decision = await loadDecision(db, input);
+  if (!("admin" in decision)) return [];
+  const { admin, app, deciding: receiver } = decision;
+  if (app.state !== "awaiting_assignment") return [];
   if (!receiver || !canDecideAtStage(admin, app.state, receiver)) return [];
   return db
     .select({ id: organizations.id, name: organizations.name })

@@ -3,19 +3,20 @@
  * assign, reject, withdraw. Each is one transaction whose state change is a conditional update
  * on the state the decision was taken against, so exactly one of racing decisions wins (R26).
  */
-import { and, desc, eq } from "drizzle-orm";
-import type { Db, Queryable, Tx } from "../db/client.ts";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { atomically, type Db, type Queryable, query, rowsOf, type Tx } from "../db/client.ts";
 import { admins, applicationHistory, applications, members } from "../db/schema.ts";
 import type { ApplicationState } from "../domain/application.ts";
 import { type LifecycleAction, nextState, WITHDRAWABLE_STATES } from "../domain/lifecycle.ts";
 import { type AdminActor, canDecideAtStage } from "../domain/permissions.ts";
-import { isWithin } from "../domain/tree.ts";
-import { type ApprovalStageName, notify } from "./notify.ts";
-import { loadAdmin, loadOrg, systemBranch } from "./orgStore.ts";
+import { isWithin, type OrgNode } from "../domain/tree.ts";
+import { type ApprovalStageName, type Notification, notify } from "./notify.ts";
+import { loadAdmin, loadOrg, orgNodeJson, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, MAX_NOTE, type Refusal, refuse } from "./result.ts";
 
 type Application = typeof applications.$inferSelect;
+type Notice = Notification & { key: string };
 export type Decided = { ok: true; applicationId: number; state: ApplicationState };
 
 export async function loadApplication(tx: Queryable, id: number): Promise<Application | undefined> {
@@ -24,8 +25,67 @@ export async function loadApplication(tx: Queryable, id: number): Promise<Applic
   return app;
 }
 
+/** What deciding on an application needs to know of it. */
+export type DecisionApp = Pick<
+  Application,
+  | "id"
+  | "memberId"
+  | "state"
+  | "initiatorKind"
+  | "initiatorMemberId"
+  | "initiatorAdminId"
+  | "external"
+  | "toOrgId"
+  | "decidingOrgId"
+>;
+
+const DECIDING_ORG = orgNodeJson("o");
+
+/** The application with the organization whose decision it awaits (none once closed). */
+async function loadWithDeciding(
+  tx: Queryable,
+  id: number,
+): Promise<{ app: DecisionApp; deciding: OrgNode | null } | undefined> {
+  if (!Number.isInteger(id)) return undefined;
+  const [row] = await query<DecisionApp & { deciding: OrgNode | null }>(
+    tx,
+    sql`select a.id, a.member_id as "memberId", a.state, a.initiator_kind as "initiatorKind",
+          a.initiator_member_id as "initiatorMemberId",
+          a.initiator_admin_id as "initiatorAdminId", a.external, a.to_org_id as "toOrgId",
+          a.deciding_org_id as "decidingOrgId",
+          (select ${DECIDING_ORG} from organizations o where o.id = a.deciding_org_id) as deciding
+        from applications a where a.id = ${id}`,
+  );
+  if (!row) return undefined;
+  const { deciding, ...app } = row;
+  return { app, deciding };
+}
+
+export interface DecisionContext {
+  admin: AdminActor;
+  app: DecisionApp;
+  deciding: OrgNode | null;
+}
+
+/** Who decides and on what, read in one round trip; refused when either is unknown. */
+export async function loadDecision(
+  tx: Queryable,
+  input: { adminId: number; applicationId: number },
+): Promise<DecisionContext | Refusal> {
+  const [admin, found] = await Promise.all([
+    loadAdmin(tx, input.adminId),
+    loadWithDeciding(tx, input.applicationId),
+  ]);
+  if (!admin) return refuse({ reason: "unknown_admin" });
+  if (!found) return refuse({ reason: "unknown_application" });
+  return { admin, ...found };
+}
+
 /** R26: the refusal a loser gets: what the application is now, who made it so, and when. */
-export async function alreadyDecided(tx: Queryable, app: Application): Promise<Refusal> {
+export async function alreadyDecided(
+  tx: Queryable,
+  app: Pick<Application, "id" | "state">,
+): Promise<Refusal> {
   const [last] = await tx
     .select({
       at: applicationHistory.at,
@@ -53,84 +113,96 @@ interface Transition {
   actor: Actor;
   note?: string | null;
   set?: Partial<typeof applications.$inferInsert>;
+  /** R24: the member moves only on completion, into this organization. */
+  moveTo?: OrgNode;
+  notices?: Notice[];
 }
 
 /**
- * Moves `app` from the state it was read in to `t.to`, only if nobody changed it meanwhile,
- * appends the history row and refreshes the member's outcome. Returns false when another
- * decision got there first.
+ * Moves `app` from the state it was read in to `t.to`, only if nobody changed it meanwhile, with
+ * everything that goes with it: the history row, the member's outcome, the move, the
+ * notifications. Returns false when another decision got there first (nothing is written).
+ * Two round trips: the conditional update with its history row, then the rest together.
  */
-async function transition(tx: Tx, app: Application, t: Transition, now: Date): Promise<boolean> {
-  const updated = await tx
+async function transition(tx: Tx, app: DecisionApp, t: Transition, now: Date): Promise<boolean> {
+  const moved = tx
     .update(applications)
     .set({ ...t.set, state: t.to, updatedAt: now })
     .where(and(eq(applications.id, app.id), eq(applications.state, app.state)))
     .returning({ id: applications.id });
-  if (updated.length === 0) return false;
-  await tx.insert(applicationHistory).values({
-    applicationId: app.id,
-    action: t.action,
-    actorKind: t.actor.kind,
-    actorMemberId: t.actor.kind === "member" ? t.actor.memberId : null,
-    actorAdminId: t.actor.kind === "admin" ? t.actor.adminId : null,
-    fromState: app.state,
-    toState: t.to,
-    note: t.note ?? null,
-    at: now,
-  });
-  await refreshOutcomes(tx, [app.memberId]);
+  const actorMemberId = t.actor.kind === "member" ? t.actor.memberId : null;
+  const actorAdminId = t.actor.kind === "admin" ? t.actor.adminId : null;
+  const recorded = rowsOf(
+    await tx.execute(sql`
+      with moved as (${moved.getSQL()})
+      insert into application_history (application_id, action, actor_kind, actor_member_id,
+        actor_admin_id, from_state, to_state, note, at)
+      select id, ${t.action}, ${t.actor.kind}, ${actorMemberId}::int, ${actorAdminId}::int,
+        ${app.state}, ${t.to}, ${t.note ?? null}::text, ${now.toISOString()}::timestamptz
+      from moved
+      returning application_id`),
+  );
+  if (recorded.length === 0) return false;
+  await Promise.all([
+    refreshOutcomes(tx, [app.memberId]),
+    t.moveTo ? moveMember(tx, app, t.moveTo, now) : undefined,
+    notify(tx, t.notices ?? []),
+  ]);
   return true;
 }
 
 /** The member and the initiating admin hear of an outcome (R23, R24, R27). */
-export async function notifyOutcome(tx: Tx, app: Application, state: ApplicationState) {
+export function outcomeNotices(app: DecisionApp, state: ApplicationState): Notice[] {
   const payload = { applicationId: app.id, state };
   const key = `app:${app.id}:outcome:${state}`;
-  await notify(tx, [
+  return [
     { event: "outcome", to: { member: app.memberId }, payload, key },
     ...(app.initiatorAdminId
       ? [{ event: "outcome" as const, to: { admin: app.initiatorAdminId }, payload, key }]
       : []),
-  ]);
+  ];
 }
 
 /** The card in the chats of the organization that was deciding now shows the outcome. */
-export async function notifyCard(tx: Tx, app: Application, state: ApplicationState) {
-  if (!app.decidingOrgId) return;
-  await notify(tx, [
+export function cardNotices(app: DecisionApp, state: ApplicationState): Notice[] {
+  if (!app.decidingOrgId) return [];
+  return [
     {
       event: "card_outcome",
       to: { org: app.decidingOrgId },
       payload: { applicationId: app.id, state },
       key: `app:${app.id}:card:${app.state}`,
     },
-  ]);
+  ];
+}
+
+/** The closing notices: the deciding chats' card and the people told of the outcome. */
+const closingNotices = (app: DecisionApp, state: ApplicationState): Notice[] => [
+  ...cardNotices(app, state),
+  ...outcomeNotices(app, state),
+];
+
+/** R14, R15: flow branches start the retention clock for the 5 and 11 month reminders. */
+async function moveMember(tx: Tx, app: DecisionApp, branch: OrgNode, now: Date) {
+  const retainedSince = branch.category === "flow_branch" ? now.toISOString() : null;
+  await tx.execute(sql`
+    update members set branch_id = ${branch.id}, retained_since = ${retainedSince}::timestamptz
+    where id = ${app.memberId}`);
 }
 
 /**
- * R24: the member moves only on completion. Flow branches (R14 county, R15 school) start the
- * retention clock for the 5 and 11 month reminders.
+ * Runs a decision on its own transaction, or inside the caller's (a dialog turn): a refusal
+ * writes nothing and an error fails the whole turn, so no savepoint is needed.
  */
-async function moveMember(tx: Tx, app: Application, branchId: number, now: Date) {
-  const branch = await loadOrg(tx, branchId);
-  await tx
-    .update(members)
-    .set({ branchId, retainedSince: branch?.category === "flow_branch" ? now : null })
-    .where(eq(members.id, app.memberId));
-}
-
 async function withAdmin<T>(
   db: Db,
-  adminId: number,
-  applicationId: number,
-  run: (tx: Tx, admin: AdminActor, app: Application) => Promise<T | Refusal>,
+  input: { adminId: number; applicationId: number },
+  run: (tx: Tx, decision: DecisionContext) => Promise<T | Refusal>,
 ): Promise<T | Refusal> {
-  return db.transaction(async (tx) => {
-    const admin = await loadAdmin(tx, adminId);
-    if (!admin) return refuse({ reason: "unknown_admin" });
-    const app = await loadApplication(tx, applicationId);
-    if (!app) return refuse({ reason: "unknown_application" });
-    return run(tx, admin, app);
+  return atomically(db, async (tx) => {
+    const decision = await loadDecision(tx, input);
+    if (!("admin" in decision)) return decision;
+    return run(tx, decision);
   });
 }
 
@@ -159,13 +231,14 @@ export async function approve(
   input: { adminId: number; applicationId: number },
   now: Date,
 ): Promise<(Decided & { needsAssignment: boolean }) | Refusal> {
-  return withAdmin(db, input.adminId, input.applicationId, async (tx, admin, app) => {
+  return withAdmin(db, input, async (tx, { admin, app, deciding }) => {
+    const approvable = ["awaiting_leader", "awaiting_province", "pending"].includes(app.state);
+    if (!deciding || !approvable) return alreadyDecided(tx, app);
+    if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
     const actor: Actor = { kind: "admin", adminId: admin.adminId };
-    const deciding = await loadOrg(tx, app.decidingOrgId);
-    if (!deciding) return alreadyDecided(tx, app);
     const decided = { decidedByAdminId: admin.adminId, decidedAt: now };
+    const lost = async () => alreadyDecided(tx, (await loadApplication(tx, app.id))!);
     if (app.state === "awaiting_leader") {
-      if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
       const ok = await transition(
         tx,
         app,
@@ -174,25 +247,26 @@ export async function approve(
           to: "pending",
           actor,
           set: { decidingOrgId: app.toOrgId, stageSince: now },
+          notices: [
+            ...cardNotices(app, "pending"),
+            ...(app.toOrgId
+              ? [
+                  {
+                    event: "decision_needed" as const,
+                    to: { org: app.toOrgId },
+                    payload: { applicationId: app.id, stage: "receiver" as const },
+                    key: `app:${app.id}:needed:receiver`,
+                  },
+                ]
+              : []),
+          ],
         },
         now,
       );
-      if (!ok) return alreadyDecided(tx, (await loadApplication(tx, app.id))!);
-      await notifyCard(tx, app, "pending");
-      if (app.toOrgId) {
-        await notify(tx, [
-          {
-            event: "decision_needed",
-            to: { org: app.toOrgId },
-            payload: { applicationId: app.id, stage: "receiver" },
-            key: `app:${app.id}:needed:receiver`,
-          },
-        ]);
-      }
+      if (!ok) return lost();
       return { ok: true, applicationId: app.id, state: "pending", needsAssignment: false };
     }
     if (app.state === "awaiting_province") {
-      if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
       const library = await systemBranch(tx, deciding, "special_unit_library");
       const ok = await transition(
         tx,
@@ -202,40 +276,34 @@ export async function approve(
           to: "completed",
           actor,
           set: { ...decided, assignedBranchId: library.id },
+          moveTo: library,
+          notices: closingNotices(app, "completed"),
         },
         now,
       );
-      if (!ok) return alreadyDecided(tx, (await loadApplication(tx, app.id))!);
-      await moveMember(tx, app, library.id, now);
-      await notifyCard(tx, app, "completed");
-      await notifyOutcome(tx, app, "completed");
+      if (!ok) return lost();
       return { ok: true, applicationId: app.id, state: "completed", needsAssignment: false };
     }
-    if (app.state === "pending") {
-      if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
-      // External receivers assign in their own system (M1.4.5): approval completes there.
-      const completesNow = deciding.kind === "branch" || app.external;
-      const to = nextState("pending", "approve", { receiverIsBranch: completesNow })!;
-      const ok = await transition(
-        tx,
-        app,
-        {
-          action: "approve",
-          to,
-          actor,
-          set: { ...decided, ...(to === "awaiting_assignment" ? { stageSince: now } : {}) },
-        },
-        now,
-      );
-      if (!ok) return alreadyDecided(tx, (await loadApplication(tx, app.id))!);
-      if (to === "completed") {
-        if (!app.external) await moveMember(tx, app, deciding.id, now);
-        await notifyCard(tx, app, "completed");
-        await notifyOutcome(tx, app, "completed");
-      }
-      return { ok: true, applicationId: app.id, state: to, needsAssignment: to !== "completed" };
-    }
-    return alreadyDecided(tx, app);
+    // Pending at the receiver. External receivers assign in their own system (M1.4.5):
+    // approval completes there.
+    const completesNow = deciding.kind === "branch" || app.external;
+    const to = nextState("pending", "approve", { receiverIsBranch: completesNow })!;
+    const completed = to === "completed";
+    const ok = await transition(
+      tx,
+      app,
+      {
+        action: "approve",
+        to,
+        actor,
+        set: { ...decided, ...(completed ? {} : { stageSince: now }) },
+        ...(completed && !app.external ? { moveTo: deciding } : {}),
+        notices: completed ? closingNotices(app, "completed") : [],
+      },
+      now,
+    );
+    if (!ok) return lost();
+    return { ok: true, applicationId: app.id, state: to, needsAssignment: !completed };
   });
 }
 
@@ -245,9 +313,8 @@ export async function assign(
   input: { adminId: number; applicationId: number; branchId: number },
   now: Date,
 ): Promise<Decided | Refusal> {
-  return withAdmin(db, input.adminId, input.applicationId, async (tx, admin, app) => {
+  return withAdmin(db, input, async (tx, { admin, app, deciding: receiver }) => {
     if (app.state !== "awaiting_assignment") return alreadyDecided(tx, app);
-    const receiver = await loadOrg(tx, app.decidingOrgId);
     if (!receiver || !canDecideAtStage(admin, app.state, receiver)) {
       return refuse({ reason: "not_permitted" });
     }
@@ -265,13 +332,12 @@ export async function assign(
         to: "completed",
         actor: { kind: "admin", adminId: admin.adminId },
         set: { assignedBranchId: branch.id, decidedByAdminId: admin.adminId, decidedAt: now },
+        moveTo: branch,
+        notices: closingNotices(app, "completed"),
       },
       now,
     );
     if (!ok) return alreadyDecided(tx, (await loadApplication(tx, app.id))!);
-    await moveMember(tx, app, branch.id, now);
-    await notifyCard(tx, app, "completed");
-    await notifyOutcome(tx, app, "completed");
     return { ok: true, applicationId: app.id, state: "completed" };
   });
 }
@@ -285,9 +351,8 @@ export async function reject(
   const reason = input.reason.trim();
   if (reason === "") return refuse({ reason: "reason_required" });
   if (reason.length > MAX_NOTE) return refuse({ reason: "text_too_long", max: MAX_NOTE });
-  return withAdmin(db, input.adminId, input.applicationId, async (tx, admin, app) => {
+  return withAdmin(db, input, async (tx, { admin, app, deciding }) => {
     if (nextState(app.state, "reject") === null) return alreadyDecided(tx, app);
-    const deciding = await loadOrg(tx, app.decidingOrgId);
     if (!deciding) return refuse({ reason: "unknown_org" });
     if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
     const ok = await transition(
@@ -299,12 +364,11 @@ export async function reject(
         actor: { kind: "admin", adminId: admin.adminId },
         note: reason,
         set: { rejectReason: reason, decidedByAdminId: admin.adminId, decidedAt: now },
+        notices: closingNotices(app, "rejected"),
       },
       now,
     );
     if (!ok) return alreadyDecided(tx, (await loadApplication(tx, app.id))!);
-    await notifyCard(tx, app, "rejected");
-    await notifyOutcome(tx, app, "rejected");
     return { ok: true, applicationId: app.id, state: "rejected" };
   });
 }
@@ -318,7 +382,7 @@ export async function withdraw(
   input: { actor: Actor; applicationId: number },
   now: Date,
 ): Promise<Decided | Refusal> {
-  return db.transaction(async (tx) => {
+  return atomically(db, async (tx) => {
     const app = await loadApplication(tx, input.applicationId);
     if (!app) return refuse({ reason: "unknown_application" });
     const { actor } = input;
@@ -336,19 +400,20 @@ export async function withdraw(
     if (!(WITHDRAWABLE_STATES as readonly ApplicationState[]).includes(app.state)) {
       return alreadyDecided(tx, app);
     }
-    const ok = await transition(tx, app, { action: "withdraw", to: "withdrawn", actor }, now);
+    // The member is told only when a colleague of the initiating admin withdrew for them.
+    const notices = [
+      ...cardNotices(app, "withdrawn"),
+      ...(actor.kind === "admin"
+        ? outcomeNotices(app, "withdrawn").filter((n) => "member" in n.to)
+        : []),
+    ];
+    const ok = await transition(
+      tx,
+      app,
+      { action: "withdraw", to: "withdrawn", actor, notices },
+      now,
+    );
     if (!ok) return alreadyDecided(tx, (await loadApplication(tx, app.id))!);
-    await notifyCard(tx, app, "withdrawn");
-    if (actor.kind === "admin") {
-      await notify(tx, [
-        {
-          event: "outcome",
-          to: { member: app.memberId },
-          payload: { applicationId: app.id, state: "withdrawn" },
-          key: `app:${app.id}:outcome:withdrawn`,
-        },
-      ]);
-    }
     return { ok: true, applicationId: app.id, state: "withdrawn" };
   });
 }

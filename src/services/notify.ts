@@ -3,8 +3,8 @@
  * delivery happens later. Every row has a dedupe key so a change can never notify twice.
  */
 
+import { sql } from "drizzle-orm";
 import type { Tx } from "../db/client.ts";
-import { outbox } from "../db/schema.ts";
 import type { ApplicationState } from "../domain/application.ts";
 
 export type ApprovalStageName = "leader" | "province" | "receiver" | "assignment";
@@ -61,16 +61,14 @@ function recipient(to: Notification["to"]): {
 /** Queues notifications; `key` makes each one idempotent (a second identical key is ignored). */
 export async function notify(tx: Tx, items: (Notification & { key: string })[]): Promise<void> {
   if (items.length === 0) return;
-  await tx
-    .insert(outbox)
-    .values(
-      items.map((n) => ({
-        event: n.event,
-        ...recipient(n.to),
-        payload: n.payload,
-        dedupeKey: `${n.key}:${recipient(n.to).recipientType}:${recipient(n.to).recipientId}`,
-        status: "queued" as const,
-      })),
-    )
-    .onConflictDoNothing();
+  const rows = items.map((n) => {
+    const { recipientType, recipientId } = recipient(n.to);
+    const dedupeKey = `${n.key}:${recipientType}:${recipientId}`;
+    return sql`(${n.event}, ${recipientType}, ${recipientId}, ${JSON.stringify(n.payload)}::jsonb,
+      ${dedupeKey}, 'queued')`;
+  });
+  await tx.execute(sql`
+    insert into outbox (event, recipient_type, recipient_id, payload, dedupe_key, status)
+    values ${sql.join(rows, sql`, `)}
+    on conflict do nothing`);
 }

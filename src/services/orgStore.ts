@@ -1,15 +1,18 @@
 /** Loading organizations and admins as the domain sees them. */
-import { eq, inArray } from "drizzle-orm";
-import type { Queryable, Tx } from "../db/client.ts";
+import { eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { BuildAliasTable } from "drizzle-orm/pg-core";
+import { type Queryable, query, type Tx } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
-import { admins, organizations } from "../db/schema.ts";
+import { organizations } from "../db/schema.ts";
 import naming from "../domain/naming.json" with { type: "json" };
 import type { OrgCategory } from "../domain/organization.ts";
 import type { AdminActor } from "../domain/permissions.ts";
 import { type OrgNode, pathIds } from "../domain/tree.ts";
 
 /** The columns the domain's OrgNode needs, of `organizations` or an alias of it. */
-export function orgColumnsOf(t: typeof organizations) {
+export function orgColumnsOf(
+  t: typeof organizations | BuildAliasTable<typeof organizations, string>,
+) {
   return {
     id: t.id,
     parentId: t.parentId,
@@ -28,6 +31,17 @@ export function orgColumnsOf(t: typeof organizations) {
 }
 
 export const orgColumns = orgColumnsOf(organizations);
+
+/**
+ * An OrgNode as one json column, for hand-written statements: `json_build_object(...)` over the
+ * organization aliased `alias`, made from the same column list as `orgColumns`.
+ */
+export function orgNodeJson(alias: string): SQL {
+  const pairs = Object.entries(orgColumns).map(
+    ([key, column]) => `'${key}', ${alias}.${column.name}`,
+  );
+  return sql.raw(`json_build_object(${pairs.join(", ")})`);
+}
 
 export async function loadOrg(
   tx: Queryable,
@@ -49,14 +63,19 @@ export async function loadChain(tx: Queryable, org: OrgNode): Promise<OrgNode[]>
   return ids.map((id) => byId.get(id)).filter((o): o is OrgNode => o !== undefined);
 }
 
+const ADMIN_ORG = orgNodeJson("o");
+
 export async function loadAdmin(
   tx: Queryable,
   adminId: number,
 ): Promise<(AdminActor & { name: string; phone: string | null }) | undefined> {
-  const [row] = await tx.select().from(admins).where(eq(admins.id, adminId));
-  if (!row) return undefined;
-  const org = await loadOrg(tx, row.orgId);
-  return org ? { adminId: row.id, org, name: row.name, phone: row.phone } : undefined;
+  if (!Number.isInteger(adminId)) return undefined;
+  const [row] = await query<AdminActor & { name: string; phone: string | null }>(
+    tx,
+    sql`select a.id as "adminId", a.name, a.phone, ${ADMIN_ORG} as org
+        from admins a join organizations o on o.id = a.org_id where a.id = ${adminId}`,
+  );
+  return row;
 }
 
 /**

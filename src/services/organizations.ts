@@ -152,7 +152,7 @@ export async function searchDestinations(
   const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const parent = alias(organizations, "parent");
   const rows = await db
-    .select({ org: orgColumns, parent: orgColumnsOf(parent as unknown as typeof organizations) })
+    .select({ org: orgColumns, parent: orgColumnsOf(parent) })
     .from(organizations)
     .leftJoin(parent, eq(parent.id, organizations.parentId))
     .where(and(eq(organizations.provinceId, input.rootId), ilike(organizations.name, pattern)))

@@ -216,6 +216,20 @@ describe.each(DB_KINDS)("dialog engine on %s", (kind) => {
     );
   });
 
+  it("keeps text the database cannot store out of the dialog state: NULs go, half surrogate pairs become U+FFFD", async () => {
+    const u = await member();
+    await u.say("/menu");
+    await u.press("File a transfer");
+    // A lone high surrogate (JSON may escape one) and a NUL, then a full pair (kept).
+    expect(texts(await u.say("A\ud870n\u0000n🙂"))).toContain("Q: color for A\ufffdnn🙂?");
+    const key = { channel: "test", chatId: "u1", userId: "u1" };
+    const saved = await loadState(database.current.db, key);
+    expect(saved.state).toMatchObject({
+      flow: "transfer",
+      data: { data: { name: "A\ufffdnn🙂" } },
+    });
+  });
+
   it("speaks zh-CN by default and remembers a chosen language", async () => {
     const tree = await smallTree(database.current.db);
     await database.current.db.execute(
