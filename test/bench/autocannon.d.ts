@@ -22,6 +22,8 @@ declare module "autocannon" {
     total: number;
   }
   interface Result {
+    /** Seconds the run took. */
+    duration: number;
     requests: Histogram;
     latency: Histogram;
     non2xx: number;

@@ -5,8 +5,9 @@
  * the floor, grammY's own `webhookCallback(bot, "hono")` on a bare bot whose handler does one
  * PostgreSQL query.
  */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
-import autocannon from "autocannon";
 import { Bot, webhookCallback } from "grammy";
 import type { Update } from "grammy/types";
 import { Hono } from "hono";
@@ -17,48 +18,38 @@ import { BOT } from "../channels/telegram/fakeBotApi.ts";
 import { freePort } from "../helpers/spawnApp.ts";
 import { postgresUrlFor } from "../helpers/templates.ts";
 import { buildScene, SECRET, TOKEN } from "../reliability/telegramScene.ts";
+import type { Load, LoadResult } from "./loadGenerator.ts";
 
 const BENCH_DB = "zhtj_bench_webhook";
 const CONNECTIONS = 200;
 const UPDATES = Number(process.env.BENCH_WEBHOOK_UPDATES ?? 10_000);
 
-interface Result {
+interface Result extends LoadResult {
   name: string;
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
+  /** CPU time of this process (the server; the load generator runs apart) per request. */
+  cpuMs: number;
 }
 
+/** Posts every body once to our webhook route from a load generator in another process. */
 async function fire(name: string, port: number, bodies: string[]): Promise<Result> {
-  let next = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}/telegram/webhook`,
-    connections: CONNECTIONS,
-    amount: bodies.length,
-    timeout: 30,
-    requests: [
-      {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-telegram-bot-api-secret-token": SECRET,
-        },
-        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
-      },
-    ],
+  const child = fork(fileURLToPath(new URL("./loadGenerator.ts", import.meta.url)), {
+    execArgv: ["--import", "tsx"],
   });
-  const row = {
-    name,
-    requests: result.requests.total,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+  const load: Load = {
+    url: `http://127.0.0.1:${port}/telegram/webhook`,
+    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+    bodies,
+    connections: CONNECTIONS,
   };
+  const cpu = process.cpuUsage();
+  const result = await new Promise<LoadResult>((resolve, reject) => {
+    child.once("message", (m) => resolve(m as LoadResult));
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the load generator exited with ${code}`)));
+    child.send(load);
+  });
+  const used = process.cpuUsage(cpu);
+  const row = { name, ...result, cpuMs: (used.user + used.system) / 1000 / result.requests };
   process.stdout.write(`${name}: ${JSON.stringify(row)}\n`);
   return row;
 }
@@ -74,7 +65,11 @@ async function serveOn(fetch: (req: Request) => Response | Promise<Response>) {
 }
 
 async function ours(url: string): Promise<Result> {
-  const database = await openDatabase({ kind: "postgres", url });
+  const database = await openDatabase({
+    kind: "postgres",
+    url,
+    max: Number(process.env.POOL ?? 10),
+  });
   try {
     await runMigrations(database, url);
     const started = performance.now();
@@ -144,12 +139,13 @@ export const webhookBench = {
       const tail = mine.p99 / base2.p99;
       const met = throughput >= 0.25 && tail <= 3;
       process.stdout.write(
-        "| handler | requests | req/s | p50 | p99 | non-2xx | errors |\n" +
-          "|---|---:|---:|---:|---:|---:|---:|\n",
+        "| handler | requests | req/s | p50 | p99 | server CPU / request | non-2xx | errors |\n" +
+          "|---|---:|---:|---:|---:|---:|---:|---:|\n",
       );
       for (const r of [mine, base2]) {
         process.stdout.write(
           `| ${r.name} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50} ms | ${r.p99} ms | ` +
+            `${r.cpuMs.toFixed(2)} ms | ` +
             `${r.non2xx} | ${r.errors} |\n`,
         );
       }

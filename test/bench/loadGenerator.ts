@@ -1,0 +1,49 @@
+/**
+ * The load generator, run in its own process as a real client would be: autocannon sharing the
+ * server's event loop would slow down the very server it measures. It gets its orders by IPC
+ * (`Load`), sends each body once over `connections` connections, and answers with a `LoadResult`.
+ */
+import autocannon from "autocannon";
+
+export interface Load {
+  url: string;
+  headers: Record<string, string>;
+  bodies: string[];
+  connections: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  /** Requests per second over the whole run. */
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+process.once("message", async (load: Load) => {
+  let next = 0;
+  const result = await autocannon({
+    url: load.url,
+    connections: load.connections,
+    amount: load.bodies.length,
+    timeout: 30,
+    requests: [
+      {
+        method: "POST",
+        headers: load.headers,
+        setupRequest: (req) => ({ ...req, body: load.bodies[next++ % load.bodies.length] }),
+      },
+    ],
+  });
+  const summary: LoadResult = {
+    requests: result.requests.total,
+    rps: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+  process.send?.(summary, () => process.exit(0));
+});
