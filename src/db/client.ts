@@ -5,9 +5,14 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import type { SQL } from "drizzle-orm";
-import { type PgDatabase, type PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import {
+  type PgDatabase,
+  PgDialect,
+  type PgQueryResultHKT,
+  PgTransaction,
+} from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { drizzle as drizzlePostgres, PostgresJsSession } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema.ts";
 
@@ -114,8 +119,17 @@ export function rowsOf<T>(result: unknown): T[] {
  * Timestamps come back as text on postgres.js and as dates on PGlite: select none, or convert.
  */
 export async function query<T>(db: Queryable, statement: SQL): Promise<T[]> {
+  // On PostgreSQL the driver runs it directly: drizzle's own execute path (tracing spans, cache
+  // hooks, a prepared-query object per call) cost more than the round trip's own work.
+  const { session } = db._;
+  if (session instanceof PostgresJsSession) {
+    const { sql: text, params } = dialect.sqlToQuery(statement);
+    return (await session.client.unsafe(text, params as never[])) as unknown as T[];
+  }
   return rowsOf<T>(await db.execute(statement));
 }
+
+const dialect = new PgDialect();
 
 /**
  * Runs `work` in a transaction: a new one, or the caller's when `db` already is one. Only for

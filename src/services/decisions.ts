@@ -4,13 +4,13 @@
  * on the state the decision was taken against, so exactly one of racing decisions wins (R26).
  */
 import { and, desc, eq, sql } from "drizzle-orm";
-import { atomically, type Db, type Queryable, query, rowsOf, type Tx } from "../db/client.ts";
+import { atomically, type Db, type Queryable, query, type Tx } from "../db/client.ts";
 import { admins, applicationHistory, applications, members } from "../db/schema.ts";
 import type { ApplicationState } from "../domain/application.ts";
 import { type LifecycleAction, nextState, WITHDRAWABLE_STATES } from "../domain/lifecycle.ts";
 import { type AdminActor, canDecideAtStage } from "../domain/permissions.ts";
 import { isWithin, type OrgNode } from "../domain/tree.ts";
-import { type ApprovalStageName, type Notification, notify } from "./notify.ts";
+import { type ApprovalStageName, insertNotices, type Notification } from "./notify.ts";
 import { loadAdmin, loadOrg, orgNodeJson, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, MAX_NOTE, type Refusal, refuse } from "./result.ts";
@@ -120,9 +120,9 @@ interface Transition {
 
 /**
  * Moves `app` from the state it was read in to `t.to`, only if nobody changed it meanwhile, with
- * everything that goes with it: the history row, the member's outcome, the move, the
- * notifications. Returns false when another decision got there first (nothing is written).
- * Two round trips: the conditional update with its history row, then the rest together.
+ * everything that goes with it: the history row, the member's move, the notifications (one
+ * statement, each part conditional on the move having happened) and the member's outcome.
+ * Returns false when another decision got there first (nothing is written).
  */
 async function transition(tx: Tx, app: DecisionApp, t: Transition, now: Date): Promise<boolean> {
   const moved = tx
@@ -130,25 +130,37 @@ async function transition(tx: Tx, app: DecisionApp, t: Transition, now: Date): P
     .set({ ...t.set, state: t.to, updatedAt: now })
     .where(and(eq(applications.id, app.id), eq(applications.state, app.state)))
     .returning({ id: applications.id });
+  const at = now.toISOString();
   const actorMemberId = t.actor.kind === "member" ? t.actor.memberId : null;
   const actorAdminId = t.actor.kind === "admin" ? t.actor.adminId : null;
-  const recorded = rowsOf(
-    await tx.execute(sql`
-      with moved as (${moved.getSQL()})
+  const parts = [
+    sql`moved as (${moved.getSQL()})`,
+    sql`recorded as (
       insert into application_history (application_id, action, actor_kind, actor_member_id,
         actor_admin_id, from_state, to_state, note, at)
       select id, ${t.action}, ${t.actor.kind}, ${actorMemberId}::int, ${actorAdminId}::int,
-        ${app.state}, ${t.to}, ${t.note ?? null}::text, ${now.toISOString()}::timestamptz
-      from moved
-      returning application_id`),
-  );
-  if (recorded.length === 0) return false;
-  await Promise.all([
+        ${app.state}, ${t.to}, ${t.note ?? null}::text, ${at}::timestamptz
+      from moved)`,
+  ];
+  if (t.moveTo) {
+    // R14, R15: flow branches start the retention clock for the 5 and 11 month reminders.
+    const retainedSince = t.moveTo.category === "flow_branch" ? at : null;
+    parts.push(sql`relocated as (
+      update members set branch_id = ${t.moveTo.id}, retained_since = ${retainedSince}::timestamptz
+      where id = ${app.memberId} and exists (select 1 from moved))`);
+  }
+  if (t.notices?.length) {
+    parts.push(
+      sql`noticed as (${insertNotices(t.notices, sql`where exists (select 1 from moved)`)})`,
+    );
+  }
+  const [done] = await Promise.all([
+    query(tx, sql`with ${sql.join(parts, sql`, `)} select id from moved`),
+    // In the same round trip: it recomputes the outcome from whatever the statement above
+    // left, so after a lost race it finds nothing to change.
     refreshOutcomes(tx, [app.memberId]),
-    t.moveTo ? moveMember(tx, app, t.moveTo, now) : undefined,
-    notify(tx, t.notices ?? []),
   ]);
-  return true;
+  return done.length > 0;
 }
 
 /** The member and the initiating admin hear of an outcome (R23, R24, R27). */
@@ -181,14 +193,6 @@ const closingNotices = (app: DecisionApp, state: ApplicationState): Notice[] => 
   ...cardNotices(app, state),
   ...outcomeNotices(app, state),
 ];
-
-/** R14, R15: flow branches start the retention clock for the 5 and 11 month reminders. */
-async function moveMember(tx: Tx, app: DecisionApp, branch: OrgNode, now: Date) {
-  const retainedSince = branch.category === "flow_branch" ? now.toISOString() : null;
-  await tx.execute(sql`
-    update members set branch_id = ${branch.id}, retained_since = ${retainedSince}::timestamptz
-    where id = ${app.memberId}`);
-}
 
 /**
  * Runs a decision on its own transaction, or inside the caller's (a dialog turn): a refusal

@@ -3,8 +3,8 @@
  * delivery happens later. Every row has a dedupe key so a change can never notify twice.
  */
 
-import { sql } from "drizzle-orm";
-import type { Tx } from "../db/client.ts";
+import { type SQL, sql } from "drizzle-orm";
+import { query, type Tx } from "../db/client.ts";
 import type { ApplicationState } from "../domain/application.ts";
 
 export type ApprovalStageName = "leader" | "province" | "receiver" | "assignment";
@@ -58,17 +58,25 @@ function recipient(to: Notification["to"]): {
   return { recipientType: "admin", recipientId: String(to.admin) };
 }
 
-/** Queues notifications; `key` makes each one idempotent (a second identical key is ignored). */
-export async function notify(tx: Tx, items: (Notification & { key: string })[]): Promise<void> {
-  if (items.length === 0) return;
+/**
+ * The statement queuing `items`, only when `condition` (a WHERE clause) holds: a decision
+ * queues its notices in the same statement as the state change they announce.
+ */
+export function insertNotices(items: (Notification & { key: string })[], condition?: SQL): SQL {
   const rows = items.map((n) => {
     const { recipientType, recipientId } = recipient(n.to);
     const dedupeKey = `${n.key}:${recipientType}:${recipientId}`;
     return sql`(${n.event}, ${recipientType}, ${recipientId}, ${JSON.stringify(n.payload)}::jsonb,
       ${dedupeKey}, 'queued')`;
   });
-  await tx.execute(sql`
+  return sql`
     insert into outbox (event, recipient_type, recipient_id, payload, dedupe_key, status)
-    values ${sql.join(rows, sql`, `)}
-    on conflict do nothing`);
+    select * from (values ${sql.join(rows, sql`, `)}) v ${condition ?? sql``}
+    on conflict do nothing`;
+}
+
+/** Queues notifications; `key` makes each one idempotent (a second identical key is ignored). */
+export async function notify(tx: Tx, items: (Notification & { key: string })[]): Promise<void> {
+  if (items.length === 0) return;
+  await query(tx, insertNotices(items));
 }

@@ -4,7 +4,7 @@
  * its own transaction, so the copy never disagrees with applications as seen by any reader.
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { Queryable } from "../db/client.ts";
+import { type Queryable, query } from "../db/client.ts";
 import { DEAD_STATES } from "../domain/indicators.ts";
 
 /** The dead states as SQL literals, so the planner matches the partial outcome index. */
@@ -18,7 +18,9 @@ export async function refreshOutcomes(db: Queryable, memberIds: number[] | SQL):
   const ids = Array.isArray(memberIds)
     ? sql`select unnest(${sql.param(memberIds)}::int[])`
     : memberIds;
-  await db.execute(sql`
+  await query(
+    db,
+    sql`
     update members m
     set outcome_application_id = o.id, outcome_reason = o.reason, outcome_state = o.state,
       outcome_retained = coalesce(o.retain_at_school, false), outcome_destination_id = o.destination
@@ -38,5 +40,6 @@ export async function refreshOutcomes(db: Queryable, memberIds: number[] | SQL):
       and (m.outcome_application_id, m.outcome_reason, m.outcome_state, m.outcome_retained,
            m.outcome_destination_id)
         is distinct from
-          (o.id, o.reason, o.state, coalesce(o.retain_at_school, false), o.destination)`);
+          (o.id, o.reason, o.state, coalesce(o.retain_at_school, false), o.destination)`,
+  );
 }
