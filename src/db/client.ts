@@ -2,7 +2,9 @@
  * One database type for both drivers: the embedded PGlite (a directory, or memory) and
  * PostgreSQL through postgres.js. Everything above this module sees only `Db`.
  */
-import { mkdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { SQL } from "drizzle-orm";
 import {
@@ -36,6 +38,31 @@ export type DatabaseTarget =
   | { kind: "postgres"; url: string; max?: number }
   | { kind: "pglite"; dataDir?: string; loadDataDir?: Blob };
 
+/**
+ * The embedded database lives inside this process: PostgreSQL's default 128 MB of shared
+ * buffers would be most of the app's memory, for data that fits in a few megabytes.
+ */
+const PGLITE_SETTINGS = ["shared_buffers = 16MB"];
+
+/**
+ * Creates a PGlite data directory in a short-lived child process: the instance that runs initdb
+ * keeps initdb's memory (about 500 MB here) for as long as it lives, closed or not.
+ */
+async function initDataDir(dataDir: string): Promise<void> {
+  const pglite = import.meta.resolve("@electric-sql/pglite");
+  const script = `const { PGlite } = await import(${JSON.stringify(pglite)});
+    const db = new PGlite({ dataDir: process.argv[1] }); await db.waitReady; await db.close();`;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, dataDir], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`creating the database in ${dataDir} failed`)),
+    );
+  });
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === "postgres") {
     const client = postgres(target.url, {
@@ -52,10 +79,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  if (target.dataDir) {
+    mkdirSync(target.dataDir, { recursive: true });
+    if (!existsSync(join(target.dataDir, "PG_VERSION"))) await initDataDir(target.dataDir);
+  }
   const client = new PGlite({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
     ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
+    postgresqlconf: PGLITE_SETTINGS,
   });
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
