@@ -111,6 +111,7 @@ const envSchema = z.object({
   SCHEDULE_REMINDERS: optional(cronExpression),
   SCHEDULE_SNAPSHOT: optional(cronExpression),
   SCHEDULE_DIGEST: optional(cronExpression),
+  SCHEDULE_HOUSEKEEPING: optional(cronExpression),
   LOG_LEVEL: optional(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], why("logLevel")),
   ),
@@ -193,6 +194,8 @@ export interface Schedules {
   snapshot: string;
   /** The daily digests (§6). */
   digest: string;
+  /** Pruning old update keys and button tokens. */
+  housekeeping: string;
 }
 
 export class ConfigError extends Error {
@@ -256,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
       reminders: e.SCHEDULE_REMINDERS ?? "0 9 * * *",
       snapshot: e.SCHEDULE_SNAPSHOT ?? "30 0 * * *",
       digest: e.SCHEDULE_DIGEST ?? "30 8 * * *",
+      housekeeping: e.SCHEDULE_HOUSEKEEPING ?? "40 3 * * *",
     },
     logLevel: e.LOG_LEVEL ?? "info",
     ...(e.TELEGRAM_BOT_TOKEN

@@ -341,7 +341,11 @@ export const processedUpdates = pgTable(
     updateKey: text("update_key").notNull(),
     processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.channel, t.updateKey] })],
+  (t) => [
+    primaryKey({ columns: [t.channel, t.updateKey] }),
+    // Housekeeping deletes the old keys every day.
+    index("processed_updates_at_idx").on(t.processedAt),
+  ],
 );
 
 /** Daily counts of the indicators per leading organ (§5), one row per org, year and day. */

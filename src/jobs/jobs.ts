@@ -1,8 +1,12 @@
-/** The app's scheduled jobs (SPEC §4 calendar, R7, R14, R15, R27, §5 snapshots, §6 digests). */
+/**
+ * The app's scheduled jobs (SPEC §4 calendar, R7, R14, R15, R27, §5 snapshots, §6 digests) and
+ * the pruning of short-lived chat records.
+ */
 import type { Schedules } from "../config.ts";
 import type { Season } from "../domain/calendar.ts";
 import { autoReturnOverdue } from "../services/autoReturn.ts";
 import { queueDigests } from "../services/digests.ts";
+import { pruneChatRecords } from "../services/housekeeping.ts";
 import { convertGraduateOrganizations } from "../services/marks.ts";
 import { takeSnapshots } from "../services/rates.ts";
 import { queueRetentionReminders } from "../services/reminders.ts";
@@ -43,6 +47,14 @@ export function appJobs(season: Season, schedules: Schedules): Job[] {
       period: "day",
       async run(tx, slot, now) {
         await takeSnapshots(tx, season.year, slot.day, now);
+      },
+    },
+    {
+      name: "housekeeping",
+      cron: schedules.housekeeping,
+      period: "day",
+      async run(tx, _slot, now) {
+        await pruneChatRecords(tx, now);
       },
     },
     {

@@ -29,6 +29,7 @@ const SCHEDULES: Schedules = {
   reminders: "0 9 * * *",
   snapshot: "30 0 * * *",
   digest: "30 8 * * *",
+  housekeeping: "40 3 * * *",
 };
 const HOUR_MS = 3_600_000;
 

@@ -1,0 +1,1 @@
+CREATE INDEX "processed_updates_at_idx" ON "processed_updates" USING btree ("processed_at");

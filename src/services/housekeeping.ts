@@ -1,0 +1,32 @@
+/**
+ * Records that only serve a while: update keys (a platform resends an update for a day at
+ * most: Telegram while unanswered, WeCom within seconds) and button tokens (no application waits
+ * at its stages anywhere near as long, R27). Without pruning both grow with every message.
+ */
+import { sql } from "drizzle-orm";
+import { query, type Tx } from "../db/client.ts";
+
+const DAY_MS = 86_400_000;
+export const UPDATE_KEYS_KEPT_DAYS = 7;
+/** A button older than this answers "out of date", like any other stale one. */
+export const BUTTONS_KEPT_DAYS = 90;
+
+export async function pruneChatRecords(
+  tx: Tx,
+  now: Date,
+): Promise<{ updateKeys: number; buttons: number }> {
+  const before = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+  const [updateKeys, buttons] = await Promise.all([
+    query(
+      tx,
+      sql`delete from processed_updates
+          where processed_at < ${before(UPDATE_KEYS_KEPT_DAYS)}::timestamptz returning 1`,
+    ),
+    query(
+      tx,
+      sql`delete from dialog_actions
+          where created_at < ${before(BUTTONS_KEPT_DAYS)}::timestamptz returning 1`,
+    ),
+  ]);
+  return { updateKeys: updateKeys.length, buttons: buttons.length };
+}
