@@ -15,9 +15,13 @@ const DEAD_STATES_SQL = sql.raw(DEAD_STATES.map((state) => `'${state}'`).join(",
  * ids) from their latest live application, set-based. Rows already right are left untouched.
  */
 export async function refreshOutcomes(db: Queryable, memberIds: number[] | SQL): Promise<void> {
-  const ids = Array.isArray(memberIds)
-    ? sql`select unnest(${sql.param(memberIds)}::int[])`
-    : memberIds;
+  // One member (every decision and filing) as a plain parameter: PostgreSQL then keeps one plan
+  // for the statement instead of planning it on every call (about 0.3 ms of its CPU each).
+  const ids = !Array.isArray(memberIds)
+    ? memberIds
+    : memberIds.length === 1
+      ? sql`select ${memberIds[0]}::int`
+      : sql`select unnest(${sql.param(memberIds)}::int[])`;
   await query(
     db,
     sql`
