@@ -3,8 +3,8 @@
  * PostgreSQL through postgres.js. Everything above this module sees only `Db`.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { SQL } from "drizzle-orm";
 import {
@@ -46,21 +46,28 @@ const PGLITE_SETTINGS = ["shared_buffers = 16MB"];
 
 /**
  * Creates a PGlite data directory in a short-lived child process: the instance that runs initdb
- * keeps initdb's memory (about 500 MB here) for as long as it lives, closed or not.
+ * keeps initdb's memory (about 500 MB here) for as long as it lives, closed or not. It is made
+ * beside its place and renamed into it when complete, so a crash on a first start leaves
+ * nothing half made behind: the next start makes it again.
  */
 async function initDataDir(dataDir: string): Promise<void> {
+  const staging = `${dataDir}.init`;
+  rmSync(staging, { recursive: true, force: true });
   const pglite = import.meta.resolve("@electric-sql/pglite");
   const script = `const { PGlite } = await import(${JSON.stringify(pglite)});
     const db = new PGlite({ dataDir: process.argv[1] }); await db.waitReady; await db.close();`;
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script, dataDir], {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, staging], {
       stdio: ["ignore", "ignore", "inherit"],
     });
     child.once("error", reject);
     child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`creating the database in ${dataDir} failed`)),
+      code === 0 ? resolve() : reject(new Error(`creating the database in ${staging} failed`)),
     );
   });
+  // An empty directory in the way (made by hand, or by an older version) is replaced.
+  if (existsSync(dataDir)) rmdirSync(dataDir);
+  renameSync(staging, dataDir);
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
@@ -79,9 +86,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (target.dataDir) {
-    mkdirSync(target.dataDir, { recursive: true });
-    if (!existsSync(join(target.dataDir, "PG_VERSION"))) await initDataDir(target.dataDir);
+  if (target.dataDir && !existsSync(join(target.dataDir, "PG_VERSION"))) {
+    mkdirSync(dirname(target.dataDir), { recursive: true });
+    await initDataDir(target.dataDir);
   }
   const client = new PGlite({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
