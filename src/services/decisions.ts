@@ -3,7 +3,7 @@
  * assign, reject, withdraw. Each is one transaction whose state change is a conditional update
  * on the state the decision was taken against, so exactly one of racing decisions wins (R26).
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { desc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import { atomically, type Db, type Queryable, query, type Tx } from "../db/client.ts";
 import { admins, applicationHistory, applications, members } from "../db/schema.ts";
 import type { ApplicationState } from "../domain/application.ts";
@@ -118,6 +118,23 @@ interface Transition {
   notices?: Notice[];
 }
 
+const APPLICATION_COLUMNS = getTableColumns(applications);
+
+/**
+ * `column = value, ...` of an update written by hand (the query builder's own took a tenth of
+ * a millisecond to compose); PostgreSQL types each value by its column, dates go as text.
+ */
+function assignments(values: Partial<typeof applications.$inferInsert>): SQL {
+  return sql.join(
+    Object.entries(values).map(([key, value]) => {
+      const column = APPLICATION_COLUMNS[key as keyof typeof APPLICATION_COLUMNS];
+      const param = value instanceof Date ? value.toISOString() : (value ?? null);
+      return sql`${sql.identifier(column.name)} = ${param}`;
+    }),
+    sql`, `,
+  );
+}
+
 /**
  * Moves `app` from the state it was read in to `t.to`, only if nobody changed it meanwhile, with
  * everything that goes with it: the history row, the member's move, the notifications (one
@@ -125,16 +142,13 @@ interface Transition {
  * Returns false when another decision got there first (nothing is written).
  */
 async function transition(tx: Tx, app: DecisionApp, t: Transition, now: Date): Promise<boolean> {
-  const moved = tx
-    .update(applications)
-    .set({ ...t.set, state: t.to, updatedAt: now })
-    .where(and(eq(applications.id, app.id), eq(applications.state, app.state)))
-    .returning({ id: applications.id });
   const at = now.toISOString();
   const actorMemberId = t.actor.kind === "member" ? t.actor.memberId : null;
   const actorAdminId = t.actor.kind === "admin" ? t.actor.adminId : null;
   const parts = [
-    sql`moved as (${moved.getSQL()})`,
+    sql`moved as (
+      update applications set ${assignments({ ...t.set, state: t.to, updatedAt: now })}
+      where id = ${app.id} and state = ${app.state} returning id)`,
     sql`recorded as (
       insert into application_history (application_id, action, actor_kind, actor_member_id,
         actor_admin_id, from_state, to_state, note, at)
