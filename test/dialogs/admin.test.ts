@@ -2,13 +2,12 @@
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applications, chatIdentities, members, organizations } from "../../src/db/schema.ts";
-import { DialogEngine } from "../../src/dialogs/engine.ts";
-import { createRegistry } from "../../src/dialogs/flows/index.ts";
 import { maskIdNumber } from "../../src/domain/idNumber.ts";
 import { approve } from "../../src/services/decisions.ts";
 import { convertGraduateOrganizations, decideGraduationChange } from "../../src/services/marks.ts";
 import { type FileInput, fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
+import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 import { type AdminName, buildWorld, type MemberName, type World } from "../helpers/world.ts";
 import { bindAs, chat, labels, texts } from "./fixtures.ts";
@@ -16,12 +15,7 @@ import { bindAs, chat, labels, texts } from "./fixtures.ts";
 describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
   const database = useTestDatabase(kind);
   let w: World;
-  const engine = () =>
-    new DialogEngine(database.current.db, {
-      registry: createRegistry(),
-      defaultLocale: "en",
-      season: TEST_SEASON,
-    });
+  const engine = () => testEngine(database.current.db);
   const db = () => database.current.db;
   const admin = async (a: AdminName) => {
     await bindAs(db(), `admin-${a}`, { adminId: w.admin[a] });

@@ -1,20 +1,13 @@
 /** Binding, hotline, help and language through the dialog engine (issue 5.2, 5.3). */
 import { describe, expect, it } from "vitest";
-import { DialogEngine } from "../../src/dialogs/engine.ts";
-import { createRegistry } from "../../src/dialogs/flows/index.ts";
 import { issueMemberCode } from "../../src/services/bindings.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
-import { TEST_SEASON } from "../helpers/season.ts";
+import { testEngine } from "../helpers/engine.ts";
 import { bindAs, chat, labels, smallTree, texts } from "./fixtures.ts";
 
 describe.each(DB_KINDS)("member dialogs on %s", (kind) => {
   const database = useTestDatabase(kind);
-  const engine = () =>
-    new DialogEngine(database.current.db, {
-      registry: createRegistry(),
-      defaultLocale: "en",
-      season: TEST_SEASON,
-    });
+  const engine = () => testEngine(database.current.db);
   const codeFor = async () => {
     const tree = await smallTree(database.current.db);
     const issued = await issueMemberCode(database.current.db, {

@@ -2,23 +2,16 @@
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applications, organizations } from "../../src/db/schema.ts";
-import { DialogEngine } from "../../src/dialogs/engine.ts";
-import { createRegistry } from "../../src/dialogs/flows/index.ts";
 import { approve } from "../../src/services/decisions.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
-import { TEST_SEASON } from "../helpers/season.ts";
+import { testEngine } from "../helpers/engine.ts";
 import { buildWorld, type World } from "../helpers/world.ts";
 import { bindAs, chat, labels, texts } from "./fixtures.ts";
 
 describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
   const database = useTestDatabase(kind);
   let w: World;
-  const engine = () =>
-    new DialogEngine(database.current.db, {
-      registry: createRegistry(),
-      defaultLocale: "en",
-      season: TEST_SEASON,
-    });
+  const engine = () => testEngine(database.current.db);
   const db = () => database.current.db;
   const member = async (m: keyof World["member"], user = m) => {
     await bindAs(db(), user, { memberId: w.member[m] });

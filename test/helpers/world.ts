@@ -8,6 +8,7 @@ import { createOrganization, type NewOrganization } from "../../src/db/orgTree.t
 import { admins, members } from "../../src/db/schema.ts";
 import { idCheckChar } from "../../src/domain/idNumber.ts";
 import type { MemberIdentity } from "../../src/domain/member.ts";
+import type { FileInput } from "../../src/services/transfers.ts";
 
 export const YEAR = 2026;
 
@@ -219,4 +220,18 @@ export async function buildWorld(db: Db): Promise<World> {
 /** Instants in Asia/Shanghai, written as local wall-clock time. */
 export function shanghai(local: string): Date {
   return new Date(`${local}+08:00`);
+}
+
+/** A member's own further-study filing (university, 太原工学院) to a destination organization. */
+export function furtherStudy(memberId: number, destinationOrgId: number): FileInput {
+  return {
+    actor: { kind: "member", memberId },
+    as: "member",
+    reason: "further_study",
+    studyType: "university",
+    schoolName: "太原工学院",
+    schoolAddress: "太原市",
+    external: false,
+    destinationOrgId,
+  };
 }

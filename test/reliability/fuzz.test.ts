@@ -7,11 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WecomCrypto } from "../../src/channels/wecom/crypto.ts";
 import { createWecomChannel, type WecomChannel } from "../../src/channels/wecom/index.ts";
-import { DialogEngine } from "../../src/dialogs/engine.ts";
-import { createRegistry } from "../../src/dialogs/flows/index.ts";
 import { createHttpApp, type Readiness } from "../../src/http/app.ts";
 import { useTestDatabase } from "../helpers/db.ts";
-import { TEST_SEASON } from "../helpers/season.ts";
+import { testEngine } from "../helpers/engine.ts";
 import { brokenInvariants, rowCounts } from "./invariants.ts";
 import { ADMIN_USER, buildScene, GROUP, NOW, type Scene, SECRET } from "./telegramScene.ts";
 
@@ -53,12 +51,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("fuzz: 10,000 hostile inputs", () 
 
   beforeAll(async () => {
     scene = await buildScene(database.current, { count: 30, firstUpdateId: 1 });
-    const engine = new DialogEngine(database.current.db, {
-      registry: createRegistry(),
-      defaultLocale: "zh-CN",
-      season: TEST_SEASON,
-      onError: (e) => errors.push(e),
-    });
+    const engine = testEngine(database.current.db, "zh-CN", (e) => errors.push(e));
     wecom = createWecomChannel({
       settings: wecomSettings,
       db: database.current.db,

@@ -9,7 +9,7 @@ import { approve, reject, withdraw } from "../../src/services/decisions.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
-import { buildWorld, idFor, shanghai, YEAR } from "../helpers/world.ts";
+import { buildWorld, furtherStudy, idFor, shanghai, YEAR } from "../helpers/world.ts";
 import { brokenInvariants } from "./invariants.ts";
 
 const NOW = shanghai(`${YEAR}-09-05T10:00:00`);
@@ -42,17 +42,12 @@ describe.runIf(process.env.TEST_DATABASE_URL)("races: approve + reject + withdra
         const filed = await fileApplication(
           db,
           {
+            ...furtherStudy(p.id, w.org.VB),
             actor: byAdmin(i)
               ? { kind: "admin", adminId: w.admin.UB1 }
               : { kind: "member", memberId: p.id },
             as: byAdmin(i) ? "out_admin" : "member",
             memberId: p.id,
-            reason: "further_study",
-            studyType: "university",
-            schoolName: "太原工学院",
-            schoolAddress: "太原市",
-            external: false,
-            destinationOrgId: w.org.VB,
           },
           NOW,
           TEST_SEASON,

@@ -10,8 +10,6 @@ import { loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/client.ts";
 import { chatBindings, chatIdentities, dialogActions, members } from "../../src/db/schema.ts";
 import { notificationRenderer } from "../../src/dialogs/cards.ts";
-import { DialogEngine } from "../../src/dialogs/engine.ts";
-import { createRegistry } from "../../src/dialogs/flows/index.ts";
 import { idCheckChar } from "../../src/domain/idNumber.ts";
 import { createHttpApp } from "../../src/http/app.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
@@ -20,8 +18,9 @@ import { fanOut } from "../../src/outbox/fanOut.ts";
 import { refreshOutcomes } from "../../src/services/outcomes.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { BOT, type FakeBotApi, startFakeBotApi } from "../channels/telegram/fakeBotApi.ts";
+import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
-import { buildWorld, YEAR } from "../helpers/world.ts";
+import { buildWorld, furtherStudy, YEAR } from "../helpers/world.ts";
 
 /** Valid, distinct ID numbers for many people: the area code counts the thousands. */
 export function idNumberOf(i: number): string {
@@ -99,21 +98,7 @@ export async function buildScene(
   const delivered = Math.min(options.delivered ?? options.count, options.count);
   const applications: number[] = [];
   for (const p of people.slice(0, delivered)) {
-    const filed = await fileApplication(
-      db,
-      {
-        actor: { kind: "member", memberId: p.id },
-        as: "member",
-        reason: "further_study",
-        studyType: "university",
-        schoolName: "太原工学院",
-        schoolAddress: "太原市",
-        external: false,
-        destinationOrgId: w.org.VB,
-      },
-      NOW,
-      TEST_SEASON,
-    );
+    const filed = await fileApplication(db, furtherStudy(p.id, w.org.VB), NOW, TEST_SEASON);
     if (!filed.ok) throw new Error(`filing: ${filed.reason}`);
     applications.push(filed.applicationId);
   }
@@ -146,11 +131,7 @@ export async function buildScene(
     .values({ channel: "telegram", chatId: String(GROUP), orgId: w.org.VB });
 
   const log = options.log ?? createLogger("silent");
-  const engine = new DialogEngine(db, {
-    registry: createRegistry(),
-    defaultLocale: "zh-CN",
-    season: TEST_SEASON,
-  });
+  const engine = testEngine(db, "zh-CN");
   const runtime = startTelegram({
     settings: loadConfig({
       TELEGRAM_BOT_TOKEN: TOKEN,

@@ -6,12 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { dialogActions, processedUpdates } from "../../src/db/schema.ts";
-import { DialogEngine } from "../../src/dialogs/engine.ts";
-import { createRegistry } from "../../src/dialogs/flows/index.ts";
 import { appJobs } from "../../src/jobs/jobs.ts";
 import { slotOf } from "../../src/jobs/runner.ts";
 import { bindAs, chat, smallTree, texts, tokenOf } from "../dialogs/fixtures.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
+import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 
 const DAY_MS = 86_400_000;
@@ -29,12 +28,7 @@ describe.each(DB_KINDS)("housekeeping on %s", (kind) => {
     ]);
     const tree = await smallTree(db);
     await bindAs(db, "u1", { memberId: tree.member.id });
-    const engine = () =>
-      new DialogEngine(db, {
-        registry: createRegistry(),
-        defaultLocale: "zh-CN",
-        season: TEST_SEASON,
-      });
+    const engine = () => testEngine(db, "zh-CN");
     const u = chat(engine, "u1");
     const menu = await u.say("/menu");
     // The menu's buttons were issued long ago; one other button is recent.

@@ -13,7 +13,7 @@ import {
 } from "../../src/services/organizations.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
-import { buildWorld, shanghai, type World, YEAR } from "../helpers/world.ts";
+import { buildWorld, furtherStudy, shanghai, type World, YEAR } from "../helpers/world.ts";
 
 const season = seasonFor(YEAR, "Asia/Shanghai");
 const NOW = shanghai(`${YEAR}-08-10T10:00:00`);
@@ -68,21 +68,7 @@ describe.each(DB_KINDS)("organizations on %s", (kind) => {
       orgs: [],
     });
     for (const m of ["m4", "m5"] as const) {
-      const filed = await fileApplication(
-        db(),
-        {
-          actor: { kind: "member", memberId: w.member[m] },
-          as: "member",
-          reason: "further_study",
-          studyType: "university",
-          schoolName: "太原工学院",
-          schoolAddress: "太原市",
-          external: false,
-          destinationOrgId: w.org.VB,
-        },
-        NOW,
-        season,
-      );
+      const filed = await fileApplication(db(), furtherStudy(w.member[m], w.org.VB), NOW, season);
       if (!filed.ok) throw new Error(filed.reason);
       await approve(db(), { adminId: w.admin.VB, applicationId: filed.applicationId }, NOW);
     }

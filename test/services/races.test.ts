@@ -5,7 +5,7 @@ import { seasonFor } from "../../src/domain/calendar.ts";
 import { approve, reject, withdraw } from "../../src/services/decisions.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { useTestDatabase } from "../helpers/db.ts";
-import { buildWorld, idFor, shanghai, YEAR } from "../helpers/world.ts";
+import { buildWorld, furtherStudy, idFor, shanghai, YEAR } from "../helpers/world.ts";
 
 const season = seasonFor(YEAR, "Asia/Shanghai");
 const NOW = shanghai(`${YEAR}-09-05T10:00:00`);
@@ -31,21 +31,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("R26 races on real PostgreSQL", ()
       .returning({ id: members.id });
     const ids: number[] = [];
     for (const p of people) {
-      const filed = await fileApplication(
-        db,
-        {
-          actor: { kind: "member", memberId: p.id },
-          as: "member",
-          reason: "further_study",
-          studyType: "university",
-          schoolName: "太原工学院",
-          schoolAddress: "太原市",
-          external: false,
-          destinationOrgId: w.org.VB,
-        },
-        NOW,
-        season,
-      );
+      const filed = await fileApplication(db, furtherStudy(p.id, w.org.VB), NOW, season);
       if (!filed.ok) throw new Error(filed.reason);
       ids.push(filed.applicationId);
     }

@@ -5,9 +5,9 @@ import { seasonFor } from "../../src/domain/calendar.ts";
 import { autoReturnOverdue } from "../../src/services/autoReturn.ts";
 import { approve, reject } from "../../src/services/decisions.ts";
 import { memberApplications } from "../../src/services/queues.ts";
-import { type FileInput, fileApplication } from "../../src/services/transfers.ts";
+import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
-import { buildWorld, shanghai, type World, YEAR } from "../helpers/world.ts";
+import { buildWorld, furtherStudy, shanghai, type World, YEAR } from "../helpers/world.ts";
 
 const season = seasonFor(YEAR, "Asia/Shanghai");
 const at = (local: string) => shanghai(`${YEAR}-${local}`);
@@ -16,16 +16,8 @@ describe.each(DB_KINDS)("a whole graduation season on %s", (kind) => {
   const database = useTestDatabase(kind);
   let w: World;
   const db = () => database.current.db;
-  const study = (m: keyof World["member"], destinationOrgId: number): FileInput => ({
-    actor: { kind: "member", memberId: w.member[m] },
-    as: "member",
-    reason: "further_study",
-    studyType: "university",
-    schoolName: "太原工学院",
-    schoolAddress: "太原市",
-    external: false,
-    destinationOrgId,
-  });
+  const study = (m: keyof World["member"], destinationOrgId: number) =>
+    furtherStudy(w.member[m], destinationOrgId);
   const stateOf = async (id: number) =>
     (await db().select().from(applications).where(eq(applications.id, id)))[0]!.state;
 

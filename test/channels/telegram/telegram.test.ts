@@ -16,8 +16,6 @@ import {
   members,
 } from "../../../src/db/schema.ts";
 import { notificationRenderer } from "../../../src/dialogs/cards.ts";
-import { DialogEngine } from "../../../src/dialogs/engine.ts";
-import { createRegistry } from "../../../src/dialogs/flows/index.ts";
 import { raw } from "../../../src/dialogs/replies.ts";
 import { createHttpApp, type Readiness } from "../../../src/http/app.ts";
 import { createLogger } from "../../../src/logger.ts";
@@ -26,8 +24,9 @@ import { fanOut } from "../../../src/outbox/fanOut.ts";
 import { issueMemberCode } from "../../../src/services/bindings.ts";
 import { fileApplication } from "../../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
+import { testEngine } from "../../helpers/engine.ts";
 import { TEST_SEASON } from "../../helpers/season.ts";
-import { buildWorld, type World } from "../../helpers/world.ts";
+import { buildWorld, furtherStudy, type World } from "../../helpers/world.ts";
 import { BOT, type FakeBotApi, type Params, startFakeBotApi, webhookAnswer } from "./fakeBotApi.ts";
 
 const TOKEN = `${BOT.id}:AAHfakeTokenForTestsOnly_0123456789`;
@@ -116,11 +115,7 @@ describe.each(DB_KINDS)("Telegram on %s", (kind) => {
     runtime = startTelegram({
       settings: loadConfig(env).telegram!,
       db: db(),
-      engine: new DialogEngine(db(), {
-        registry: createRegistry(),
-        defaultLocale: "zh-CN",
-        season: TEST_SEASON,
-      }),
+      engine: testEngine(db(), "zh-CN"),
       defaultLocale: "zh-CN",
       log: createLogger("silent"),
       now: () => now,
@@ -147,21 +142,7 @@ describe.each(DB_KINDS)("Telegram on %s", (kind) => {
       .insert(chatBindings)
       .values({ channel: "telegram", chatId: String(chat), orgId });
   const fileToVB = (memberId: number) =>
-    fileApplication(
-      db(),
-      {
-        actor: { kind: "member", memberId },
-        as: "member",
-        reason: "further_study",
-        studyType: "university",
-        schoolName: "太原工学院",
-        schoolAddress: "太原市",
-        external: false,
-        destinationOrgId: w.org.VB,
-      },
-      now,
-      TEST_SEASON,
-    );
+    fileApplication(db(), furtherStudy(memberId, w.org.VB), now, TEST_SEASON);
 
   beforeAll(async () => {
     fake = await startFakeBotApi();

@@ -7,15 +7,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { webSender } from "../../../src/channels/web/sender.ts";
 import { chatIdentities } from "../../../src/db/schema.ts";
 import { notificationRenderer } from "../../../src/dialogs/cards.ts";
-import { DialogEngine } from "../../../src/dialogs/engine.ts";
-import { createRegistry } from "../../../src/dialogs/flows/index.ts";
 import { createHttpApp, type Readiness } from "../../../src/http/app.ts";
 import { deliverDue } from "../../../src/outbox/deliver.ts";
 import { fanOut } from "../../../src/outbox/fanOut.ts";
 import { fileApplication } from "../../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
+import { testEngine } from "../../helpers/engine.ts";
 import { TEST_SEASON } from "../../helpers/season.ts";
-import { buildWorld, type World } from "../../helpers/world.ts";
+import { buildWorld, furtherStudy, type World } from "../../helpers/world.ts";
 
 type Rendered = {
   text: string;
@@ -33,11 +32,7 @@ describe.each(DB_KINDS)("admins in the web chat on %s", (kind) => {
     const readiness: Readiness = { db: kind };
     readiness.web = {
       db: db(),
-      engine: new DialogEngine(db(), {
-        registry: createRegistry(),
-        defaultLocale: "zh-CN",
-        season: TEST_SEASON,
-      }),
+      engine: testEngine(db(), "zh-CN"),
       demo: false,
       defaultLocale: "zh-CN",
       graduationYear: 2026,
@@ -168,16 +163,7 @@ describe.each(DB_KINDS)("admins in the web chat on %s", (kind) => {
     await say("aVB", "/bind", "gVB");
     const filed = await fileApplication(
       db(),
-      {
-        actor: { kind: "member", memberId: w.member.m2 },
-        as: "member",
-        reason: "further_study",
-        studyType: "university",
-        schoolName: "太原工学院",
-        schoolAddress: "太原市",
-        external: false,
-        destinationOrgId: w.org.VB,
-      },
+      furtherStudy(w.member.m2, w.org.VB),
       now,
       TEST_SEASON,
     );
@@ -262,16 +248,7 @@ describe.each(DB_KINDS)("admins in the web chat on %s", (kind) => {
     ] as const) {
       await fileApplication(
         db(),
-        {
-          actor: { kind: "member", memberId: w.member[m] },
-          as: "member",
-          reason: "further_study",
-          studyType: "university",
-          schoolName: "太原工学院",
-          schoolAddress: "太原市",
-          external: false,
-          destinationOrgId: w.org.V,
-        },
+        furtherStudy(w.member[m], w.org.V),
         new Date(now.getTime() - days * 86_400_000),
         TEST_SEASON,
       );

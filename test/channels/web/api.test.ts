@@ -2,13 +2,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { deliverToWebChat } from "../../../src/channels/web/inbox.ts";
 import { loadDemoData } from "../../../src/db/demo/loadDemoData.ts";
-import { DialogEngine } from "../../../src/dialogs/engine.ts";
-import { createRegistry } from "../../../src/dialogs/flows/index.ts";
 import { button, globalButton, raw, reply } from "../../../src/dialogs/replies.ts";
 import { ageOn } from "../../../src/domain/idNumber.ts";
 import { createHttpApp, type Readiness } from "../../../src/http/app.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
-import { TEST_SEASON } from "../../helpers/season.ts";
+import { testEngine } from "../../helpers/engine.ts";
 
 const YEAR = 2026;
 
@@ -24,11 +22,7 @@ describe.each(DB_KINDS)("web chat API on %s", (kind) => {
       readiness.db = kind;
       readiness.web = {
         db: database.current.db,
-        engine: new DialogEngine(database.current.db, {
-          registry: createRegistry(),
-          defaultLocale: "zh-CN",
-          season: TEST_SEASON,
-        }),
+        engine: testEngine(database.current.db, "zh-CN"),
         demo,
         defaultLocale: "zh-CN",
         graduationYear: YEAR,

@@ -11,15 +11,14 @@ import { WecomCrypto } from "../../../src/channels/wecom/crypto.ts";
 import { createWecomChannel, type WecomChannel } from "../../../src/channels/wecom/index.ts";
 import { chatIdentities, deliveries, wecomCards, wecomSends } from "../../../src/db/schema.ts";
 import { notificationRenderer } from "../../../src/dialogs/cards.ts";
-import { DialogEngine } from "../../../src/dialogs/engine.ts";
-import { createRegistry } from "../../../src/dialogs/flows/index.ts";
 import { createHttpApp, type Readiness } from "../../../src/http/app.ts";
 import { deliverDue } from "../../../src/outbox/deliver.ts";
 import { fanOut } from "../../../src/outbox/fanOut.ts";
 import { fileApplication } from "../../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
+import { testEngine } from "../../helpers/engine.ts";
 import { TEST_SEASON } from "../../helpers/season.ts";
-import { buildWorld, type World } from "../../helpers/world.ts";
+import { buildWorld, furtherStudy, type World } from "../../helpers/world.ts";
 import { FakeWecom } from "./fakeWecom.ts";
 import { envelope, messageXml, signedPath } from "./wire.ts";
 
@@ -51,11 +50,7 @@ describe.each(DB_KINDS)("the WeCom app on %s", (kind) => {
     now = new Date("2026-08-10T02:00:00Z");
     errors.length = 0;
     fake.reset();
-    const engine = new DialogEngine(db(), {
-      registry: createRegistry(),
-      defaultLocale: "zh-CN",
-      season: TEST_SEASON,
-    });
+    const engine = testEngine(db(), "zh-CN");
     channel = createWecomChannel({
       settings: settings(),
       db: db(),
@@ -251,21 +246,7 @@ describe.each(DB_KINDS)("the WeCom app on %s", (kind) => {
       );
     await say("aV", "/bind");
     fake.reset();
-    await fileApplication(
-      db(),
-      {
-        actor: { kind: "member", memberId: w.member.m2 },
-        as: "member",
-        reason: "further_study",
-        studyType: "university",
-        schoolName: "太原工学院",
-        schoolAddress: "太原市",
-        external: false,
-        destinationOrgId: w.org.V,
-      },
-      now,
-      TEST_SEASON,
-    );
+    await fileApplication(db(), furtherStudy(w.member.m2, w.org.V), now, TEST_SEASON);
     expect(await deliver()).toMatchObject({ sent: 0, retried: 1 });
     expect(cardsSent()).toEqual([]);
     const [row] = await db().select().from(deliveries).where(eq(deliveries.chatId, "aV"));
