@@ -4,12 +4,11 @@
  * graduates as the floor. Targets on PostgreSQL: ≤ 1 s and ≤ 5× the floor.
  */
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
 import { refreshOutcomes } from "../../src/services/outcomes.ts";
 import { rates } from "../../src/services/rates.ts";
-import { postgresUrlFor } from "../helpers/templates.ts";
+import { withScratchDatabase } from "./scratchDatabase.ts";
 
 const YEAR = 2026;
 const PROVINCE_ID = 2;
@@ -215,20 +214,15 @@ async function measure(database: Database, graduates: number): Promise<Row> {
 const fmt = (value: number | null) => (value === null ? "—" : `${(value * 100).toFixed(1)}%`);
 
 async function onPostgres(): Promise<Row> {
-  const base = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin.unsafe(`create database ${BENCH_DB}`);
-  const url = postgresUrlFor(base, BENCH_DB);
-  const database = await openDatabase({ kind: "postgres", url });
-  try {
-    await runMigrations(database, url);
-    return await measure(database, 1_000_000);
-  } finally {
-    await database.close();
-    await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-    await admin.end();
-  }
+  return withScratchDatabase(BENCH_DB, async (url) => {
+    const database = await openDatabase({ kind: "postgres", url });
+    try {
+      await runMigrations(database, url);
+      return await measure(database, 1_000_000);
+    } finally {
+      await database.close();
+    }
+  });
 }
 
 async function onPglite(): Promise<Row> {

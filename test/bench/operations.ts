@@ -6,14 +6,13 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { openDatabase } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
 import { autoReturnOverdue } from "../../src/services/autoReturn.ts";
 import { freePort, spawnApp, waitHealthy } from "../helpers/spawnApp.ts";
-import { postgresUrlFor } from "../helpers/templates.ts";
 import { buildWorld, YEAR } from "../helpers/world.ts";
+import { withScratchDatabase } from "./scratchDatabase.ts";
 
 const BENCH_DB = "zhtj_bench_operations";
 const OVERDUE = 100_000;
@@ -29,11 +28,10 @@ export interface OperationRow {
 }
 
 async function sweep(): Promise<OperationRow> {
-  const base = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin.unsafe(`create database ${BENCH_DB}`);
-  const url = postgresUrlFor(base, BENCH_DB);
+  return withScratchDatabase(BENCH_DB, (url) => sweepOn(url));
+}
+
+async function sweepOn(url: string): Promise<OperationRow> {
   const database = await openDatabase({ kind: "postgres", url });
   try {
     await runMigrations(database, url);
@@ -92,8 +90,6 @@ async function sweep(): Promise<OperationRow> {
     };
   } finally {
     await database.close();
-    await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-    await admin.end();
   }
 }
 
@@ -122,17 +118,14 @@ function appRssKb(pid: number): number {
 
 /** Idle RSS of the app on PostgreSQL, which tells PGlite's share of the memory apart. */
 async function idleOnPostgres(): Promise<OperationRow> {
-  const base = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin.unsafe(`create database ${BENCH_DB}`);
+  return withScratchDatabase(BENCH_DB, (url) => idleOn(url));
+}
+
+async function idleOn(url: string): Promise<OperationRow> {
   const dataDir = mkdtempSync(join(tmpdir(), "zhtj-bench-start-"));
   const port = await freePort();
   const started = performance.now();
-  const app = spawnApp(
-    { DATA_DIR: dataDir, LOG_LEVEL: "warn", DATABASE_URL: postgresUrlFor(base, BENCH_DB) },
-    port,
-  );
+  const app = spawnApp({ DATA_DIR: dataDir, LOG_LEVEL: "warn", DATABASE_URL: url }, port);
   try {
     await waitHealthy(port, 120_000);
     const ms = performance.now() - started;
@@ -151,8 +144,6 @@ async function idleOnPostgres(): Promise<OperationRow> {
     app.child.kill("SIGTERM");
     await app.exited;
     rmSync(dataDir, { recursive: true, force: true });
-    await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-    await admin.end();
   }
 }
 

@@ -17,9 +17,9 @@ import { openDatabase } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
 import { BOT } from "../channels/telegram/fakeBotApi.ts";
 import { freePort } from "../helpers/spawnApp.ts";
-import { postgresUrlFor } from "../helpers/templates.ts";
 import { buildScene, SECRET, TOKEN } from "../reliability/telegramScene.ts";
 import type { Load, LoadResult } from "./loadGenerator.ts";
+import { withScratchDatabase } from "./scratchDatabase.ts";
 
 const BENCH_DB = "zhtj_bench_webhook";
 const CONNECTIONS = 200;
@@ -155,12 +155,7 @@ export const webhookBench = {
   key: "webhook",
   name: `Telegram webhook: ${CONNECTIONS} connections, approve presses, PostgreSQL`,
   async run(): Promise<void> {
-    const base = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-    const admin = postgres(base, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-    await admin.unsafe(`create database ${BENCH_DB}`);
-    const url = postgresUrlFor(base, BENCH_DB);
-    try {
+    await withScratchDatabase(BENCH_DB, async (url) => {
       const mine = await ours(url);
       // The same bodies: distinct update ids, the floor's handler ignores what they press.
       const { callbackUpdate } = await import("../reliability/telegramScene.ts");
@@ -184,9 +179,6 @@ export const webhookBench = {
         `\nours / floor: throughput ${(throughput * 100).toFixed(0)}% (target ≥ 25%), ` +
           `p99 ${tail.toFixed(1)}× (target ≤ 3×): ${met ? "met" : "NOT met"}\n`,
       );
-    } finally {
-      await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-      await admin.end();
-    }
+    });
   },
 };
