@@ -4,7 +4,7 @@
  * check is refused with a 4xx before it is read, and nothing of a message is logged.
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { type WecomCrypto, WecomCryptoError } from "./crypto.ts";
 import type { WecomMessage } from "./inbound.ts";
 
@@ -53,53 +53,70 @@ function xmlFields(xml: string, parser: XMLParser): WecomMessage | null {
   );
 }
 
+interface SignedRequest {
+  callback: WecomCallback;
+  query: Map<string, string>;
+  /** True when the request's signature covers `payload` (WeCom signs the encrypted part). */
+  signs(payload: string): boolean;
+}
+
+/** What both methods check first: the app is ready and the signature parameters are there. */
+function signedRequest(
+  c: Context,
+  getCallback: () => WecomCallback | null | undefined,
+): SignedRequest | Response {
+  const callback = getCallback();
+  if (callback === undefined) return c.body(null, 404);
+  if (callback === null) return c.body(null, 503);
+  const query = rawQuery(c.req.url);
+  const signature = query?.get("msg_signature");
+  const timestamp = query?.get("timestamp");
+  const nonce = query?.get("nonce");
+  if (!query || !signature || !timestamp || !nonce) return c.body(null, 400);
+  return {
+    callback,
+    query,
+    signs: (payload) => callback.crypto.verify(signature, timestamp, nonce, payload),
+  };
+}
+
+/** The plaintext, or null when it does not decrypt with our key. */
+function decrypted(callback: WecomCallback, payload: string): string | null {
+  try {
+    return callback.crypto.decrypt(payload);
+  } catch (error) {
+    if (error instanceof WecomCryptoError) return null;
+    throw error;
+  }
+}
+
 /** `getCallback`: undefined when WeCom is not configured (404), null while starting (503). */
 export function wecomRoutes(getCallback: () => WecomCallback | null | undefined) {
   const app = new Hono();
 
   app.get("/wecom/callback", (c) => {
-    const callback = getCallback();
-    if (callback === undefined) return c.notFound();
-    if (callback === null) return c.body(null, 503);
-    const q = rawQuery(c.req.url);
-    const signature = q?.get("msg_signature");
-    const timestamp = q?.get("timestamp");
-    const nonce = q?.get("nonce");
-    const echostr = q?.get("echostr");
-    if (!signature || !timestamp || !nonce || !echostr) return c.body(null, 400);
-    if (!callback.crypto.verify(signature, timestamp, nonce, echostr)) return c.body(null, 403);
-    try {
-      return c.text(callback.crypto.decrypt(echostr));
-    } catch (error) {
-      if (error instanceof WecomCryptoError) return c.body(null, 400);
-      throw error;
-    }
+    const request = signedRequest(c, getCallback);
+    if (request instanceof Response) return request;
+    const echostr = request.query.get("echostr");
+    if (!echostr) return c.body(null, 400);
+    if (!request.signs(echostr)) return c.body(null, 403);
+    const plain = decrypted(request.callback, echostr);
+    return plain === null ? c.body(null, 400) : c.text(plain);
   });
 
   app.post("/wecom/callback", async (c) => {
-    const callback = getCallback();
-    if (callback === undefined) return c.notFound();
-    if (callback === null) return c.body(null, 503);
-    const q = rawQuery(c.req.url);
-    const signature = q?.get("msg_signature");
-    const timestamp = q?.get("timestamp");
-    const nonce = q?.get("nonce");
-    if (!signature || !timestamp || !nonce) return c.body(null, 400);
+    const request = signedRequest(c, getCallback);
+    if (request instanceof Response) return request;
     const body = await c.req.text();
     if (Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) return c.body(null, 413);
     const encrypted = xmlFields(body, envelopeParser)?.Encrypt;
     if (!encrypted) return c.body(null, 400);
-    if (!callback.crypto.verify(signature, timestamp, nonce, encrypted)) return c.body(null, 403);
-    let plain: string;
-    try {
-      plain = callback.crypto.decrypt(encrypted);
-    } catch (error) {
-      if (error instanceof WecomCryptoError) return c.body(null, 400);
-      throw error;
-    }
+    if (!request.signs(encrypted)) return c.body(null, 403);
+    const plain = decrypted(request.callback, encrypted);
+    if (plain === null) return c.body(null, 400);
     const message = xmlFields(plain, messageParser);
     if (!message?.FromUserName || !message.MsgType) return c.body(null, 400);
-    callback.accept(message);
+    request.callback.accept(message);
     // An empty 200 tells WeCom "received, no passive reply"; the answer follows by the API.
     return c.body(null, 200);
   });
