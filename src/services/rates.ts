@@ -135,6 +135,26 @@ function regionRates(org: OrgRef, counts: IndicatorCounts): RegionRates {
   return { org, counts, ...ratesOf(counts) };
 }
 
+/** The direct children of `orgId` that are regions of a breakdown (§5), by id. */
+async function childRegions(db: Db, orgId: number): Promise<OrgRef[]> {
+  const rows = await db
+    .select({ id: organizations.id, name: organizations.name, category: organizations.category })
+    .from(organizations)
+    .where(eq(organizations.parentId, orgId))
+    .orderBy(organizations.id);
+  return rows.filter(isBreakdownRegion).map(({ id, name }) => ({ id, name }));
+}
+
+/** Child regions with graduates are listed; the others are only summarised (§5). */
+function byGraduates<T extends { org: OrgRef; counts: Parameters<typeof hasGraduates>[0] }>(
+  regions: T[],
+): { children: T[]; childrenWithoutGraduates: OrgRef[] } {
+  return {
+    children: regions.filter((r) => hasGraduates(r.counts)),
+    childrenWithoutGraduates: regions.filter((r) => !hasGraduates(r.counts)).map((r) => r.org),
+  };
+}
+
 /** The rates of `orgId`'s subtree for graduation year `year`, and of each direct child. */
 export async function rates(db: Db, orgId: number, year: number, now: Date): Promise<RatesResult> {
   const [org] = await db
@@ -142,13 +162,7 @@ export async function rates(db: Db, orgId: number, year: number, now: Date): Pro
     .from(organizations)
     .where(eq(organizations.id, orgId));
   if (!org) return { ok: false, reason: "unknown_org" };
-  const children = (
-    await db
-      .select({ id: organizations.id, name: organizations.name, category: organizations.category })
-      .from(organizations)
-      .where(eq(organizations.parentId, orgId))
-      .orderBy(organizations.id)
-  ).filter(isBreakdownRegion);
+  const children = await childRegions(db, orgId);
   const groups = await outcomeGroups(db, regionScope(org.id, org.path), year);
   const region = regionRates(
     { id: org.id, name: org.name },
@@ -156,20 +170,11 @@ export async function rates(db: Db, orgId: number, year: number, now: Date): Pro
   );
   const breakdown = children.map((child) =>
     regionRates(
-      { id: child.id, name: child.name },
+      child,
       countIndicators(groups, (key) => key === child.id),
     ),
   );
-  return {
-    ok: true,
-    ...region,
-    year,
-    asOf: now,
-    children: breakdown.filter((child) => hasGraduates(child.counts)),
-    childrenWithoutGraduates: breakdown
-      .filter((child) => !hasGraduates(child.counts))
-      .map((child) => child.org),
-  };
+  return { ok: true, ...region, year, asOf: now, ...byGraduates(breakdown) };
 }
 
 /**
@@ -371,13 +376,7 @@ export async function recordedRegionRates(
   const [chosen] = candidates.sort((x, y) => distance(x) - distance(y));
   if (!chosen) return { ok: false, reason: "not_recorded" };
   const before = await snapshotFor(db, orgId, year, shiftDay(chosen.day, -1));
-  const children = (
-    await db
-      .select({ id: organizations.id, name: organizations.name, category: organizations.category })
-      .from(organizations)
-      .where(eq(organizations.parentId, orgId))
-      .orderBy(organizations.id)
-  ).filter(isBreakdownRegion);
+  const children = await childRegions(db, orgId);
   const recorded = await snapshotsOn(
     db,
     children.map((c) => c.id),
@@ -388,10 +387,9 @@ export async function recordedRegionRates(
   const notRecorded: OrgRef[] = [];
   for (const child of children) {
     const snapshot = recorded.get(child.id);
-    const ref = { id: child.id, name: child.name };
     if (snapshot)
-      breakdown.push({ org: ref, counts: snapshot.counts, ...recordedRates(snapshot.counts) });
-    else notRecorded.push(ref);
+      breakdown.push({ org: child, counts: snapshot.counts, ...recordedRates(snapshot.counts) });
+    else notRecorded.push(child);
   }
   return {
     ok: true,
@@ -401,10 +399,7 @@ export async function recordedRegionRates(
     year,
     asOf: chosen.takenAt,
     day: chosen.day,
-    children: breakdown.filter((child) => hasGraduates(child.counts)),
-    childrenWithoutGraduates: breakdown
-      .filter((child) => !hasGraduates(child.counts))
-      .map((child) => child.org),
+    ...byGraduates(breakdown),
     childrenNotRecorded: notRecorded,
     previous: before ? recordedRates(before.counts) : null,
   };

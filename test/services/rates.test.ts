@@ -392,7 +392,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     ]);
   });
 
-  it("§5 DW = G / (E + F) and FQ = initiated / (B + E) of a region, exactly", async () => {
+  it("§5 DW = G / (E + F) and FQ = initiated / (B + E) of a region, exactly (R9 teachers out, R15 a retention started but not transferred)", async () => {
     const tree = await buildTree(database.current);
     await buildWorkers(database.current, tree);
     const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
