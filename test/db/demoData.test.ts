@@ -198,7 +198,7 @@ describe.each(DB_KINDS)("demo data on %s", (kind) => {
       `select birth_date::text as b from members where id = ${Number(young[0]!.user.slice(7))}`,
     );
     expect(ageOn(birth!.b, `${YEAR}-09-01`)).toBeLessThan(16);
-    expect(young[0]!.org).toContain("须说明情况，并经上级团的领导机关审批");
+    expect(young[0]!.org).toContain("须说明情况，经上级团的领导机关审批");
     const external = users.filter((u) => u.org.includes("外部转接"));
     expect(external.map((u) => u.org.split("（")[0]).sort()).toEqual(
       ["团北京市委", "团广东省委", "团福建省委"].sort(),
