@@ -74,9 +74,8 @@ export interface Digest {
      * `--date`); null when they were counted live.
      */
     recordedDay: string | null;
-    /** R18; not known for a past day (null). */
-    flagged: SchoolShare[] | null;
-    region: { notPlaced: number; total: number };
+    /** R18: the region's share of "not placed" and the schools far above it; today's only. */
+    notPlaced: { flagged: SchoolShare[]; region: { notPlaced: number; total: number } } | null;
   } | null;
   /** A digest of a past day asked for rates nobody recorded then. */
   ratesNotRecorded?: boolean;
@@ -168,24 +167,17 @@ export async function digestFor(
     const recorded = await recordedRegionRates(db, org.id, season.year, day, now);
     if (recorded.ok) {
       const { previous, day: recordedDay, ...current } = recorded;
-      indicators = {
-        current,
-        previous,
-        recordedDay,
-        flagged: null,
-        region: { notPlaced: 0, total: 0 },
-      };
+      indicators = { current, previous, recordedDay, notPlaced: null };
     } else ratesNotRecorded = true;
   } else if (isLeadingOrgan(org)) {
     const current = await rates(db, org.id, season.year, now);
     if (current.ok) {
       const before = await snapshotFor(db, org.id, season.year, shiftDay(day, -1));
-      const shares = await notPlacedShares(db, org.path, season.year);
       indicators = {
         current,
         previous: before ? recordedRates(before.counts) : null,
         recordedDay: null,
-        ...shares,
+        notPlaced: await notPlacedShares(db, org.path, season.year),
       };
     }
   }
@@ -287,14 +279,15 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
       ),
       ...breakdownLines(current, (line) => D("rates.indented", { line })),
     );
-    if (ind.flagged && ind.flagged.length > 0) {
+    const signal = ind.notPlaced;
+    if (signal && signal.flagged.length > 0) {
       lines.push(
         D("signal.title", {
-          share: percent(ind.region.notPlaced, ind.region.total),
+          share: percent(signal.region.notPlaced, signal.region.total),
           ratio: NOT_PLACED_SIGNAL.ratio,
         }),
       );
-      for (const s of ind.flagged) {
+      for (const s of signal.flagged) {
         lines.push(
           D("signal.school", {
             org: raw(s.org.name),

@@ -101,8 +101,7 @@ describe("the digest's chart", () => {
       },
       previous: null,
       recordedDay: null,
-      flagged: [],
-      region: { notPlaced: 0, total: 0 },
+      notPlaced: { flagged: [], region: { notPlaced: 0, total: 0 } },
     },
   });
   const children = [region(2, "团太原市委", null, 0.2), region(3, "山西示范大学团委", 0.5, 0)];
