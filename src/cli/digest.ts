@@ -1,16 +1,23 @@
 /**
- * `npm run digest -- --org <id> [--date YYYY-MM-DD]`: prints the daily digest an organization's
- * chats would get, in the default locale, and sends nothing.
+ * `npm run digest -- --org <name or id> [--date YYYY-MM-DD] [--chart FILE.png]`: prints the daily
+ * digest an organization's chats would get, in the default locale, and sends nothing. Every
+ * failure is one localized line and an exit code (src/cli/digestCommand.ts), never a trace.
  */
-import { parseArgs } from "node:util";
+import { writeFileSync } from "node:fs";
 import { ConfigError, loadConfig } from "../config.ts";
-import { openDatabase } from "../db/client.ts";
+import { type Database, openDatabase } from "../db/client.ts";
 import { runMigrations } from "../db/migrate.ts";
 import { DataDirLockedError, lockDataDir } from "../db/pidLock.ts";
-import { digestFor, digestReply } from "../dialogs/digest.ts";
-import { renderMessage, translate } from "../dialogs/render.ts";
-import { dayIn, seasonFor } from "../domain/calendar.ts";
+import { seasonFor } from "../domain/calendar.ts";
 import { translator } from "../i18n.ts";
+import { EXIT, parseDigestArgs, runDigest } from "./digestCommand.ts";
+
+/** What to say about an unexpected failure: its code or first line, never its stack. */
+function reasonOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  return typeof code === "string" && code !== "" ? `${code}: ${message}` : (message ?? "");
+}
 
 async function main(): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
@@ -19,19 +26,20 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     throw error;
   }
   const t = translator(config.defaultLocale);
-  const { values } = parseArgs({
-    options: { org: { type: "string" }, date: { type: "string" } },
-    strict: true,
-  });
-  const orgId = Number(values.org);
-  if (!Number.isInteger(orgId) || (values.date && !/^\d{4}-\d{2}-\d{2}$/.test(values.date))) {
-    process.stderr.write(`${t("digest:cli.usage")}\n`);
-    return 2;
+  const parsed = parseDigestArgs(
+    process.argv.slice(2),
+    new Date(),
+    config.timezone,
+    config.defaultLocale,
+  );
+  if (!parsed.ok) {
+    (parsed.help ? process.stdout : process.stderr).write(`${parsed.message}\n`);
+    return parsed.help ? EXIT.ok : EXIT.usage;
   }
   let release = () => {};
   try {
@@ -40,33 +48,40 @@ async function main(): Promise<number> {
   } catch (error) {
     if (!(error instanceof DataDirLockedError)) throw error;
     process.stderr.write(`${t("startup.dataDirLocked", { dir: error.dir, pid: error.pid })}\n`);
-    return 1;
+    return EXIT.failed;
   }
-  const database = await openDatabase(config.database);
+  let database: Database | undefined;
   try {
-    await runMigrations(
-      database,
-      config.database.kind === "postgres" ? config.database.url : undefined,
-    );
-    const season = seasonFor(config.graduationYear, config.timezone, config.seasonOverrides);
-    const now = new Date();
-    const day = values.date ?? dayIn(now, config.timezone);
-    const digest = await digestFor(database.db, orgId, day, now, season);
-    if (!digest) {
-      process.stderr.write(`${t("digest:cli.unknownOrg", { id: orgId })}\n`);
-      return 1;
+    try {
+      database = await openDatabase(config.database);
+      await runMigrations(
+        database,
+        config.database.kind === "postgres" ? config.database.url : undefined,
+      );
+    } catch (error) {
+      process.stderr.write(`${t("digest:cli.noDatabase", { reason: reasonOf(error) })}\n`);
+      return EXIT.failed;
     }
-    const reply = digestReply(digest, season);
-    const tr = translate(config.defaultLocale);
-    const buttons = (reply.buttons ?? []).map((row) =>
-      row.map((b) => `[${tr(b.label)}]`).join(" "),
-    );
-    process.stdout.write(`${[renderMessage(tr, reply.text), ...buttons].join("\n")}\n`);
-    return 0;
+    const season = seasonFor(config.graduationYear, config.timezone, config.seasonOverrides);
+    return await runDigest(database.db, parsed.options, {
+      season,
+      locale: config.defaultLocale,
+      output: {
+        out: (text) => process.stdout.write(`${text}\n`),
+        err: (text) => process.stderr.write(`${text}\n`),
+        writeFile: (path, data) => writeFileSync(path, data),
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${t("digest:cli.failed", { reason: reasonOf(error) })}\n`);
+    return EXIT.failed;
   } finally {
-    await database.close();
+    await database?.close().catch(() => {});
     release();
   }
 }
 
-process.exitCode = await main();
+process.exitCode = await main().catch((error: unknown) => {
+  process.stderr.write(`${reasonOf(error)}\n`);
+  return EXIT.failed;
+});

@@ -363,6 +363,10 @@ export const indicatorSnapshots = pgTable(
     d: integer("d").notNull(),
     e: integer("e").notNull(),
     f: integer("f").notNull(),
+    /** DW's numerator; null on snapshots taken before DW was recorded. */
+    g: integer("g"),
+    /** FQ's numerator (initiated); null on snapshots taken before FQ was recorded. */
+    initiated: integer("initiated"),
     takenAt: timestamp("taken_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.graduationYear, t.day] })],

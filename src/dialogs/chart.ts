@@ -1,6 +1,8 @@
 /**
- * The digest's chart of per-child SX / XS: an SVG of horizontal bars, rendered to PNG with resvg.
- * Every string arrives translated; a rate that does not apply gets its text ("—") and no bar.
+ * The digest's chart of per-child SX / XS: an SVG of horizontal bars on a fixed 0–100% axis (so
+ * a short bar always means a low rate), each labelled with its rate and counts, rendered to PNG
+ * with resvg. Every string arrives translated; a rate that does not apply gets its text ("—")
+ * and no bar.
  */
 import { Resvg } from "@resvg/resvg-js";
 
@@ -19,12 +21,16 @@ export interface ChartStrings {
 /** Debian's fonts-wqy-microhei: without a CJK font, Chinese renders as boxes. */
 export const CHART_FONT = "WenQuanYi Micro Hei";
 
-const WIDTH = 760;
+const WIDTH = 840;
 const LABEL_WIDTH = 230;
+/** The bar of 100%. */
 const BAR_MAX = 420;
 const BAR = 14;
 const ROW = 44;
 const TOP = 78;
+/** Below the rows: the axis line and its tick labels. */
+const AXIS = 34;
+const TICKS = [0, 0.25, 0.5, 0.75, 1];
 const COLORS = { sx: "#4e79a7", xs: "#f28e2b" } as const;
 /** Characters of an organization name kept before "…". */
 const MAX_LABEL = 15;
@@ -35,7 +41,7 @@ const shorten = (value: string) =>
   [...value].length > MAX_LABEL ? `${[...value].slice(0, MAX_LABEL - 1).join("")}…` : value;
 
 export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
-  const height = TOP + rows.length * ROW + 16;
+  const height = TOP + rows.length * ROW + AXIS;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="${CHART_FONT}, sans-serif" font-size="14">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
@@ -49,8 +55,16 @@ export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
     );
   }
   const x0 = 16 + LABEL_WIDTH;
+  const axisY = TOP + rows.length * ROW;
+  for (const tick of TICKS) {
+    const x = x0 + tick * BAR_MAX;
+    parts.push(
+      `<line class="grid" x1="${x}" y1="${TOP - 6}" x2="${x}" y2="${axisY}" stroke="${tick === 0 ? "#999" : "#e2e2e2"}" stroke-width="1"/>`,
+      `<text class="tick" x="${x}" y="${axisY + 18}" text-anchor="middle" font-size="12" fill="#666">${tick * 100}%</text>`,
+    );
+  }
   parts.push(
-    `<line x1="${x0}" y1="${TOP - 6}" x2="${x0}" y2="${height - 12}" stroke="#999" stroke-width="1"/>`,
+    `<line x1="${x0}" y1="${axisY}" x2="${x0 + BAR_MAX}" y2="${axisY}" stroke="#999" stroke-width="1"/>`,
   );
   for (const [i, row] of rows.entries()) {
     const y = TOP + i * ROW;
@@ -60,7 +74,7 @@ export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
     for (const [j, kind] of (["sx", "xs"] as const).entries()) {
       const { value, text } = row[kind];
       const top = y + j * (BAR + 2);
-      const width = value === null ? 0 : Math.max(1, Math.round(value * BAR_MAX));
+      const width = value === null ? 0 : Math.max(1, Math.round(Math.min(1, value) * BAR_MAX));
       if (value !== null) {
         parts.push(
           `<rect class="bar" x="${x0}" y="${top}" width="${width}" height="${BAR}" fill="${COLORS[kind]}"/>`,

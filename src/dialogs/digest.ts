@@ -6,17 +6,26 @@
 import { eq, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "../db/client.ts";
 import { members, organizations } from "../db/schema.ts";
-import { dayIn, type Season, startOfDay } from "../domain/calendar.ts";
-import { COUNTED_IDENTITIES, type Rate, sxRate, xsRate } from "../domain/indicators.ts";
+import type { Season } from "../domain/calendar.ts";
+import { COUNTED_IDENTITIES, type Indicator, type Rate } from "../domain/indicators.ts";
 import { isLeadingOrgan } from "../domain/organization.ts";
 import { schoolOf } from "../domain/tree.ts";
 import type { Locale } from "../i18n.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
-import { type RatesResult, rates, snapshotFor } from "../services/rates.ts";
+import {
+  type OrgRef,
+  type Rates,
+  type RegionBreakdown,
+  rates,
+  recordedRates,
+  recordedRegionRates,
+  shiftDay,
+  snapshotFor,
+} from "../services/rates.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
-import { byXs, rateText } from "./flows/admin/rates.ts";
 import { formatTime } from "./format.ts";
+import { barText, breakdownLines, byXs, indicatorLines } from "./rateLines.ts";
 import { translate } from "./render.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
 import type { Reply, Text } from "./types.ts";
@@ -57,11 +66,19 @@ export interface Digest {
   returningSoon: ApplicationView[];
   /** Leading organs only. */
   indicators: {
-    current: Extract<RatesResult, { ok: true }>;
-    previous: { sx: Rate; xs: Rate } | null;
-    flagged: SchoolShare[];
-    region: { notPlaced: number; total: number };
+    current: RegionBreakdown & { childrenNotRecorded?: OrgRef[] };
+    /** The rates of the day before, for "since yesterday". */
+    previous: Rates | null;
+    /**
+     * The day of the snapshot the rates come from, for a digest of a past day (the CLI's
+     * `--date`); null when they were counted live.
+     */
+    recordedDay: string | null;
+    /** R18: the region's share of "not placed" and the schools far above it; today's only. */
+    notPlaced: { flagged: SchoolShare[]; region: { notPlaced: number; total: number } } | null;
   } | null;
+  /** A digest of a past day asked for rates nobody recorded then. */
+  ratesNotRecorded?: boolean;
 }
 
 /**
@@ -113,17 +130,18 @@ async function notPlacedShares(db: Db, path: string, year: number) {
   return { region, flagged };
 }
 
-function previousDay(day: string, timezone: string): string {
-  return dayIn(new Date(startOfDay(day, timezone).getTime() - 12 * 3_600_000), timezone);
-}
-
-/** What the digest of `orgId` for `day` says at `now`; null when the organization is gone. */
+/**
+ * What the digest of `orgId` for `day` says at `now`; null when the organization is gone.
+ * With `recorded`, `now` is a past moment (the end of a past `day`, for the CLI): queue ages and
+ * due dates are counted at `now`, and the rates are read from the snapshots nearest to it.
+ */
 export async function digestFor(
   db: Db,
   orgId: number,
   day: string,
   now: Date,
   season: Season,
+  options: { recorded?: boolean } = {},
 ): Promise<Digest | null> {
   const [org] = await db
     .select({
@@ -137,23 +155,40 @@ export async function digestFor(
     .where(eq(organizations.id, orgId));
   if (!org) return null;
   // Group chats never see ID numbers (R4).
-  const pending = await orgPendingQueue(db, org.id, false, now, season);
+  // An application that entered its stage after `now` was not waiting yet (a past `now`).
+  const pending = (await orgPendingQueue(db, org.id, false, now, season)).filter(
+    (a) => a.stageSince <= now,
+  );
   const soon = now.getTime() + WARNING_AHEAD_MS;
   const returningSoon = pending.filter((a) => a.autoReturnAt && a.autoReturnAt.getTime() <= soon);
   let indicators: Digest["indicators"] = null;
-  if (isLeadingOrgan(org)) {
+  let ratesNotRecorded = false;
+  if (isLeadingOrgan(org) && options.recorded) {
+    const recorded = await recordedRegionRates(db, org.id, season.year, day, now);
+    if (recorded.ok) {
+      const { previous, day: recordedDay, ...current } = recorded;
+      indicators = { current, previous, recordedDay, notPlaced: null };
+    } else ratesNotRecorded = true;
+  } else if (isLeadingOrgan(org)) {
     const current = await rates(db, org.id, season.year, now);
     if (current.ok) {
-      const before = await snapshotFor(db, org.id, season.year, previousDay(day, season.timezone));
-      const shares = await notPlacedShares(db, org.path, season.year);
+      const before = await snapshotFor(db, org.id, season.year, shiftDay(day, -1));
       indicators = {
         current,
-        previous: before ? { sx: sxRate(before), xs: xsRate(before) } : null,
-        ...shares,
+        previous: before ? recordedRates(before.counts) : null,
+        recordedDay: null,
+        notPlaced: await notPlacedShares(db, org.path, season.year),
       };
     }
   }
-  return { org: { id: org.id, name: org.name }, day, pending, returningSoon, indicators };
+  return {
+    org: { id: org.id, name: org.name },
+    day,
+    pending,
+    returningSoon,
+    indicators,
+    ...(ratesNotRecorded ? { ratesNotRecorded } : {}),
+  };
 }
 
 /** The change of a rate in percentage points, "—" when either day has no rate. */
@@ -165,24 +200,35 @@ function changeText(now: Rate, before: Rate | undefined): Text {
 }
 
 /**
- * The chart of the children's SX / XS (worst first, as in the text), its strings in `locale`;
- * none without rates or children.
+ * The chart of the child regions' SX / XS (worst first, as in the text) with their counts, as
+ * SVG, its strings in `locale`; none without rates or child regions with graduates.
  */
-export function digestChart(digest: Digest, locale: Locale): Reply["image"] {
+export function digestChartSvg(digest: Digest, locale: Locale): string | undefined {
   const current = digest.indicators?.current;
   if (!current || current.children.length === 0) return undefined;
   const tr = translate(locale);
   const params = { org: raw(digest.org.name), year: current.year };
+  const bar = (indicator: Indicator, child: (typeof current.children)[number]) => ({
+    value: child[indicator].value,
+    text: tr(barText(indicator, child)),
+  });
   const rows = [...current.children].sort(byXs).map((child) => ({
     label: child.org.name,
-    sx: { value: child.sx.value, text: tr(rateText(child.sx)) },
-    xs: { value: child.xs.value, text: tr(rateText(child.xs)) },
+    sx: bar("sx", child),
+    xs: bar("xs", child),
   }));
-  const svg = ratesChartSvg(rows, {
+  return ratesChartSvg(rows, {
     title: tr(D("chart.title", params)),
     sx: tr(D("chart.sx")),
     xs: tr(D("chart.xs")),
   });
+}
+
+/** The chart as the digest carries it: a PNG and its description. */
+export function digestChart(digest: Digest, locale: Locale): Reply["image"] {
+  const svg = digestChartSvg(digest, locale);
+  if (!svg) return undefined;
+  const params = { org: raw(digest.org.name), year: digest.indicators!.current.year };
   return { png: Buffer.from(renderChartPng(svg)).toString("base64"), alt: D("chart.alt", params) };
 }
 
@@ -222,39 +268,26 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
   if (ind) {
     const { current, previous } = ind;
     lines.push(
-      D("rates.title", { year: current.year }),
-      D("rates.sx", {
-        rate: rateText(current.sx),
-        change: changeText(current.sx, previous?.sx),
-        ...current.counts,
-      }),
-      D("rates.xs", {
-        rate: rateText(current.xs),
-        change: changeText(current.xs, previous?.xs),
-        ...current.counts,
-      }),
+      ind.recordedDay
+        ? D("rates.recordedTitle", {
+            year: current.year,
+            at: formatTime(current.asOf, tz),
+          })
+        : D("rates.title", { year: current.year }),
+      ...indicatorLines(current, (indicator: Indicator) =>
+        changeText(current[indicator], previous?.[indicator]),
+      ),
+      ...breakdownLines(current, (line) => D("rates.indented", { line })),
     );
-    if (current.children.length > 0) {
-      lines.push(D("rates.childrenTitle"));
-      for (const child of [...current.children].sort(byXs)) {
-        lines.push(
-          D("rates.child", {
-            org: raw(child.org.name),
-            sx: rateText(child.sx),
-            xs: rateText(child.xs),
-            ...child.counts,
-          }),
-        );
-      }
-    }
-    if (ind.flagged.length > 0) {
+    const signal = ind.notPlaced;
+    if (signal && signal.flagged.length > 0) {
       lines.push(
         D("signal.title", {
-          share: percent(ind.region.notPlaced, ind.region.total),
+          share: percent(signal.region.notPlaced, signal.region.total),
           ratio: NOT_PLACED_SIGNAL.ratio,
         }),
       );
-      for (const s of ind.flagged) {
+      for (const s of signal.flagged) {
         lines.push(
           D("signal.school", {
             org: raw(s.org.name),
@@ -266,6 +299,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
       }
     }
   }
+  if (digest.ratesNotRecorded) lines.push(D("rates.notRecorded"));
   const answer = reply(lines, [[globalButton(D("openPending"), "openPending")]]);
   const image = chartLocale ? digestChart(digest, chartLocale) : undefined;
   return image ? { ...answer, image } : answer;

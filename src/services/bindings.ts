@@ -147,6 +147,23 @@ export async function issueAdminCode(
 }
 
 /**
+ * A code issued by the operator rather than by an admin: for the process's own start-up work
+ * (the demo people's codes), where the person may have no admin above them (a province's own
+ * admin). No permission is checked, so no chat or HTTP route may ever reach it.
+ */
+export async function issueOperatorCode(
+  db: Db,
+  target: { memberId: number } | { adminId: number },
+  now: Date,
+): Promise<{ code: string; expiresAt: Date }> {
+  const values =
+    "memberId" in target
+      ? { kind: "member" as const, memberId: target.memberId }
+      : { kind: "admin" as const, adminId: target.adminId };
+  return insertCode(db, { ...values, issuedByAdminId: null }, now);
+}
+
+/**
  * Redeems a code in a chat. Every failure counts as a wrong try of that chat; the fifth in a row
  * locks it for 15 minutes (brute-forcing 31^8 codes stays hopeless); a success resets the count.
  */

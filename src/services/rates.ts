@@ -1,20 +1,28 @@
 /**
- * SX / XS of a region (an organization's subtree) for one graduation year, with the same for each
- * direct child organization, and their daily snapshots (SPEC §5, §6 digests).
+ * FQ, SX, XS and DW of a region (an organization's subtree) for one graduation year, with the
+ * same for each direct child organization that is a region, and their daily snapshots (SPEC §5,
+ * §6 digests).
  *
  * The database does the counting in one set-based statement: it groups the region's people by
  * where they graduated (which child subtree, if any), where their outcome goes (likewise), and
  * the outcome's reason, state and retained flag. The domain module turns those few hundred
  * groups into A…F, so the population rules live only there.
  */
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "../db/client.ts";
 import { indicatorSnapshots, organizations } from "../db/schema.ts";
 import type { ApplicationState, TransferReason } from "../domain/application.ts";
 import {
   COUNTED_IDENTITIES,
   countIndicators,
+  dwRate,
+  fqRate,
+  hasGraduates,
+  type Indicator,
   type IndicatorCounts,
+  type IndicatorValue,
+  indicatorValue,
+  isBreakdownRegion,
   type OutcomeGroup,
   type Rate,
   sxRate,
@@ -27,12 +35,18 @@ export interface OrgRef {
   name: string;
 }
 
-/** The counts of one region with both rates; a rate is `{ value: null }` when not applicable. */
-export interface RegionRates {
-  org: OrgRef;
-  counts: IndicatorCounts;
+/** The rates of some counts; a rate is `{ value: null }` when not applicable. */
+export interface Rates {
+  fq: Rate;
   sx: Rate;
   xs: Rate;
+  dw: Rate;
+}
+
+/** The counts of one region with its rates. */
+export interface RegionRates extends Rates {
+  org: OrgRef;
+  counts: IndicatorCounts;
 }
 
 export type RatesResult =
@@ -41,8 +55,13 @@ export type RatesResult =
       year: number;
       /** When the counts were read (the caller's clock). */
       asOf: Date;
-      /** Each direct child organization, its own subtree being its region; ordered by id. */
+      /**
+       * Each direct child organization with graduates, its own subtree being its region (§5:
+       * special-unit libraries and overseas branches are not regions); ordered by id.
+       */
       children: RegionRates[];
+      /** The child regions nobody graduates from or transfers into: summarised, not listed. */
+      childrenWithoutGraduates: OrgRef[];
     })
   | { ok: false; reason: "unknown_org" };
 
@@ -107,39 +126,55 @@ async function outcomeGroups(db: Db, scope: SQL, year: number): Promise<OutcomeG
   }));
 }
 
-function regionRates(org: OrgRef, counts: IndicatorCounts): RegionRates {
-  return { org, counts, sx: sxRate(counts), xs: xsRate(counts) };
+/** The rates of complete counts. */
+export function ratesOf(counts: IndicatorCounts): Rates {
+  return { fq: fqRate(counts), sx: sxRate(counts), xs: xsRate(counts), dw: dwRate(counts) };
 }
 
-/** SX and XS of `orgId`'s subtree for graduation year `year`, and of each direct child. */
+function regionRates(org: OrgRef, counts: IndicatorCounts): RegionRates {
+  return { org, counts, ...ratesOf(counts) };
+}
+
+/** The direct children of `orgId` that are regions of a breakdown (§5), by id. */
+async function childRegions(db: Db, orgId: number): Promise<OrgRef[]> {
+  const rows = await db
+    .select({ id: organizations.id, name: organizations.name, category: organizations.category })
+    .from(organizations)
+    .where(eq(organizations.parentId, orgId))
+    .orderBy(organizations.id);
+  return rows.filter(isBreakdownRegion).map(({ id, name }) => ({ id, name }));
+}
+
+/** Child regions with graduates are listed; the others are only summarised (§5). */
+function byGraduates<T extends { org: OrgRef; counts: Parameters<typeof hasGraduates>[0] }>(
+  regions: T[],
+): { children: T[]; childrenWithoutGraduates: OrgRef[] } {
+  return {
+    children: regions.filter((r) => hasGraduates(r.counts)),
+    childrenWithoutGraduates: regions.filter((r) => !hasGraduates(r.counts)).map((r) => r.org),
+  };
+}
+
+/** The rates of `orgId`'s subtree for graduation year `year`, and of each direct child. */
 export async function rates(db: Db, orgId: number, year: number, now: Date): Promise<RatesResult> {
   const [org] = await db
     .select({ id: organizations.id, name: organizations.name, path: organizations.path })
     .from(organizations)
     .where(eq(organizations.id, orgId));
   if (!org) return { ok: false, reason: "unknown_org" };
-  const children = await db
-    .select({ id: organizations.id, name: organizations.name })
-    .from(organizations)
-    .where(eq(organizations.parentId, orgId))
-    .orderBy(organizations.id);
+  const children = await childRegions(db, orgId);
   const groups = await outcomeGroups(db, regionScope(org.id, org.path), year);
   const region = regionRates(
     { id: org.id, name: org.name },
     countIndicators(groups, () => true),
   );
-  return {
-    ok: true,
-    ...region,
-    year,
-    asOf: now,
-    children: children.map((child) =>
-      regionRates(
-        child,
-        countIndicators(groups, (key) => key === child.id),
-      ),
+  const breakdown = children.map((child) =>
+    regionRates(
+      child,
+      countIndicators(groups, (key) => key === child.id),
     ),
-  };
+  );
+  return { ok: true, ...region, year, asOf: now, ...byGraduates(breakdown) };
 }
 
 /**
@@ -179,28 +214,74 @@ export async function takeSnapshots(db: Db, year: number, day: string, now: Date
         d: sql`excluded.d`,
         e: sql`excluded.e`,
         f: sql`excluded.f`,
+        g: sql`excluded.g`,
+        initiated: sql`excluded.initiated`,
         takenAt: sql`excluded.taken_at`,
       },
     });
   return rows.length;
 }
 
-/** The counts stored for `orgId` on `day`, or null when no snapshot was taken then. */
+/**
+ * Counts as a snapshot keeps them. Snapshots taken before DW and FQ were recorded have no G and
+ * no initiated count (null): those two rates are then unknown, never 0%.
+ */
+export type RecordedCounts = Omit<IndicatorCounts, "g" | "initiated"> & {
+  g: number | null;
+  initiated: number | null;
+};
+
+export interface Snapshot {
+  day: string;
+  takenAt: Date;
+  counts: RecordedCounts;
+}
+
+/** One indicator of recorded counts; null when the snapshot did not record it. */
+export function recordedValue(indicator: Indicator, counts: RecordedCounts): IndicatorValue | null {
+  if (indicator === "dw" && counts.g === null) return null;
+  if (indicator === "fq" && counts.initiated === null) return null;
+  return indicatorValue(indicator, {
+    ...counts,
+    g: counts.g ?? 0,
+    initiated: counts.initiated ?? 0,
+  });
+}
+
+/** The rates of recorded counts; one that was not recorded is not applicable. */
+export function recordedRates(counts: RecordedCounts): Rates {
+  const rate = (indicator: Indicator) => recordedValue(indicator, counts)?.rate ?? { value: null };
+  return { fq: rate("fq"), sx: rate("sx"), xs: rate("xs"), dw: rate("dw") };
+}
+
+const snapshotColumns = {
+  orgId: indicatorSnapshots.orgId,
+  day: indicatorSnapshots.day,
+  takenAt: indicatorSnapshots.takenAt,
+  a: indicatorSnapshots.a,
+  b: indicatorSnapshots.b,
+  c: indicatorSnapshots.c,
+  d: indicatorSnapshots.d,
+  e: indicatorSnapshots.e,
+  f: indicatorSnapshots.f,
+  g: indicatorSnapshots.g,
+  initiated: indicatorSnapshots.initiated,
+};
+
+function toSnapshot(row: { day: string; takenAt: Date } & RecordedCounts): Snapshot {
+  const { day, takenAt, ...counts } = row;
+  return { day, takenAt, counts };
+}
+
+/** The snapshot of `orgId` on `day`, or null when none was taken then. */
 export async function snapshotFor(
   db: Db,
   orgId: number,
   year: number,
   day: string,
-): Promise<IndicatorCounts | null> {
+): Promise<Snapshot | null> {
   const [row] = await db
-    .select({
-      a: indicatorSnapshots.a,
-      b: indicatorSnapshots.b,
-      c: indicatorSnapshots.c,
-      d: indicatorSnapshots.d,
-      e: indicatorSnapshots.e,
-      f: indicatorSnapshots.f,
-    })
+    .select(snapshotColumns)
     .from(indicatorSnapshots)
     .where(
       and(
@@ -209,5 +290,117 @@ export async function snapshotFor(
         eq(indicatorSnapshots.day, day),
       ),
     );
-  return row ?? null;
+  if (!row) return null;
+  const { orgId: _, ...rest } = row;
+  return toSnapshot(rest);
+}
+
+/** The snapshots of several organizations on one day, by organization id. */
+export async function snapshotsOn(
+  db: Db,
+  orgIds: number[],
+  year: number,
+  day: string,
+): Promise<Map<number, Snapshot>> {
+  if (orgIds.length === 0) return new Map();
+  const rows = await db
+    .select(snapshotColumns)
+    .from(indicatorSnapshots)
+    .where(
+      and(
+        inArray(indicatorSnapshots.orgId, orgIds),
+        eq(indicatorSnapshots.graduationYear, year),
+        eq(indicatorSnapshots.day, day),
+      ),
+    );
+  return new Map(rows.map(({ orgId, ...rest }) => [orgId, toSnapshot(rest)]));
+}
+
+/** "YYYY-MM-DD" moved by whole calendar days. */
+export function shiftDay(day: string, days: number): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** A region's counts as recorded, with their rates. */
+export interface RecordedRegion extends Rates {
+  org: OrgRef;
+  counts: RecordedCounts;
+}
+
+/** A region's rates with its breakdown, read live (`rates`) or from snapshots. */
+export interface RegionBreakdown extends RecordedRegion {
+  year: number;
+  /** When the counts were read or taken. */
+  asOf: Date;
+  children: RecordedRegion[];
+  childrenWithoutGraduates: OrgRef[];
+}
+
+export type RecordedRatesResult =
+  | (RegionBreakdown & {
+      ok: true;
+      /** The day of the snapshot the counts come from. */
+      day: string;
+      /** Child regions without a snapshot that day: only leading organs are recorded. */
+      childrenNotRecorded: OrgRef[];
+      /** The rates of the snapshot a day earlier, for the change. */
+      previous: Rates | null;
+    })
+  | { ok: false; reason: "unknown_org" | "not_recorded" };
+
+/**
+ * The rates of `orgId` as the daily snapshots recorded them nearest to `asOf` (the end of
+ * `day`): the snapshot of `day` or of the day after, whichever was taken closer to it, each
+ * child region from its own snapshot of that day, and the change from the snapshot a day
+ * earlier. What was never recorded (a child that is not a leading organ, DW and FQ before they
+ * were recorded) is said to be so, never guessed.
+ */
+export async function recordedRegionRates(
+  db: Db,
+  orgId: number,
+  year: number,
+  day: string,
+  asOf: Date,
+): Promise<RecordedRatesResult> {
+  const [org] = await db
+    .select({ id: organizations.id, name: organizations.name })
+    .from(organizations)
+    .where(eq(organizations.id, orgId));
+  if (!org) return { ok: false, reason: "unknown_org" };
+  const candidates = [
+    await snapshotFor(db, orgId, year, day),
+    await snapshotFor(db, orgId, year, shiftDay(day, 1)),
+  ].filter((s) => s !== null);
+  const distance = (s: Snapshot) => Math.abs(s.takenAt.getTime() - asOf.getTime());
+  const [chosen] = candidates.sort((x, y) => distance(x) - distance(y));
+  if (!chosen) return { ok: false, reason: "not_recorded" };
+  const before = await snapshotFor(db, orgId, year, shiftDay(chosen.day, -1));
+  const children = await childRegions(db, orgId);
+  const recorded = await snapshotsOn(
+    db,
+    children.map((c) => c.id),
+    year,
+    chosen.day,
+  );
+  const breakdown: RecordedRegion[] = [];
+  const notRecorded: OrgRef[] = [];
+  for (const child of children) {
+    const snapshot = recorded.get(child.id);
+    if (snapshot)
+      breakdown.push({ org: child, counts: snapshot.counts, ...recordedRates(snapshot.counts) });
+    else notRecorded.push(child);
+  }
+  return {
+    ok: true,
+    org,
+    counts: chosen.counts,
+    ...recordedRates(chosen.counts),
+    year,
+    asOf: chosen.takenAt,
+    day: chosen.day,
+    ...byGraduates(breakdown),
+    childrenNotRecorded: notRecorded,
+    previous: before ? recordedRates(before.counts) : null,
+  };
 }

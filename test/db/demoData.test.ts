@@ -1,6 +1,18 @@
+/**
+ * The demo data (issue 14 item 12): the seed's Shanxi committees, a second province, townships
+ * (a 团工委 with community branches), employers, schools with graduates, and an admin at every
+ * stage a journey reaches (R14, R15, R16, R17, R19, R22); every demo person in the web chat's
+ * picker has a binding code, the under-16 graduate and the external provinces are labelled.
+ */
 import { describe, expect, it } from "vitest";
+import { demoBindingCodes, demoUsers } from "../../src/channels/web/demo.ts";
 import { loadDemoData } from "../../src/db/demo/loadDemoData.ts";
+import { organizations } from "../../src/db/schema.ts";
 import { ageOn, parseIdNumber } from "../../src/domain/idNumber.ts";
+import { canDecideAtStage, leadingOrganAbove } from "../../src/domain/permissions.ts";
+import { type OrgNode, pathIds, schoolOf } from "../../src/domain/tree.ts";
+import { redeemCode } from "../../src/services/bindings.ts";
+import { loadAdmin, orgColumns } from "../../src/services/orgStore.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 
 const YEAR = 2026;
@@ -20,7 +32,10 @@ describe.each(DB_KINDS)("demo data on %s", (kind) => {
     expect(await countOf(db, "organizations where level = 'county' and hotline is not null")).toBe(
       117,
     );
-    expect(await countOf(db, "organizations where level = 'city'")).toBe(11);
+    const shanxi = "(select id from organizations where name = '团山西省委')";
+    expect(
+      await countOf(db, `organizations where level = 'city' and province_id = ${shanxi}`),
+    ).toBe(11);
     const [yingze] = await db.query<{ hotline: string; path: string }>(
       "select hotline, path from organizations where name = '团太原市迎泽区委'",
     );
@@ -62,7 +77,8 @@ describe.each(DB_KINDS)("demo data on %s", (kind) => {
       await countOf(db, "organizations where category = 'flow_branch' and name like '%流动团员%'"),
     ).toBeGreaterThanOrEqual(3);
     expect(await countOf(db, "organizations where level = 'township'")).toBeGreaterThanOrEqual(2);
-    expect(await countOf(db, "organizations where category = 'special_unit_library'")).toBe(1);
+    // One per province (Shanxi and the second province).
+    expect(await countOf(db, "organizations where category = 'special_unit_library'")).toBe(2);
   });
 
   it("has ~300 graduates with valid ID numbers, some under 16, teachers and delayed", async () => {
@@ -81,6 +97,138 @@ describe.each(DB_KINDS)("demo data on %s", (kind) => {
     expect(
       await countOf(db, `organizations where graduation_month = '${YEAR}-06' and kind = 'branch'`),
     ).toBeGreaterThanOrEqual(8);
+  });
+
+  it("has a second province with a city, a county, a street 团工委, a university and its graduates", async () => {
+    const db = database.current;
+    const [hebei] = await db.query<{ id: number; external: boolean; level: string }>(
+      "select id, is_external_province as external, level from organizations where name = '团河北省委'",
+    );
+    expect(hebei).toMatchObject({ external: false, level: "provincial" });
+    const under = async (where: string) =>
+      countOf(db, `organizations where province_id = ${hebei!.id} and ${where}`);
+    expect(await under("level = 'city'")).toBe(1);
+    expect(await under("level = 'county'")).toBe(1);
+    expect(await under("level = 'township' and kind = 'working_committee'")).toBe(1);
+    expect(await under("category = 'special_unit_library'")).toBe(1);
+    expect(
+      await countOf(
+        db,
+        `members m join organizations o on o.id = m.branch_id where o.province_id = ${hebei!.id} and m.graduation_year = ${YEAR}`,
+      ),
+    ).toBeGreaterThanOrEqual(10);
+  });
+
+  it("R14 has street 团工委 (working committees at township level) with community branches, and 团委 of towns", async () => {
+    const rows = await database.current.query<{ name: string; kind: string; branches: number }>(
+      `select o.name, o.kind, (select count(*)::int from organizations b
+         where b.parent_id = o.id and b.kind = 'branch' and b.domain = 'community') as branches
+       from organizations o where o.level = 'township'`,
+    );
+    const streets = rows.filter((r) => r.name.endsWith("街道团工委"));
+    expect(streets.length).toBeGreaterThanOrEqual(5);
+    for (const street of streets) expect(street).toMatchObject({ kind: "working_committee" });
+    expect(streets.some((s) => s.branches >= 2)).toBe(true);
+    expect(rows.some((r) => r.kind === "committee" && r.name.endsWith("镇团委"))).toBe(true);
+  });
+
+  it("has employers that receive employed_with_org: an enterprise committee with branches, and a company branch", async () => {
+    const rows = await database.current.query<{ kind: string; branches: number }>(
+      `select o.kind, (select count(*)::int from organizations b where b.parent_id = o.id) as branches
+       from organizations o where o.domain = 'enterprise' and o.parent_id in
+         (select id from organizations where kind = 'committee' and level <> 'none')`,
+    );
+    expect(rows.some((r) => r.kind === "committee" && r.branches >= 2)).toBe(true);
+    expect(rows.some((r) => r.kind === "branch")).toBe(true);
+  });
+
+  it("has an admin at every stage a journey reaches (R14–R17, R19, R22)", async () => {
+    const db = database.current;
+    const orgs: OrgNode[] = await db.db.select(orgColumns).from(organizations);
+    const byId = new Map(orgs.map((o) => [o.id, o]));
+    const chainOf = (org: OrgNode) => pathIds(org.path).map((id) => byId.get(id)!);
+    const adminIds = await db.query<{ id: number }>("select id from admins");
+    const actors = await Promise.all(adminIds.map((a) => loadAdmin(db.db, a.id)));
+    const missing: string[] = [];
+    const need = (stage: Parameters<typeof canDecideAtStage>[1], org: OrgNode, why: string) => {
+      if (!actors.some((a) => a && canDecideAtStage(a, stage, org)))
+        missing.push(`${why}: ${org.name} (${stage})`);
+    };
+    const externalIds = new Set(orgs.filter((o) => o.isExternalProvince).map((o) => o.id));
+    const inExternal = (o: OrgNode) => o.provinceId !== null && externalIds.has(o.provinceId);
+
+    // Where graduates start from.
+    const branches = await db.query<{ id: number }>(
+      `select distinct branch_id as id from members where graduation_year = ${YEAR} and identity = 'graduate'`,
+    );
+    expect(branches.length).toBeGreaterThanOrEqual(10);
+    for (const { id } of branches) {
+      const branch = byId.get(id)!;
+      const chain = chainOf(branch);
+      // R22: the out-organization (the branch or its direct superior) approves in-org starts.
+      need("pending", branch, "R22 out-organization");
+      need("awaiting_leader", leadingOrganAbove(chain)!, "R19 leading organ");
+      need("awaiting_province", byId.get(branch.provinceId!)!, "R17 province");
+      // R15 retain at school and R16 overseas: the school's system-made branches.
+      const school = schoolOf(chain)!;
+      need("pending", { ...school, id: -1, kind: "branch", parentId: school.id }, "R15/R16");
+    }
+    // Where they go: every destination the search can offer for each reason.
+    for (const org of orgs) {
+      const receiver =
+        (org.domain === "school" && org.category === "normal" && !inExternal(org)) ||
+        org.domain === "enterprise" ||
+        org.level === "township" ||
+        (org.parentId !== null && byId.get(org.parentId)?.level === "township") ||
+        (org.category === "flow_branch" && byId.get(org.parentId!)?.level === "county") ||
+        org.isExternalProvince;
+      if (!receiver) continue;
+      need("pending", org, "receiver");
+      if (org.kind !== "branch") need("awaiting_assignment", org, "R22 assigning");
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("labels the picker's under-16 graduate and the external provinces, and gives every demo person a code", async () => {
+    const db = database.current;
+    const users = await demoUsers(db.db, YEAR);
+    const young = users.filter((u) => u.org.includes("未满 16 周岁"));
+    expect(young).toHaveLength(1);
+    const [birth] = await db.query<{ b: string }>(
+      `select birth_date::text as b from members where id = ${Number(young[0]!.user.slice(7))}`,
+    );
+    expect(ageOn(birth!.b, `${YEAR}-09-01`)).toBeLessThan(16);
+    expect(young[0]!.org).toContain("须说明情况，经上级团的领导机关审批");
+    const external = users.filter((u) => u.org.includes("外部转接"));
+    expect(external.map((u) => u.org.split("（")[0]).sort()).toEqual(
+      ["团北京市委", "团广东省委", "团福建省委"].sort(),
+    );
+    expect(users.find((u) => u.org.startsWith("团山西省委"))?.org).toBe("团山西省委");
+    expect(
+      (await demoUsers(db.db, YEAR, "en")).find((u) => u.user === young[0]!.user)?.org,
+    ).toContain("under 16");
+    // The second province's graduates are in the picker too.
+    expect(users.some((u) => u.role === "member" && u.org.startsWith("河北示范大学团委"))).toBe(
+      true,
+    );
+
+    const codes = await demoBindingCodes(db.db, YEAR, new Date(`${YEAR}-07-01T00:00:00Z`));
+    expect(codes.map((c) => c.name)).toEqual(users.map((u) => u.name));
+    expect(new Set(codes.map((c) => c.code)).size).toBe(codes.length);
+    // The top admins too: a province's admin has nobody above to issue theirs.
+    const provinceAdmin = users.findIndex((u) => u.name === "省委管理员·王晓明");
+    const redeemed = await redeemCode(db.db, {
+      channel: "telegram",
+      chatId: "42",
+      userId: "42",
+      code: codes[provinceAdmin]!.code,
+      now: new Date(`${YEAR}-07-01T01:00:00Z`),
+    });
+    expect(redeemed).toMatchObject({
+      ok: true,
+      kind: "admin",
+      adminId: Number(users[provinceAdmin]!.user.slice(7)),
+    });
   });
 
   it("has demo admins for a school, a county and the province", async () => {

@@ -38,7 +38,7 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
     expect(labels(u.last)).toEqual(
       expect.arrayContaining([
         "Locate a member",
-        "Rates (SX / XS)",
+        "Rates (FQ / SX / XS / DW)",
         "Transfer a member out",
         "Receive a member (further study)",
         "Binding codes",
@@ -81,7 +81,7 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
     expect(reply).not.toContain(w.idNumber.m1);
   });
 
-  it("rates: SX and XS with their counts, children worst XS first, — for an empty denominator", async () => {
+  it("§5 rates: FQ, SX, XS and DW with their counts, children worst XS first; the overseas branch is no region, the empty flow branch one line", async () => {
     // Through the services, so whatever keeps the members' outcomes keeps them here too.
     const now = new Date("2026-07-01T02:00:00Z");
     const completed = async (m: MemberName, fields: Partial<FileInput>, receiver: AdminName) => {
@@ -125,16 +125,26 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
       },
       "EB",
     );
+    // m2 goes overseas: into the school's overseas branch (R16), a child of the school.
+    await completed("m2", { reason: "overseas" }, "U");
+    const [overseas] = await db()
+      .select({ parentId: organizations.parentId })
+      .from(organizations)
+      .where(eq(organizations.category, "overseas_branch"));
+    expect(overseas?.parentId).toBe(w.org.U);
     const u = await admin("U");
     await u.say("/menu");
-    const lines = texts(await u.press("Rates (SX / XS)")).split("\n");
+    const lines = texts(await u.press("Rates (FQ / SX / XS / DW)")).split("\n");
+    // B: m1; E: m2 m3 m4 m5 (t1 is a teacher, R9). Started: m1 m2 m4. D: m2 m4; G: m4.
     expect(lines).toEqual([
       "山西示范大学团委: graduates of 2026",
+      "FQ (initiated) 60.0% = initiated 3 / (B 1 + E 4)",
       "SX (further study) 100.0% = A 1 / (B 1 + C 0)",
-      "XS (into society) 25.0% = D 1 / (E 4 + F 0)",
+      "XS (into society) 50.0% = D 2 / (E 4 + F 0)",
+      "DW (employer's league org) 25.0% = G 1 / (E 4 + F 0)",
       "By organization, lowest XS first:",
-      "计算机学院团总支: SX 100.0% (1/1+0), XS 25.0% (1/4+0)",
-      "山西示范大学流动团员团支部: SX — (0/0+0), XS — (0/0+0)",
+      "计算机学院团总支: FQ 60.0% (3/1+4), SX 100.0% (1/1+0), XS 50.0% (2/4+0), DW 25.0% (1/4+0)",
+      "Child organizations with no graduates of 2026, not listed: 1 (山西示范大学流动团员团支部)",
     ]);
   });
 

@@ -1,13 +1,15 @@
 /**
- * The digest's chart: an SVG of two bars per child organization (none for "—"), names escaped,
- * rendered to a PNG; a leading organ's digest with children carries it, in the chat's language.
+ * The digest's chart: an SVG of two bars per child organization (none for "—") on a 0–100% axis,
+ * each with its rate and counts, names escaped, rendered to a PNG; a leading organ's digest with
+ * child regions that have graduates carries it, in the chat's language.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type ChartRow, ratesChartSvg, renderChartPng } from "../../src/dialogs/chart.ts";
-import { type Digest, digestReply } from "../../src/dialogs/digest.ts";
+import { type Digest, digestChartSvg, digestReply } from "../../src/dialogs/digest.ts";
 import { translate } from "../../src/dialogs/render.ts";
+import { ZERO_COUNTS } from "../../src/domain/indicators.ts";
 import type { RegionRates } from "../../src/services/rates.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 import { ARTIFACTS_DIR } from "../helpers/templates.ts";
@@ -26,8 +28,11 @@ const rate = (value: number | null) => ({
 const ROWS: ChartRow[] = [
   { label: "山西示范大学团委", sx: rate(0.5), xs: rate(0) },
   { label: "团太原市委 <R&D>", sx: rate(null), xs: rate(2 / 7) },
-  { label: "团山西省委特殊单位专属库", sx: rate(null), xs: rate(null) },
+  { label: "团大同市委", sx: rate(null), xs: rate(null) },
+  { label: "晋中师范学院团委", sx: rate(1), xs: rate(1) },
 ];
+const widthsOf = (svg: string) =>
+  [...svg.matchAll(/class="bar" x="\d+" y="\d+" width="(\d+)"/g)].map((m) => Number(m[1]));
 
 describe("the rates chart", () => {
   it("draws a bar per applicable rate, none for —, with every name escaped", () => {
@@ -35,12 +40,32 @@ describe("the rates chart", () => {
     expect(svg).toContain("山西示范大学团委");
     expect(svg).toContain("团太原市委 &#60;R&#38;D&#62;");
     expect(svg).not.toContain("<R&D>");
-    expect(svg).toContain("团山西省委特殊单位专属库");
+    expect(svg).toContain("团大同市委");
     expect(svg).toContain(STRINGS.title);
-    // 0.5, 0 and 2/7 have bars (0% as a hairline); the three "—" have none.
-    expect(svg.match(/class="bar"/g)).toHaveLength(3);
+    // 0.5, 0, 2/7 and the two 100% have bars (0% as a hairline); the three "—" have none.
+    expect(svg.match(/class="bar"/g)).toHaveLength(5);
     expect(svg.match(/>—</g)).toHaveLength(3);
     expect(svg).toContain(">50.0%<");
+  });
+
+  it("draws every bar on one 0–100% axis with its ticks", () => {
+    const svg = ratesChartSvg(ROWS, STRINGS);
+    expect([...svg.matchAll(/class="tick"[^>]*>([^<]+)</g)].map((m) => m[1])).toEqual([
+      "0%",
+      "25%",
+      "50%",
+      "75%",
+      "100%",
+    ]);
+    // 50%, 0% (a hairline), 2/7, 100%, 100%: lengths in proportion, whatever the largest.
+    const [half, zero, twoSevenths, full] = widthsOf(svg);
+    expect(full).toBe(2 * half!);
+    expect(zero).toBe(1);
+    expect(twoSevenths).toBe(Math.round((2 / 7) * full!));
+    const lowOnly = widthsOf(
+      ratesChartSvg([{ label: "x", sx: rate(0.1), xs: rate(0.2) }], STRINGS),
+    );
+    expect(lowOnly).toEqual([Math.round(full! / 10), Math.round(full! / 5)]);
   });
 
   it("renders to a PNG", () => {
@@ -55,9 +80,11 @@ describe("the rates chart", () => {
 describe("the digest's chart", () => {
   const region = (id: number, name: string, sx: number | null, xs: number | null): RegionRates => ({
     org: { id, name },
-    counts: { a: 0, b: 0, c: 0, d: 0, e: 0, f: 0 },
+    counts: { ...ZERO_COUNTS, a: sx === null ? 0 : sx * 10, b: sx === null ? 0 : 10, e: 4 },
+    fq: { value: null },
     sx: { value: sx },
     xs: { value: xs },
+    dw: { value: null },
   });
   const digest = (children: RegionRates[] | null): Digest => ({
     org: { id: 1, name: "团山西省委" },
@@ -67,14 +94,14 @@ describe("the digest's chart", () => {
     indicators: children && {
       current: {
         ...region(1, "团山西省委", 0.5, 0.1),
-        ok: true,
         year: 2026,
         asOf: new Date("2026-09-29T00:30:00Z"),
         children,
+        childrenWithoutGraduates: [],
       },
       previous: null,
-      flagged: [],
-      region: { notPlaced: 0, total: 0 },
+      recordedDay: null,
+      notPlaced: { flagged: [], region: { notPlaced: 0, total: 0 } },
     },
   });
   const children = [region(2, "团太原市委", null, 0.2), region(3, "山西示范大学团委", 0.5, 0)];
@@ -91,5 +118,15 @@ describe("the digest's chart", () => {
     expect(digestReply(digest(null), TEST_SEASON, "zh-CN").image).toBeUndefined();
     expect(digestReply(digest([]), TEST_SEASON, "zh-CN").image).toBeUndefined();
     expect(digestReply(digest(children), TEST_SEASON).image).toBeUndefined();
+  });
+
+  it("labels each bar with its rate and counts, worst XS first", () => {
+    const svg = digestChartSvg(digest(children), "zh-CN")!;
+    // 山西示范大学团委: SX 5 of 10, XS 0 of 4; 团太原市委: SX —, XS 20% (the counts are made up).
+    expect(svg.indexOf("山西示范大学团委")).toBeLessThan(svg.indexOf("团太原市委"));
+    expect(svg).toContain(">50.0%（5/10）<");
+    expect(svg).toContain(">0.0%（0/4）<");
+    expect(svg).toContain(">—<");
+    expect(svg).toContain("团山西省委　2026 届各下级组织衔接率");
   });
 });

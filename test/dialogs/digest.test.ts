@@ -118,10 +118,11 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     expect((await delivered(db(), w.org.V))?.image).toBeUndefined();
   });
 
-  it("gives a leading organ SX / XS with counts, the change since yesterday, children worst first, and the R18 signal", async () => {
+  it("§5 gives a leading organ FQ, SX, XS and DW with counts, the change since yesterday of each, child regions worst first, and the R18 signal", async () => {
     w = await buildWorld(db());
     // University U: all five of its graduates "not placed"; institute V: ten further study,
-    // five of them completed.
+    // five of them completed; one graduate of V employed by the energy group, completed, and
+    // one on its way to the special-unit library.
     for (const m of ["m1", "m2", "m3", "m4", "m5"] as const) {
       await file(db(), w.member[m], w.org.UB1, "not_placed", { to: w.org.TS });
     }
@@ -132,23 +133,31 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
         state: i < 5 ? "completed" : "pending",
       });
     }
+    const employed = await graduate(db(), w.org.VB);
+    await file(db(), employed, w.org.VB, "employed_with_org", { to: w.org.EB, state: "completed" });
+    const soldier = await graduate(db(), w.org.VB);
+    await file(db(), soldier, w.org.VB, "special_unit", { to: w.org.LIB, state: "completed" });
     await refreshOutcomes(db(), sql`select id from members`);
     const before = await render(db(), w.org.P);
     expect(before).toContain("2026 届学社衔接：");
-    // The province region: B = 10 further study, A = 5 completed; E = 5 U + 2 Y-schools.
+    // The province region: B = 10 further study, A = 5 completed; E = 5 U + 2 Y-schools + the
+    // employed + the soldier; D = G = 1 + 1 … G counts only the employer: 1. Started: 10 + 5 + 2.
+    expect(before).toContain("发起率 FQ 89.4% = 已发起 17 / (B 10 + E 9)，较昨日 —");
     expect(before).toContain("升学衔接率 SX 50.0% = A 5 / (B 10 + C 0)，较昨日 —");
-    expect(before).toContain("社会衔接率 XS 0.0% = D 0 / (E 7 + F 0)，较昨日 —");
+    expect(before).toContain("社会衔接率 XS 22.2% = D 2 / (E 9 + F 0)，较昨日 —");
+    expect(before).toContain("单位团组织转接率 DW 11.1% = G 1 / (E 9 + F 0)，较昨日 —");
     const children = before.split("\n").filter((l) => l.startsWith("　") && l.includes("SX"));
-    // Worst XS first; on equal XS the worse SX; "—" last.
+    // Worst XS first; on equal XS the worse SX; "—" last. The special-unit library received
+    // someone but is a destination, not a region (§5): never listed.
     expect(children.map((l) => l.trim())).toEqual([
-      "山西示范大学团委：SX 50.0%（5/0+10），XS 0.0%（0/5+0）",
-      "团太原市委：SX —（0/0+0），XS 0.0%（0/2+5）",
-      "太原工学院团委：SX 50.0%（5/10+0），XS —（0/0+0）",
-      "团山西省委特殊单位专属库：SX —（0/0+0），XS —（0/0+0）",
-      "山西示范能源集团团委：SX —（0/0+0），XS —（0/0+0）",
+      "山西示范大学团委：FQ 100.0%（5/0+5），SX 50.0%（5/0+10），XS 0.0%（0/5+0），DW 0.0%（0/5+0）",
+      "团太原市委：FQ 0.0%（0/0+2），SX —（0/0+0），XS 0.0%（0/2+5），DW 0.0%（0/2+5）",
+      "太原工学院团委：FQ 100.0%（12/10+2），SX 50.0%（5/10+0），XS 100.0%（2/2+0），DW 50.0%（1/2+0）",
+      "山西示范能源集团团委：FQ —（0/0+0），SX —（0/0+0），XS 100.0%（1/0+1），DW 100.0%（1/0+1）",
     ]);
+    expect(before).not.toContain("特殊单位专属库");
     expect(before).toContain(
-      "请关注：以下学校“未升学或未落实就业去向”的申请占比达到本地区（33.3%）的 2 倍以上",
+      "请关注：以下学校“未升学或未落实就业去向”的申请占比达到本地区（29.4%）的 2 倍以上",
     );
     expect(before).toContain("　山西示范大学团委：100.0%（5/5）");
     expect(before).not.toContain("　太原工学院团委：0.0%");
@@ -156,21 +165,43 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     expect(Buffer.from(chart!.png, "base64").subarray(1, 4).toString()).toBe("PNG");
     expect(renderMessage(zh, chart!.alt)).toBe("团山西省委 2026 届各下级组织 SX / XS 条形图");
 
-    // Yesterday's snapshot: SX was 40% (4 / 10), XS 0 / 7 → unchanged.
-    await db().insert(indicatorSnapshots).values({
-      orgId: w.org.P,
-      graduationYear: 2026,
-      day: "2026-09-28",
-      a: 4,
-      b: 10,
-      c: 0,
-      d: 0,
-      e: 7,
-      f: 0,
-    });
+    // Yesterday's snapshot: FQ was 14 / 19, SX 4 / 10, XS 2 / 9 and DW 0 / 9.
+    await db()
+      .insert(indicatorSnapshots)
+      .values({
+        orgId: w.org.P,
+        graduationYear: 2026,
+        day: "2026-09-28",
+        ...{ a: 4, b: 10, c: 0, d: 2, e: 9, f: 0, g: 0, initiated: 14 },
+      });
     const after = await render(db(), w.org.P);
+    expect(after).toContain("FQ 89.4% = 已发起 17 / (B 10 + E 9)，较昨日 上升 15.8 个百分点");
     expect(after).toContain("SX 50.0% = A 5 / (B 10 + C 0)，较昨日 上升 10.0 个百分点");
-    expect(after).toContain("XS 0.0% = D 0 / (E 7 + F 0)，较昨日 持平");
+    expect(after).toContain("XS 22.2% = D 2 / (E 9 + F 0)，较昨日 持平");
+    expect(after).toContain("DW 11.1% = G 1 / (E 9 + F 0)，较昨日 上升 11.1 个百分点");
+  });
+
+  it("§5 a child region without graduates is one line, not listed; yesterday's snapshot from before DW and FQ gives no change for them", async () => {
+    w = await buildWorld(db());
+    const id = await graduate(db(), w.org.VB);
+    await file(db(), id, w.org.VB, "further_study", { to: w.org.U, state: "completed" });
+    await refreshOutcomes(db(), sql`select id from members`);
+    // As the migration leaves earlier rows: no G, no initiated count.
+    await db()
+      .insert(indicatorSnapshots)
+      .values({
+        orgId: w.org.P,
+        graduationYear: 2026,
+        day: "2026-09-28",
+        ...{ a: 0, b: 1, c: 0, d: 0, e: 7, f: 0 },
+      });
+    const text = await render(db(), w.org.P);
+    expect(text).toContain("FQ 12.5% = 已发起 1 / (B 1 + E 7)，较昨日 —");
+    expect(text).toContain("SX 100.0% = A 1 / (B 1 + C 0)，较昨日 上升 100.0 个百分点");
+    expect(text).toContain("XS 0.0% = D 0 / (E 7 + F 0)，较昨日 持平");
+    expect(text).toContain("DW 0.0% = G 0 / (E 7 + F 0)，较昨日 —");
+    expect(text).toContain("　另有 1 个下级组织暂无 2026 届毕业生，未列出：山西示范能源集团团委");
+    expect(text).not.toContain("山西示范能源集团团委：");
   });
 
   it("is delivered to each bound chat once, with a button that opens the pending queue", async () => {

@@ -92,7 +92,12 @@ describe.each(DB_KINDS)("member dialogs on %s", (kind) => {
     const menu = await chat(engine, "a").say("/start");
     expect(texts(menu)).toContain("Hello, 县管理员!");
     expect(labels(menu)).toEqual(
-      expect.arrayContaining(["Locate a member", "Rates (SX / XS)", "Help", "Language / 语言"]),
+      expect.arrayContaining([
+        "Locate a member",
+        "Rates (FQ / SX / XS / DW)",
+        "Help",
+        "Language / 语言",
+      ]),
     );
     expect(labels(menu)).not.toContain("File a transfer");
   });

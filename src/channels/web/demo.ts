@@ -1,12 +1,18 @@
 /**
  * Demo people for the web chat: a handful of graduates (one per school, plus one under 16) and
- * every admin, already bound under ids `demo-m-<memberId>` / `demo-a-<adminId>`.
+ * every admin, already bound under ids `demo-m-<memberId>` / `demo-a-<adminId>`. Their labels
+ * say what makes a journey special: the graduate under 16 (R19), an organization in
+ * Beijing / Guangdong / Fujian (external transfers, R20).
  */
-import { and, eq, inArray, isNotNull } from "drizzle-orm";
+
+import { and, eq, isNotNull } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client.ts";
 import { admins, chatIdentities, members, organizations } from "../../db/schema.ts";
 import { ageOn } from "../../domain/idNumber.ts";
-import { issueAdminCode, issueMemberCode } from "../../services/bindings.ts";
+import { UNDER16_AGE } from "../../domain/transferRules.ts";
+import { LOCALES, type Locale, translator } from "../../i18n.ts";
+import { issueOperatorCode } from "../../services/bindings.ts";
 import { WEB_CHANNEL } from "./inbox.ts";
 
 export interface DemoUser {
@@ -18,7 +24,12 @@ export interface DemoUser {
 
 const DEMO_ID = /^demo-([ma])-(\d{1,9})$/;
 
-export async function demoUsers(db: Db, graduationYear: number): Promise<DemoUser[]> {
+export async function demoUsers(
+  db: Db,
+  graduationYear: number,
+  locale: Locale = LOCALES[0],
+): Promise<DemoUser[]> {
+  const t = translator(locale);
   const graduates = await db
     .select({
       id: members.id,
@@ -57,14 +68,25 @@ export async function demoUsers(db: Db, graduationYear: number): Promise<DemoUse
       pick(g, school);
     }
   }
-  // R19: somebody under 16 at the start of the new school year.
-  const young = graduates.find((g) => ageOn(g.birthDate, `${graduationYear}-09-01`) < 16);
-  if (young) pick(young, schoolOf(young.path));
+  // R19: somebody under 16 at the start of the new school year, labelled as such.
+  const young = graduates.find((g) => ageOn(g.birthDate, `${graduationYear}-09-01`) < UNDER16_AGE);
+  if (young) {
+    pick(young, schoolOf(young.path));
+    const entry = picked.get(young.id)!;
+    entry.org = t("demo:under16", { org: entry.org, age: UNDER16_AGE });
+  }
 
+  const province = alias(organizations, "province");
   const adminRows = await db
-    .select({ id: admins.id, name: admins.name, org: organizations.name })
+    .select({
+      id: admins.id,
+      name: admins.name,
+      org: organizations.name,
+      external: province.isExternalProvince,
+    })
     .from(admins)
     .innerJoin(organizations, eq(organizations.id, admins.orgId))
+    .leftJoin(province, eq(province.id, organizations.provinceId))
     .orderBy(admins.id);
   return [
     ...[...picked.values()]
@@ -74,7 +96,8 @@ export async function demoUsers(db: Db, graduationYear: number): Promise<DemoUse
       user: `demo-a-${a.id}`,
       name: a.name,
       role: "admin" as const,
-      org: a.org,
+      // Beijing, Guangdong and Fujian run their own systems: a transfer there is external.
+      org: a.external ? t("demo:external", { org: a.org }) : a.org,
     })),
   ];
 }
@@ -98,32 +121,19 @@ export async function ensureDemoIdentity(db: Db, userId: string): Promise<void> 
 }
 
 /**
- * Fresh binding codes for the demo people, so they can bind on Telegram or WeCom too. Issued by
- * the admin highest in the tree, who may issue for everyone below.
+ * A fresh binding code for every demo person, so each can bind on Telegram or WeCom too. The
+ * operator issues them: a province's own admin has nobody above to issue theirs.
  */
 export async function demoBindingCodes(
   db: Db,
   graduationYear: number,
   now: Date,
 ): Promise<{ name: string; code: string }[]> {
-  const people = await demoUsers(db, graduationYear);
-  const adminIds = people.filter((p) => p.role === "admin").map((p) => Number(p.user.slice(7)));
-  if (adminIds.length === 0) return [];
-  const ranked = await db
-    .select({ id: admins.id, path: organizations.path })
-    .from(admins)
-    .innerJoin(organizations, eq(organizations.id, admins.orgId))
-    .where(inArray(admins.id, adminIds));
-  ranked.sort((a, b) => a.path.length - b.path.length || a.id - b.id);
-  const top = ranked[0]!;
   const codes: { name: string; code: string }[] = [];
-  for (const p of people) {
+  for (const p of await demoUsers(db, graduationYear)) {
     const id = Number(p.user.slice(7));
-    const issued =
-      p.role === "member"
-        ? await issueMemberCode(db, { adminId: top.id, memberId: id, now })
-        : await issueAdminCode(db, { adminId: top.id, targetAdminId: id, now });
-    if (issued.ok) codes.push({ name: p.name, code: issued.code });
+    const target = p.role === "member" ? { memberId: id } : { adminId: id };
+    codes.push({ name: p.name, code: (await issueOperatorCode(db, target, now)).code });
   }
   return codes;
 }

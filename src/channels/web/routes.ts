@@ -95,7 +95,7 @@ export function webChatRoutes(getDeps: () => WebChatDeps | null, defaultLocale: 
   app.get("/api/webchat/demo-users", async (c) => {
     const deps = getDeps()!;
     if (!deps.demo) return c.json(bad("notDemo"), 404);
-    return c.json({ users: await demoUsers(deps.db, deps.graduationYear) });
+    return c.json({ users: await demoUsers(deps.db, deps.graduationYear, defaultLocale) });
   });
 
   app.post("/api/webchat/messages", async (c) => {

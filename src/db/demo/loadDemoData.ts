@@ -1,7 +1,8 @@
 /**
- * Demo data: the Shanxi committees of the seed's hotline table, sample schools, branches,
- * fictional graduates and admins. Loaded once, in one transaction, guarded by a job-run key so
- * that a second start (or a second copy starting at the same time) adds nothing.
+ * Demo data: the Shanxi committees of the seed's hotline table, a second province, sample
+ * schools, townships with community branches, employers, fictional graduates and an admin at
+ * every stage their journeys reach. Loaded once, in one transaction, guarded by a job-run key
+ * so that a second start (or a second copy starting at the same time) adds nothing.
  */
 import { readFileSync } from "node:fs";
 import { idCheckChar } from "../../domain/idNumber.ts";
@@ -29,11 +30,23 @@ type ClassSpec = [name: string, kind: ClassKind, size: number];
 
 interface DemoOrganizations {
   central: string;
-  townships: { county: string; name: string; domain: OrgDomain; branches: string[] }[];
+  /** Provinces besides Shanxi: their cities and counties, no hotlines. */
+  otherProvinces: { name: string; cities: { committee: string; counties: string[] }[] }[];
+  /** Township / street organizations: a 团委 (committee) or a 团工委 (working committee). */
+  townships: {
+    county: string;
+    name: string;
+    kind?: OrgKind;
+    domain: OrgDomain;
+    branches: string[];
+  }[];
   countyFlowBranches: string[];
   universities: {
     name: string;
     code: string;
+    /** The provincial committee above it (default Shanxi's) and its graduates' ID area code. */
+    parent?: string;
+    area?: string;
     colleges: { name: string; kind?: OrgKind; classes: ClassSpec[] }[];
   }[];
   highSchools: { county: string; name: string; code: string; classes: ClassSpec[] }[];
@@ -157,6 +170,30 @@ async function insertDemo(tx: Tx, year: number): Promise<DemoSummary> {
       isExternalProvince: true,
     });
   }
+  for (const other of demo.otherProvinces) {
+    const id = await add({
+      parentId: central,
+      name: other.name,
+      kind: "committee",
+      level: "provincial",
+    });
+    await add({
+      parentId: id,
+      name: `${other.name}${demo.names.specialUnitLibrarySuffix}`,
+      kind: "branch",
+      category: "special_unit_library",
+    });
+    for (const city of other.cities) {
+      const cityId = await add({
+        parentId: id,
+        name: city.committee,
+        kind: "committee",
+        level: "city",
+      });
+      for (const county of city.counties)
+        await add({ parentId: cityId, name: county, kind: "committee", level: "county" });
+    }
+  }
   for (const county of demo.countyFlowBranches) {
     await add({
       parentId: idOf(county),
@@ -169,7 +206,7 @@ async function insertDemo(tx: Tx, year: number): Promise<DemoSummary> {
     const id = await add({
       parentId: idOf(t.county),
       name: t.name,
-      kind: "committee",
+      kind: t.kind ?? "committee",
       level: "township",
       domain: t.domain,
     });
@@ -206,7 +243,7 @@ async function insertDemo(tx: Tx, year: number): Promise<DemoSummary> {
   };
   for (const u of demo.universities) {
     const uid = await add({
-      parentId: province,
+      parentId: u.parent ? idOf(u.parent) : province,
       name: u.name,
       kind: "committee",
       domain: "school",
@@ -235,7 +272,7 @@ async function insertDemo(tx: Tx, year: number): Promise<DemoSummary> {
         kind: c.kind ?? "general_branch",
         domain: "school",
       });
-      await addClasses(cid, c.classes, (k) => (k === "teacher" ? 40 : 22), taiyuanArea);
+      await addClasses(cid, c.classes, (k) => (k === "teacher" ? 40 : 22), u.area ?? taiyuanArea);
     }
   }
   for (const s of demo.highSchools) {
