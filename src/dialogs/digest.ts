@@ -13,10 +13,17 @@ import { schoolOf } from "../domain/tree.ts";
 import type { Locale } from "../i18n.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import { type RatesResult, rates, snapshotFor } from "../services/rates.ts";
+import {
+  type RegionItem,
+  type RegionSummary,
+  regionItems,
+  regionSummary,
+} from "../services/regionQueue.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
 import { byXs, rateText } from "./flows/admin/rates.ts";
 import { formatTime } from "./format.ts";
+import { regionButtons, regionSummaryLines } from "./region.ts";
 import { translate } from "./render.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
 import type { Reply, Text } from "./types.ts";
@@ -55,6 +62,8 @@ export interface Digest {
   pending: ApplicationView[];
   /** Open applications R27 returns within the warning window. */
   returningSoon: ApplicationView[];
+  /** Leading organs: what waits anywhere below (R29), and the first of those returned soon. */
+  region: (RegionSummary & { soon: RegionItem[] }) | null;
   /** Leading organs only. */
   indicators: {
     current: Extract<RatesResult, { ok: true }>;
@@ -141,7 +150,11 @@ export async function digestFor(
   const soon = now.getTime() + WARNING_AHEAD_MS;
   const returningSoon = pending.filter((a) => a.autoReturnAt && a.autoReturnAt.getTime() <= soon);
   let indicators: Digest["indicators"] = null;
+  let region: Digest["region"] = null;
   if (isLeadingOrgan(org)) {
+    const summary = await regionSummary(db, org, now, season);
+    const soonPage = { offset: 0, limit: LISTED, soonOnly: true };
+    region = { ...summary, soon: await regionItems(db, org, soonPage, now, season) };
     const current = await rates(db, org.id, season.year, now);
     if (current.ok) {
       const before = await snapshotFor(db, org.id, season.year, previousDay(day, season.timezone));
@@ -153,7 +166,7 @@ export async function digestFor(
       };
     }
   }
-  return { org: { id: org.id, name: org.name }, day, pending, returningSoon, indicators };
+  return { org: { id: org.id, name: org.name }, day, pending, returningSoon, region, indicators };
 }
 
 /** The change of a rate in percentage points, "—" when either day has no rate. */
@@ -218,6 +231,24 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
       lines.push(D("pending.more", { count: digest.returningSoon.length - LISTED }));
     }
   }
+  if (digest.region) {
+    lines.push(...regionSummaryLines(digest.region, season));
+    for (const a of digest.region.soon) {
+      lines.push(
+        text("workflow:region.returning", {
+          id: a.id,
+          name: raw(a.memberName),
+          org: raw(a.decidingOrgName),
+          at: formatTime(a.autoReturnAt, tz),
+        }),
+      );
+    }
+    if (digest.region.returningSoon > digest.region.soon.length) {
+      lines.push(
+        D("pending.more", { count: digest.region.returningSoon - digest.region.soon.length }),
+      );
+    }
+  }
   const ind = digest.indicators;
   if (ind) {
     const { current, previous } = ind;
@@ -266,7 +297,12 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
       }
     }
   }
-  const answer = reply(lines, [[globalButton(D("openPending"), "openPending")]]);
+  const answer = reply(lines, [
+    [
+      globalButton(D("openPending"), "openPending"),
+      ...(digest.region ? regionButtons(digest.region) : []),
+    ],
+  ]);
   const image = chartLocale ? digestChart(digest, chartLocale) : undefined;
   return image ? { ...answer, image } : answer;
 }

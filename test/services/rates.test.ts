@@ -190,10 +190,11 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     if (!result.ok) return;
     expect(result.org).toEqual({ id: tree.r.id, name: "county R" });
     expect(result.year).toBe(YEAR);
-    // B: p1 p2 p13; C: p9; A: p1 p9. E: p3 p4 p7 p8 p14; F: p10; D: p3.
-    expect(result.counts).toEqual({ a: 2, b: 3, c: 1, d: 1, e: 5, f: 1 });
-    expect(result.sx).toEqual({ value: 2 / 4 });
-    expect(result.xs).toEqual({ value: 1 / 6 });
+    // B: p1 p2; C: p9; A: p1 p9. E: p3 p4 p7 p8 p13 p14; F: p10; D: p3 p13.
+    // R28: p13's completed transfer stays the outcome though a further-study one follows.
+    expect(result.counts).toEqual({ a: 2, b: 2, c: 1, d: 2, e: 6, f: 1 });
+    expect(result.sx).toEqual({ value: 2 / 3 });
+    expect(result.xs).toEqual({ value: 2 / 7 });
   });
 
   it("§5 each direct child is its own region: a move between siblings counts for the receiver", async () => {
@@ -209,14 +210,15 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     expect(s1?.counts).toEqual({ a: 2, b: 2, c: 1, d: 1, e: 3, f: 0 });
     expect(s1?.sx).toEqual({ value: 2 / 3 });
     expect(s1?.xs).toEqual({ value: 1 / 3 });
-    // p2 (further study from sibling S1, pending) is in S2's C but only in R's B.
-    expect(s2?.counts).toEqual({ a: 0, b: 1, c: 1, d: 0, e: 2, f: 0 });
+    // p2 (further study from sibling S1, pending) is in S2's C but only in R's B; p13 (R28:
+    // completed into T) is in S2's E and D.
+    expect(s2?.counts).toEqual({ a: 0, b: 0, c: 1, d: 1, e: 3, f: 0 });
     expect(s2?.sx).toEqual({ value: 0 });
-    expect(s2?.xs).toEqual({ value: 0 });
-    // p3 from sibling S1 and p10 from outside both land in township T.
-    expect(t?.counts).toEqual({ a: 0, b: 0, c: 0, d: 1, e: 0, f: 2 });
+    expect(s2?.xs).toEqual({ value: 1 / 3 });
+    // p3 and p13 from siblings and p10 from outside all land in township T.
+    expect(t?.counts).toEqual({ a: 0, b: 0, c: 0, d: 2, e: 0, f: 3 });
     expect(t?.sx).toEqual({ value: null });
-    expect(t?.xs).toEqual({ value: 1 / 2 });
+    expect(t?.xs).toEqual({ value: 2 / 3 });
   });
 
   it("R9 teachers and delayed graduates are excluded", async () => {
@@ -241,7 +243,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     });
     const withGraduate = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!withGraduate.ok) throw new Error("expected rates");
-    expect(withGraduate.counts).toEqual({ ...before.counts, a: 3, b: 4 });
+    expect(withGraduate.counts).toEqual({ ...before.counts, a: 3, b: 3 });
   });
 
   it("R15 a retained member is in E but never completed, whatever the state", async () => {
@@ -327,10 +329,10 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     }
     expect(await snapshotFor(database.current.db, tree.city.id, YEAR, "2026-10-08")).toEqual({
       a: 2,
-      b: 4,
+      b: 3,
       c: 0,
-      d: 2,
-      e: 7,
+      d: 3,
+      e: 8,
       f: 0,
     });
     expect(await snapshotFor(database.current.db, tree.s1.id, YEAR, "2026-10-08")).toBeNull();
@@ -350,10 +352,10 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     expect(rows[0]?.n).toBe(1);
     expect(await snapshotFor(database.current.db, tree.r.id, YEAR, "2026-10-08")).toEqual({
       a: 3,
-      b: 4,
+      b: 3,
       c: 1,
-      d: 1,
-      e: 5,
+      d: 2,
+      e: 6,
       f: 1,
     });
   });
