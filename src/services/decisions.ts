@@ -285,7 +285,8 @@ const APPROVABLE: readonly ApplicationState[] = [
 /**
  * Approve, at whatever stage the application waits: the leading organ (R19), the province
  * (R17), the out-organization (R22: releasing the member to the in-organization's choice), or
- * the receiver (R22: a branch completes at once, a committee then assigns).
+ * the receiver (R22: a branch completes at once, a committee then assigns). `needsAssignment`:
+ * the admin who approved assigns the branch next (their committee received the member).
  */
 export async function approve(
   db: Db,
@@ -363,7 +364,8 @@ export async function approve(
         now,
       );
       if (!ok) return lost();
-      return { ok: true, applicationId: app.id, state: to, needsAssignment: !completed };
+      // The in-organization assigns, not the out-organization that released the member.
+      return { ok: true, applicationId: app.id, state: to, needsAssignment: false };
     }
     // Pending at the receiver. External receivers assign in their own system (M1.4.5):
     // approval completes there.
@@ -461,6 +463,35 @@ export async function reject(
   });
 }
 
+/** R21: the initiator, or a colleague of an initiating admin (same organization). */
+async function mayWithdraw(
+  tx: Queryable,
+  actor: Actor,
+  app: Pick<Application, "initiatorKind" | "initiatorMemberId" | "initiatorAdminId">,
+): Promise<boolean> {
+  if (actor.kind === "member") {
+    return app.initiatorKind === "member" && app.initiatorMemberId === actor.memberId;
+  }
+  if (actor.kind !== "admin" || !app.initiatorAdminId) return false;
+  const [me, initiator] = await Promise.all([
+    loadAdmin(tx, actor.adminId),
+    loadAdmin(tx, app.initiatorAdminId),
+  ]);
+  return !!me && !!initiator && me.org.id === initiator.org.id;
+}
+
+/** Whether this person may withdraw the application now (R21), for the buttons shown to them. */
+export async function canWithdrawNow(
+  db: Queryable,
+  input: { actor: Actor; applicationId: number },
+): Promise<boolean> {
+  const app = await loadApplication(db, input.applicationId);
+  if (!app || !(WITHDRAWABLE_STATES as readonly ApplicationState[]).includes(app.state)) {
+    return false;
+  }
+  return mayWithdraw(db, input.actor, app);
+}
+
 /**
  * R21: the initiator withdraws before the receiver's approval. An admin initiator's colleagues
  * (admins of the same organization) may withdraw it too.
@@ -474,17 +505,7 @@ export async function withdraw(
     const app = await loadApplication(tx, input.applicationId);
     if (!app) return refuse({ reason: "unknown_application" });
     const { actor } = input;
-    let permitted = false;
-    if (actor.kind === "member") {
-      permitted = app.initiatorKind === "member" && app.initiatorMemberId === actor.memberId;
-    } else if (actor.kind === "admin" && app.initiatorAdminId) {
-      const [me, initiator] = await Promise.all([
-        loadAdmin(tx, actor.adminId),
-        loadAdmin(tx, app.initiatorAdminId),
-      ]);
-      permitted = !!me && !!initiator && me.org.id === initiator.org.id;
-    }
-    if (!permitted) return refuse({ reason: "not_permitted" });
+    if (!(await mayWithdraw(tx, actor, app))) return refuse({ reason: "not_permitted" });
     if (!(WITHDRAWABLE_STATES as readonly ApplicationState[]).includes(app.state)) {
       return alreadyDecided(tx, app);
     }

@@ -12,7 +12,7 @@ import { isOpen } from "../../domain/lifecycle.ts";
 import { REJECT_PRESETS } from "../../domain/rejection.ts";
 import { bindChat, unbindChat } from "../../services/chatBindings.ts";
 import { assignableBranches, decisionRight, standing } from "../../services/decisionRights.ts";
-import { approve, assign, reject } from "../../services/decisions.ts";
+import { approve, assign, canWithdrawNow, reject } from "../../services/decisions.ts";
 import { deadDeliveries } from "../../services/deliveryHealth.ts";
 import { decideGraduationChange, pendingGraduationChanges } from "../../services/marks.ts";
 import { loadAdmin } from "../../services/orgStore.ts";
@@ -176,7 +176,7 @@ const detailsAction: GlobalAction = (ctx, args) =>
           : T("mine.history", params);
       }),
     ];
-    // What this admin may do now, beside the facts.
+    // What this admin may do now, beside the facts: decide, or withdraw what they started.
     const right = isOpen(view.state)
       ? await decisionRight(ctx.db, { adminId, applicationId })
       : null;
@@ -185,6 +185,11 @@ const detailsAction: GlobalAction = (ctx, args) =>
           (b) => !(b.action.type === "global" && b.action.name === "details"),
         )
       : [];
+    const actor = { kind: "admin" as const, adminId };
+    if (await canWithdrawNow(ctx.db, { actor, applicationId })) {
+      const withdrawArgs = { id: applicationId };
+      actions.push(globalButton(T("mine.withdraw", withdrawArgs), "withdraw", withdrawArgs));
+    }
     return { replies: [reply(lines, actions.length > 0 ? [actions] : [])] };
   });
 

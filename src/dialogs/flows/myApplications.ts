@@ -87,16 +87,18 @@ const idOf = (args: Json | undefined) =>
   typeof args === "object" && args !== null && !Array.isArray(args) ? args.id : null;
 
 /** The withdraw button asks first: a withdrawn application must be filed again from scratch. */
-export const withdrawAction: GlobalAction = (_ctx, args) => {
+export const withdrawAction: GlobalAction = (ctx, args) => {
   const id = idOf(args);
   if (typeof id !== "number") return { replies: [reply(text("chat:stale"))] };
+  // Keeping it leads back where the member saw it; an admin back to the menu.
+  const keep =
+    ctx.identity.memberId !== null
+      ? button(text("workflow:withdraw.no"), { type: "flow", flow: "myApplications" })
+      : button(text("workflow:withdraw.no"), { type: "command", command: "menu" });
   return {
     replies: [
       reply(text("workflow:withdraw.confirm", { id }), [
-        [
-          globalButton(text("workflow:withdraw.yes", { id }), "withdrawConfirmed", { id }),
-          button(text("workflow:withdraw.no"), { type: "flow", flow: "myApplications" }),
-        ],
+        [globalButton(text("workflow:withdraw.yes", { id }), "withdrawConfirmed", { id }), keep],
       ]),
     ],
   };

@@ -30,7 +30,7 @@ import {
 } from "../../services/transfers.ts";
 import { type PickerOption, pickerButtons, readPicker } from "../picker.ts";
 import { refusalText } from "../refusals.ts";
-import { button, menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
+import { button, globalButton, menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
 import { requestLine, requestLines } from "../requestLines.ts";
 import { type Step, type StepOutcome, stepFlow } from "../steps.ts";
 import type { DialogContext, Json, Reply, Text } from "../types.ts";
@@ -487,7 +487,18 @@ export function transferSteps<D extends TransferData & JsonObject>(
               }),
             ]
           : [];
-        return { done: [reply([submitted, ...next], [menuButtonRow()])] };
+        // An admin who filed for a member keeps the way to it: its details, and withdrawing (R21).
+        const args = { id: result.applicationId };
+        const own =
+          filer.as === "member"
+            ? []
+            : [
+                [
+                  globalButton(T("mine.withdraw", args), "withdraw", args),
+                  globalButton(text("card:details"), "details", args),
+                ],
+              ];
+        return { done: [reply([submitted, ...next], [...own, menuButtonRow()])] };
       },
     },
   };

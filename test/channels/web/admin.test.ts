@@ -173,7 +173,12 @@ describe.each(DB_KINDS)("admins in the web chat on %s", (kind) => {
     // R30: the preset reasons first; "other" asks the same admin to write one.
     const presets = await pressIn("aVB", cards, "不同意", "gVB");
     expect(presets.flatMap((r) => r.buttons.flat()).map((b) => b.label)).toEqual(
-      expect.arrayContaining(["信息错误", "未按要求报到", "人员不符合要求", "其他原因（自行填写）"]),
+      expect.arrayContaining([
+        "信息错误",
+        "未按要求报到",
+        "人员不符合要求",
+        "其他原因（自行填写）",
+      ]),
     );
     const asked = await press("aVB", "其他原因（自行填写）", "gVB");
     expect(asked.at(-1)).toMatchObject({ expectsReply: true });
