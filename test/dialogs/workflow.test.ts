@@ -72,6 +72,8 @@ describe.each(DB_KINDS)("issue 14 workflow on %s", (kind) => {
     const ref = cardRefOf(id, w.org.V);
     const card = out.latest("g-V", ref)!;
     expect(buttonsOf(card)).toEqual(["Approve", "Reject", "Details"]);
+    // R27: counted from 1 Oct, the card says when it would be returned.
+    expect(card.text).toContain("if undecided it is returned automatically on 2026-10-11 00:00");
 
     const v = await admin("V", "g-V");
     await v.pressToken(tokenOf([card], "Approve"));
@@ -90,6 +92,10 @@ describe.each(DB_KINDS)("issue 14 workflow on %s", (kind) => {
     expect(asking.edit).toBe(true);
     expect(asking.text).toContain(`[Application #${id}: waiting for a branch]`);
     expect(buttonsOf(asking)).toEqual(["Assign branch", "Details"]);
+    // The member hears of the stage passed and of what still waits.
+    expect(texts(out.to("m1"))).toContain(
+      `太原工学院团委 approved your transfer application #${id} and is assigning you to one of its branches`,
+    );
     // The old card's Approve says how it stands and opens the picker for one who assigns.
     expect(texts(await v.pressToken(tokenOf([card], "Approve")))).toContain(
       "Someone has already dealt with this application; it is now: Approved; waiting for branch assignment (by 管理员V).",
@@ -151,6 +157,34 @@ describe.each(DB_KINDS)("issue 14 workflow on %s", (kind) => {
     const notYours = await v2.pressToken(tokenOf(picker, "研究生2026级1班团支部"));
     expect(texts(notYours)).toContain("This button belongs to what someone else is doing");
     expect(await stateOf(id)).toBe("awaiting_assignment");
+  });
+
+  it("/pending shows a page of cards and the way to the others, never cut off", async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const [m] = await db()
+        .insert(members)
+        .values({
+          name: `学生${i + 1}`,
+          idNumber: idFor("2004-02-02", 200 + i),
+          birthDate: "2004-02-02",
+          branchId: w.org.UB2,
+        })
+        .returning({ id: members.id });
+      ids.push(await file(furtherStudy(m!.id, w.org.V), new Date(AUG.getTime() + i * 60_000)));
+    }
+    const v = await admin("V");
+    const first = await v.say("/pending");
+    expect(texts(first)).toContain(
+      "Applications 太原工学院团委 must decide: 12 (oldest first; page 1 of 2)",
+    );
+    expect(first.filter((r) => r.ref)).toHaveLength(10);
+    expect(texts(first)).toContain("10 of 12 shown. Turn the page for the others:");
+    const second = await v.pressToken(tokenOf(first, "Next »"));
+    expect(second.filter((r) => r.ref).map((r) => r.ref)).toEqual(
+      ids.slice(10).map((id) => cardRefOf(id, w.org.V)),
+    );
+    expect(labels(second)).toContain("« Previous");
   });
 
   it("leaving the branch picker for another card says what still waits; leaving the reason says nothing was rejected", async () => {
