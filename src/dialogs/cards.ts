@@ -49,7 +49,8 @@ function cardBody(view: ApplicationView, season: Season): Text[] {
  * assign the branch (R22). Details always.
  */
 export function decisionButtons(view: Pick<ApplicationView, "id" | "state">): Button[] {
-  const args = { id: view.id };
+  // The stage shown travels with the press: one too late hears how it stands now (R26).
+  const args = { id: view.id, state: view.state };
   const details = globalButton(C("details"), "details", args);
   if (view.state === "awaiting_assignment") {
     return [globalButton(C("assignBranch"), "assignBranch", args), details];

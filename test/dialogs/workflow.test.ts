@@ -280,6 +280,17 @@ describe.each(DB_KINDS)("issue 14 workflow on %s", (kind) => {
     expect(texts(await y.pressToken(tokenOf([leaderCard], "Approve")))).toContain(
       `Application #${id} approved and passed on to the receiving organization.`,
     );
+    // R26: the other leader's admin, a moment too late, hears how it stands now.
+    const [colleague] = await db()
+      .insert(admins)
+      .values({ orgId: w.org.Y, name: "管理员Y2" })
+      .returning({ id: admins.id });
+    await bindAs(db(), "admin-Y2", { adminId: colleague!.id });
+    expect(
+      texts(await chat(engine, "admin-Y2", "g-T").pressToken(tokenOf([leaderCard], "Approve"))),
+    ).toBe(
+      "Someone has already dealt with this application; it is now: Waiting for the receiving organization (by 管理员Y).",
+    );
     await out.deliver(SEP);
     expect(texts(out.to("j1"))).toContain(
       `Your transfer application #${id} was approved by the leading organ; 山西示范能源集团团委 decides next.`,

@@ -62,32 +62,51 @@ function refused(r: Refusal): GlobalActionResult {
   return answer(refusalText(r), refusalText(r));
 }
 
+/** A press of a card's button: who pressed, on which application, at which stage it showed. */
+interface Press {
+  adminId: number;
+  applicationId: number;
+  /** The state the card showed (its buttons carry it); absent on older buttons. */
+  shownAt: string | null;
+}
+
 /** Runs `act` for a bound admin and a well-formed application id, else answers who may not. */
 async function asAdmin(
   ctx: DialogContext,
   args: Json | undefined,
-  act: (adminId: number, applicationId: number) => Promise<GlobalActionResult>,
+  act: (press: Press) => Promise<GlobalActionResult>,
 ): Promise<GlobalActionResult> {
   const id = idOf(args);
   if (id === null) return answer(text("chat:stale"), text("chat:stalePopup"));
   if (ctx.identity.adminId === null) return notAuthorized();
-  return act(ctx.identity.adminId, id);
+  const shownAt =
+    typeof args === "object" && args !== null && !Array.isArray(args) ? args.state : null;
+  return act({
+    adminId: ctx.identity.adminId,
+    applicationId: id,
+    shownAt: typeof shownAt === "string" ? shownAt : null,
+  });
 }
 
 const assignButton = (id: number) => globalButton(C("assignBranch"), "assignBranch", { id });
 
 /**
- * A refusal, or, for someone too late (R26), how the application stands now; when what is left
- * is the assignment and this admin makes it, the way to it (a press of Approve goes straight
- * to the picker: the approval it wanted is there).
+ * A refusal, or, for someone too late (R26), how the application stands now: the card showed
+ * a stage it has left (another leader approved first), or what is left is the assignment and
+ * this admin makes it, with the way to it (a press of Approve goes straight to the picker: the
+ * approval it wanted is there).
  */
 async function tooLateOrRefused(
   ctx: DialogContext,
-  adminId: number,
-  applicationId: number,
+  press: Press,
   refusal: Refusal,
   openPicker: boolean,
 ): Promise<GlobalActionResult> {
+  const { adminId, applicationId } = press;
+  if (refusal.reason === "not_permitted" && press.shownAt !== null) {
+    const now = await standing(ctx.db, applicationId);
+    if (now.reason === "already_decided" && now.state !== press.shownAt) return refused(now);
+  }
   if (refusal.reason === "already_decided" && refusal.state === "awaiting_assignment") {
     const right = await decisionRight(ctx.db, { adminId, applicationId });
     if (right.ok) {
@@ -104,9 +123,10 @@ async function tooLateOrRefused(
 }
 
 const approveAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (adminId, applicationId) => {
+  asAdmin(ctx, args, async (press) => {
+    const { adminId, applicationId } = press;
     const result = await approve(ctx.db, { adminId, applicationId }, ctx.now);
-    if (!result.ok) return tooLateOrRefused(ctx, adminId, applicationId, result, true);
+    if (!result.ok) return tooLateOrRefused(ctx, press, result, true);
     if (result.needsAssignment) {
       const said = W("approved.assign", { id: applicationId });
       return {
@@ -119,27 +139,23 @@ const approveAction: GlobalAction = (ctx, args) =>
   });
 
 const rejectAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (adminId, applicationId) => {
+  asAdmin(ctx, args, async (press) => {
+    const { adminId, applicationId } = press;
     const right = await decisionRight(ctx.db, { adminId, applicationId });
-    if (!right.ok) return tooLateOrRefused(ctx, adminId, applicationId, right, false);
+    if (!right.ok) return tooLateOrRefused(ctx, press, right, false);
     // R22: a committee that approved assigns; it cannot reject any more.
     if (right.state === "awaiting_assignment") {
-      return tooLateOrRefused(
-        ctx,
-        adminId,
-        applicationId,
-        await standing(ctx.db, applicationId),
-        false,
-      );
+      return tooLateOrRefused(ctx, press, await standing(ctx.db, applicationId), false);
     }
     return { replies: [], begin: { flow: "rejectReason", args: { id: applicationId } } };
   });
 
 /** R22: the way back to the branch picker, from the card, /pending or the details. */
 const assignBranchAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (adminId, applicationId) => {
+  asAdmin(ctx, args, async (press) => {
+    const { adminId, applicationId } = press;
     const right = await decisionRight(ctx.db, { adminId, applicationId });
-    if (!right.ok) return refused(right);
+    if (!right.ok) return tooLateOrRefused(ctx, press, right, false);
     if (right.state !== "awaiting_assignment") {
       return answer(
         W("assign.notYet", { id: applicationId }),
@@ -150,7 +166,7 @@ const assignBranchAction: GlobalAction = (ctx, args) =>
   });
 
 const detailsAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (adminId, applicationId) => {
+  asAdmin(ctx, args, async ({ adminId, applicationId }) => {
     const admin = await loadAdmin(ctx.db, adminId);
     // Full ID numbers only to a leading organ, and never into a group chat (R4).
     const viewer = admin && !ctx.isGroup ? admin : null;
