@@ -34,8 +34,9 @@ export async function ownHotlineReply(ctx: DialogContext, memberId: number): Pro
 
 /** One page of what a name finds; the rest a button away, never cut off. */
 export async function lookupReplies(ctx: DialogContext, query: string, page = 0): Promise<Reply[]> {
-  const { matches, province } = await findHotlines(ctx.db, query);
   const rows = [[lookupButton()], menuButtonRow()];
+  if (query.trim().length > MAX_QUERY) return [reply(text("chat:hotline.badQuery"), rows)];
+  const { matches, province } = await findHotlines(ctx.db, query);
   if (matches.length === 0) {
     const parts = [text("chat:hotline.noMatch", { query: raw(query) })];
     parts.push(
@@ -69,7 +70,7 @@ export async function lookupReplies(ctx: DialogContext, query: string, page = 0)
 /** The paging buttons of a lookup: the same lookup again, another page. */
 const hotlinePageAction: GlobalAction = async (ctx, args: Json | undefined) => {
   const { query, page } = (args ?? {}) as { query?: unknown; page?: unknown };
-  if (typeof query !== "string" || typeof page !== "number" || query.length > MAX_QUERY) {
+  if (typeof query !== "string" || typeof page !== "number") {
     return { replies: [reply(text("chat:stale"))] };
   }
   return { replies: await lookupReplies(ctx, query, page) };
