@@ -29,6 +29,7 @@ import type {
   TransferReason,
 } from "../domain/application.ts";
 import { DEAD_STATES } from "../domain/indicators.ts";
+import { OPEN_STATES } from "../domain/lifecycle.ts";
 import type { MemberIdentity } from "../domain/member.ts";
 import type {
   GraduationUnsetReason,
@@ -119,6 +120,12 @@ export const members = pgTable(
     graduationMonth: text("graduation_month"),
     graduationYear: smallint("graduation_year"),
     delayedReason: text("delayed_reason"),
+    /**
+     * R31: 28 or older in the graduation month, so leaving the league instead of transferring
+     * and counted in no indicator. Kept by `refreshLeagueAge` (src/services/marks.ts) wherever
+     * a graduation month is set, so the indicators never do date arithmetic on birth dates.
+     */
+    agesOut: boolean("ages_out").notNull().default(false),
     /** When a retained (R15) or flow-branch (R14) stay began, for the 5 / 11 month reminders. */
     retainedSince: timestamp("retained_since", { withTimezone: true }),
     /**
@@ -218,9 +225,7 @@ export const applications = pgTable(
     // cannot both succeed.
     uniqueIndex("applications_one_open_per_member_uq")
       .on(t.memberId)
-      .where(
-        sql`${t.state} in ('awaiting_leader', 'awaiting_province', 'pending', 'awaiting_assignment')`,
-      ),
+      .where(sql.raw(`state in (${OPEN_STATES.map((s) => `'${s}'`).join(", ")})`)),
     // Indicators (§5): a member's outcome is their latest live application; this index yields
     // it in member order from the index alone. Its predicate is the same literal list the
     // rates query uses, or the planner would not pick it.

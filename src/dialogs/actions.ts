@@ -39,7 +39,9 @@ export async function renderWithTokens(
           token,
           channel: scope.channel,
           chatId: scope.chatId,
-          userId: scope.userId,
+          // A global action re-checks who presses it: anyone in the chat may (a card in /pending
+          // shown to one admin is pressed by another, who then hears whether they may decide).
+          userId: b.action.type === "global" ? null : scope.userId,
           stateVersion: b.action.type === "global" ? null : scope.stateVersion,
           payload: b.action as unknown as Record<string, unknown>,
         });
@@ -62,7 +64,8 @@ export async function renderWithTokens(
 
 export type Resolved =
   | { ok: true; action: ButtonAction; global: boolean; stateVersion: number | null }
-  | { ok: false };
+  /** `notYours`: a question asked of someone else in this chat. */
+  | { ok: false; notYours?: boolean };
 
 /** The payload of a token pressed in this chat by this user, or nothing. */
 export async function resolveToken(
@@ -79,7 +82,8 @@ export async function resolveToken(
     sql`select user_id as "userId", state_version as "stateVersion", payload from dialog_actions
         where token = ${token} and channel = ${where.channel} and chat_id = ${where.chatId}`,
   );
-  if (!row || (row.userId !== null && row.userId !== where.userId)) return { ok: false };
+  if (!row) return { ok: false };
+  if (row.userId !== null && row.userId !== where.userId) return { ok: false, notYours: true };
   const action = row.payload as unknown as ButtonAction;
   return {
     ok: true,

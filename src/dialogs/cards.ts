@@ -9,24 +9,25 @@ import { admins, graduationChangeRequests, organizations } from "../db/schema.ts
 import type { Season } from "../domain/calendar.ts";
 import type { Locale } from "../i18n.ts";
 import type { ChannelTarget, OutboxEvent } from "../outbox/deliver.ts";
+import type { ProgressStep } from "../services/notify.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
 import { formatTime } from "./format.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
 import { requestLines } from "./requestLines.ts";
-import type { Reply, Text } from "./types.ts";
+import type { Button, Reply, Text } from "./types.ts";
 
 const C = (key: string, params?: Text["params"]) => text(`card:${key}`, params);
 const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, params);
+const W = (key: string, params?: Text["params"]) => text(`workflow:${key}`, params);
 
 /** The card of an application in one deciding organization's chats. */
 export const cardRef = (applicationId: number, orgId: number) =>
   `app:${applicationId}:org:${orgId}`;
 
+/** The card's lines below its title. */
 function cardBody(view: ApplicationView, season: Season): Text[] {
-  const stage = view.stage ?? "receiver";
   return [
-    C(`title.${stage}`, { id: view.id }),
     C("applicant", { name: raw(view.memberName), idNumber: raw(view.idNumber) }),
     C("from", { org: raw(view.fromOrgName) }),
     ...requestLines({ reason: view.reason, ...view.fields }),
@@ -42,17 +43,32 @@ function cardBody(view: ApplicationView, season: Season): Text[] {
   ];
 }
 
-/** An open application's card, with its buttons (global: anyone in the chat may press). */
+/**
+ * What can be done at the stage an application waits at, as buttons (global: anyone in the
+ * chat may press; each press is checked): approve or reject, or, once a committee approved,
+ * assign the branch (R22). Details always.
+ */
+export function decisionButtons(view: Pick<ApplicationView, "id" | "state">): Button[] {
+  // The stage shown travels with the press: one too late hears how it stands now (R26).
+  const args = { id: view.id, state: view.state };
+  const details = globalButton(C("details"), "details", args);
+  if (view.state === "awaiting_assignment") {
+    return [globalButton(C("assignBranch"), "assignBranch", args), details];
+  }
+  return [
+    globalButton(C("approve"), "approve", args),
+    globalButton(C("reject"), "reject", args),
+    details,
+  ];
+}
+
+/** An open application's card, titled by its stage, with the buttons of that stage. */
 export function applicationCard(view: ApplicationView, orgId: number, season: Season): Reply {
-  const args = { id: view.id };
   return {
-    ...reply(cardBody(view, season), [
-      [
-        globalButton(C("approve"), "approve", args),
-        globalButton(C("reject"), "reject", args),
-        globalButton(C("details"), "details", args),
-      ],
-    ]),
+    ...reply(
+      [C(`title.${view.stage ?? "receiver"}`, { id: view.id }), ...cardBody(view, season)],
+      [decisionButtons(view)],
+    ),
     ref: cardRef(view.id, orgId),
   };
 }
@@ -71,7 +87,7 @@ export function decidedCard(
     : C("outcomeSystem", { state: T(`state.${view.state}`), at });
   const base = cardBody({ ...view, autoReturnAt: null }, season);
   return {
-    text: [...base, outcome],
+    text: [C("title.decided", { id: view.id, state: T(`state.${view.state}`) }), ...base, outcome],
     ref: cardRef(view.id, orgId),
     ...(edit ? { edit: true } : {}),
   };
@@ -79,10 +95,49 @@ export function decidedCard(
 
 type View = NonNullable<Awaited<ReturnType<typeof applicationView>>>;
 
+/**
+ * An external transfer (R20) goes on in Beijing's, Guangdong's or Fujian's own system: what
+ * happens next and where, in the words of the organization the applicant named.
+ */
+export function externalNext(view: {
+  toOrgName: string | null;
+  fields: { externalOrgName: string | null; externalOrgAddress: string | null };
+}): Text {
+  return W("externalNext", {
+    province: raw(view.toOrgName ?? ""),
+    org: raw(view.fields.externalOrgName ?? ""),
+    address: raw(view.fields.externalOrgAddress ?? ""),
+  });
+}
+
+/** A stage the member's application passed, and who decides now (or what still waits). */
+function progressNotice(view: View, step: ProgressStep): Reply {
+  const params = {
+    id: view.id,
+    from: raw(view.fromOrgName),
+    to: raw(view.toOrgName ?? ""),
+    reason: T(`reason.${view.reason}`),
+    state: T(`state.${view.state}`),
+  };
+  const lines = [W(`progress.${step}`, params)];
+  if (view.external && step === "filed_for_you") lines.push(externalNext(view));
+  return reply(lines);
+}
+
 function outcomeNotice(view: View): Reply {
   const id = view.id;
   switch (view.state) {
     case "completed":
+      if (view.external) {
+        return reply([
+          W("externalCompleted", {
+            id,
+            province: raw(view.toOrgName ?? ""),
+            org: raw(view.fields.externalOrgName ?? ""),
+            address: raw(view.fields.externalOrgAddress ?? ""),
+          }),
+        ]);
+      }
       return reply([
         C("outcomeNotice.completed", {
           id,
@@ -100,7 +155,8 @@ function outcomeNotice(view: View): Reply {
   }
 }
 
-async function graduationChangeCard(
+/** R8: a graduation-month change request as its approver's chats and /pending show it. */
+export async function graduationChangeCard(
   db: Db,
   requestId: number,
   decided: boolean,
@@ -162,10 +218,17 @@ export function notificationRenderer(season: Season, defaultLocale: Locale = "zh
         );
         if (!view) return null;
         const orgId = Number(event.recipientId);
-        const stillDeciding = view.decidingOrgId === orgId && view.stage !== null;
-        if (event.event === "decision_needed" && stillDeciding)
-          return applicationCard(view, orgId, season);
-        return decidedCard(view, orgId, season, event.event === "card_outcome");
+        const edit = event.event === "card_outcome";
+        // A next step already passed: the change that passed it edits this card in turn.
+        const next = event.payload as { state?: string; stillDeciding?: boolean };
+        if (edit && next.stillDeciding && view.state !== next.state) return null;
+        // Still this organization's to decide (a committee that approved now assigns): the
+        // card asks for the next step; otherwise it shows the outcome under a new title.
+        if (view.decidingOrgId === orgId && view.stage !== null) {
+          const card = applicationCard(view, orgId, season);
+          return edit ? { ...card, edit: true } : card;
+        }
+        return decidedCard(view, orgId, season, edit);
       }
       case "outcome": {
         const view = await applicationView(
@@ -175,6 +238,16 @@ export function notificationRenderer(season: Season, defaultLocale: Locale = "zh
           season,
         );
         return view ? outcomeNotice(view) : null;
+      }
+      case "progress": {
+        const view = await applicationView(
+          db,
+          { applicationId: payload.applicationId ?? -1, viewer: null },
+          now,
+          season,
+        );
+        const { step } = event.payload as { step: ProgressStep };
+        return view ? progressNotice(view, step) : null;
       }
       case "graduation_change_needed":
         return graduationChangeCard(db, payload.requestId ?? -1, false);

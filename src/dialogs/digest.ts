@@ -22,10 +22,17 @@ import {
   shiftDay,
   snapshotFor,
 } from "../services/rates.ts";
+import {
+  type RegionItem,
+  type RegionSummary,
+  regionItems,
+  regionSummary,
+} from "../services/regionQueue.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
 import { formatTime } from "./format.ts";
 import { barText, breakdownLines, byXs, indicatorLines } from "./rateLines.ts";
+import { regionButtons, regionSummaryLines } from "./region.ts";
 import { translate } from "./render.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
 import type { Reply, Text } from "./types.ts";
@@ -64,6 +71,8 @@ export interface Digest {
   pending: ApplicationView[];
   /** Open applications R27 returns within the warning window. */
   returningSoon: ApplicationView[];
+  /** Leading organs: what waits anywhere below (R29), and the first of those returned soon. */
+  region: (RegionSummary & { soon: RegionItem[] }) | null;
   /** Leading organs only. */
   indicators: {
     current: RegionBreakdown & { childrenNotRecorded?: OrgRef[] };
@@ -162,6 +171,12 @@ export async function digestFor(
   const soon = now.getTime() + WARNING_AHEAD_MS;
   const returningSoon = pending.filter((a) => a.autoReturnAt && a.autoReturnAt.getTime() <= soon);
   let indicators: Digest["indicators"] = null;
+  let region: Digest["region"] = null;
+  if (isLeadingOrgan(org)) {
+    const summary = await regionSummary(db, org, now, season);
+    const soonPage = { offset: 0, limit: LISTED, soonOnly: true };
+    region = { ...summary, soon: await regionItems(db, org, soonPage, now, season) };
+  }
   let ratesNotRecorded = false;
   if (isLeadingOrgan(org) && options.recorded) {
     const recorded = await recordedRegionRates(db, org.id, season.year, day, now);
@@ -186,6 +201,7 @@ export async function digestFor(
     day,
     pending,
     returningSoon,
+    region,
     indicators,
     ...(ratesNotRecorded ? { ratesNotRecorded } : {}),
   };
@@ -264,6 +280,24 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
       lines.push(D("pending.more", { count: digest.returningSoon.length - LISTED }));
     }
   }
+  if (digest.region) {
+    lines.push(...regionSummaryLines(digest.region, season));
+    for (const a of digest.region.soon) {
+      lines.push(
+        text("workflow:region.returning", {
+          id: a.id,
+          name: raw(a.memberName),
+          org: raw(a.decidingOrgName),
+          at: formatTime(a.autoReturnAt, tz),
+        }),
+      );
+    }
+    if (digest.region.returningSoon > digest.region.soon.length) {
+      lines.push(
+        D("pending.more", { count: digest.region.returningSoon - digest.region.soon.length }),
+      );
+    }
+  }
   const ind = digest.indicators;
   if (ind) {
     const { current, previous } = ind;
@@ -300,7 +334,12 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
     }
   }
   if (digest.ratesNotRecorded) lines.push(D("rates.notRecorded"));
-  const answer = reply(lines, [[globalButton(D("openPending"), "openPending")]]);
+  const answer = reply(lines, [
+    [
+      globalButton(D("openPending"), "openPending"),
+      ...(digest.region ? regionButtons(digest.region) : []),
+    ],
+  ]);
   const image = chartLocale ? digestChart(digest, chartLocale) : undefined;
   return image ? { ...answer, image } : answer;
 }

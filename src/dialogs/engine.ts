@@ -137,6 +137,12 @@ export class DialogEngine {
     version: number,
     resolved: Resolved,
   ): Promise<Outcome> {
+    if (!resolved.ok && resolved.notYours) {
+      return {
+        state,
+        replies: [{ text: text("chat:notYours"), popup: text("chat:notYoursPopup") }],
+      };
+    }
     if (!resolved.ok || (!resolved.global && resolved.stateVersion !== version)) {
       return { state, replies: [{ text: text("chat:stale"), popup: text("chat:stalePopup") }] };
     }
@@ -152,7 +158,7 @@ export class DialogEngine {
       case "cancel":
         return this.#command(ctx, state, "cancel", "");
       case "flow":
-        return this.#start(ctx, action.flow, action.args);
+        return this.#leavingFor(ctx, state, await this.#start(ctx, action.flow, action.args));
       case "command":
         return this.#command(ctx, state, action.command, action.arg ?? "");
       case "global": {
@@ -173,9 +179,9 @@ export class DialogEngine {
     switch (name) {
       case "start":
         if (arg) return this.#bind(ctx, state, arg);
-        return { state: {}, replies: [await menuReply(ctx)] };
+        return { state: {}, replies: [...(await this.#leaving(ctx, state)), await menuReply(ctx)] };
       case "menu":
-        return { state: {}, replies: [await menuReply(ctx)] };
+        return { state: {}, replies: [...(await this.#leaving(ctx, state)), await menuReply(ctx)] };
       case "help":
         return { state, replies: [helpReply(ctx)] };
       case "lang": {
@@ -195,14 +201,14 @@ export class DialogEngine {
         if (ctx.identity.memberId !== null)
           return { state, replies: [await ownHotlineReply(ctx, ctx.identity.memberId)] };
         return this.#start(ctx, "hotline", undefined);
-      case "cancel":
-        return {
-          state: {},
-          replies: [
-            reply(text(state.flow ? "chat:nav.cancelled" : "chat:nav.nothingToCancel")),
-            await menuReply(ctx),
-          ],
-        };
+      case "cancel": {
+        const left = await this.#leaving(ctx, state);
+        const said =
+          left.length > 0
+            ? left
+            : [reply(text(state.flow ? "chat:nav.cancelled" : "chat:nav.nothingToCancel"))];
+        return { state: {}, replies: [...said, await menuReply(ctx)] };
+      }
       case "back":
         if (state.flow) return this.#continue(ctx, state, { type: "back" });
         return { state, replies: [reply(text("chat:nav.nothingToGoBack")), await menuReply(ctx)] };
@@ -222,7 +228,24 @@ export class DialogEngine {
   ): Promise<Outcome> {
     if (!result.begin) return { state, replies: result.replies };
     const begun = await this.#start(ctx, result.begin.flow, result.begin.args);
-    return { ...begun, replies: [...result.replies, ...begun.replies] };
+    return this.#leavingFor(ctx, state, {
+      ...begun,
+      replies: [...result.replies, ...begun.replies],
+    });
+  }
+
+  /** What the flow of `state`, left unfinished, has to say (nothing when there is none). */
+  async #leaving(ctx: DialogContext, state: DialogState): Promise<Reply[]> {
+    const flow = state.flow ? this.#options.registry.getFlow(state.flow) : undefined;
+    if (!flow?.leave || state.data === undefined) return [];
+    const said = await flow.leave(ctx, state.data);
+    return said ? [reply(said)] : [];
+  }
+
+  /** `next` replaces the flow of `state`: what the left flow has to say comes first. */
+  async #leavingFor(ctx: DialogContext, state: DialogState, next: Outcome): Promise<Outcome> {
+    if (!state.flow || JSON.stringify(next.state) === JSON.stringify(state)) return next;
+    return { ...next, replies: [...(await this.#leaving(ctx, state)), ...next.replies] };
   }
 
   async #bind(ctx: DialogContext, state: DialogState, code: string): Promise<Outcome> {

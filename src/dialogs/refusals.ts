@@ -1,4 +1,6 @@
 /** A service's typed refusal as a localized text: one place for every channel and flow. */
+import { isOpen } from "../domain/lifecycle.ts";
+import { MIN_REASON_LENGTH } from "../domain/rejection.ts";
 import type { Refusal } from "../services/result.ts";
 import { raw, text } from "./replies.ts";
 import type { Text } from "./types.ts";
@@ -6,10 +8,28 @@ import type { Text } from "./types.ts";
 export function refusalText(r: Refusal): Text {
   switch (r.reason) {
     case "already_decided":
-      return text("transfer:refusal.already_decided", {
-        state: text(`transfer:state.${r.state}`),
-        by: r.by ? text("transfer:refusal.already_decided_by", { name: raw(r.by) }) : "",
-      });
+      // Still open: someone moved it on to another stage, which is not an outcome yet.
+      return text(
+        r.state !== "approved" && isOpen(r.state)
+          ? "workflow:refusal.moved_on"
+          : "transfer:refusal.already_decided",
+        {
+          state: text(`transfer:state.${r.state}`),
+          by: r.by ? text("transfer:refusal.already_decided_by", { name: raw(r.by) }) : "",
+        },
+      );
+    case "leaves_league_by_age":
+      return text("workflow:refusal.leaves_league_by_age", { limit: r.limit });
+    case "reason_too_short":
+      return text("workflow:refusal.reason_too_short", { min: MIN_REASON_LENGTH });
+    case "reason_household":
+    case "special_unit_member":
+    case "already_transferred":
+    case "month_before_season":
+    case "destination_teacher_branch":
+      return text(`workflow:refusal.${r.reason}`);
+    case "unbind_not_permitted":
+      return text("workflow:unbind.notPermitted", { org: raw(r.orgName) });
     case "already_open":
       return text("transfer:refusal.already_open", { applicationId: r.applicationId });
     case "missing_field":

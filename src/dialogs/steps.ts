@@ -36,6 +36,8 @@ export interface StepFlowDefinition<D extends Json, A extends Json> {
   first: string;
   initial(ctx: DialogContext, args: A | undefined): Maybe<D>;
   steps: Record<string, Step<D>>;
+  /** What to say when the flow is left unfinished (see `Flow.leave`). */
+  leave?(ctx: DialogContext, data: D): Maybe<Message | null>;
 }
 
 export function stepFlow<D extends Json, A extends Json = Json>(
@@ -68,9 +70,11 @@ export function stepFlow<D extends Json, A extends Json = Json>(
     const history = [...state.history, { step: state.step, data: state.data }];
     return ask(ctx, { step: outcome.next, data: outcome.data, history } as S);
   };
+  const leave = def.leave;
   return {
     name: def.name,
     ...(def.requires ? { requires: def.requires } : {}),
+    ...(leave ? { leave: (ctx: DialogContext, state: S) => leave(ctx, state.data) } : {}),
     async start(ctx, args) {
       const data = await def.initial(ctx, args);
       return ask(ctx, { step: def.first, data, history: [] } as S);

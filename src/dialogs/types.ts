@@ -118,6 +118,11 @@ export interface Flow<S extends Json = Json, A extends Json = Json> {
   requires?: "member" | "admin";
   start(ctx: DialogContext, args: A | undefined): Promise<FlowResult<S>> | FlowResult<S>;
   handle(ctx: DialogContext, state: S, input: FlowInput): Promise<FlowResult<S>> | FlowResult<S>;
+  /**
+   * Said when the flow is left unfinished (Cancel, /menu, another flow begun) instead of
+   * "nothing was saved": what it already changed, what still waits and how to come back.
+   */
+  leave?(ctx: DialogContext, state: S): Promise<Message | null> | Message | null;
 }
 
 export interface GlobalActionResult {

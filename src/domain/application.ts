@@ -3,6 +3,8 @@
 export const APPLICATION_STATES = [
   "awaiting_leader",
   "awaiting_province",
+  /** R22: started by the in-organization, approved by the out-organization (转出审批). */
+  "awaiting_out_org",
   "pending",
   "awaiting_assignment",
   "completed",
@@ -41,6 +43,7 @@ export const HISTORY_ACTIONS = [
   "create",
   "leader_approve",
   "province_approve",
+  "out_approve",
   "withdraw",
   "approve",
   "assign",

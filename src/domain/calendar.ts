@@ -108,14 +108,18 @@ export function phaseAt(season: Season, now: Date): SeasonPhase {
 }
 
 /**
- * R27 (interpretation): from the first day of wrap-up, an application that has waited MORE than
- * `autoReturnDays` × 24 h at its current approval stage is returned. One that entered its stage
- * earlier than that is returned on the first wrap-up day.
+ * R27 (interpretation): an application that has waited MORE than `autoReturnDays` × 24 h at its
+ * current approval stage is returned, the wait counted from the later of the moment it entered
+ * the stage and the start of the wrap-up (1 Oct 00:00). Nothing is thus returned before
+ * 11 Oct 00:00, and time waited in August or September never counts.
  */
 export function autoReturnAt(season: Season, stageSince: Date): Date {
-  const waitedEnough = stageSince.getTime() + season.autoReturnDays * DAY_MS + 1;
-  const wrapUp = startOfDay(season.wrapUpStart, season.timezone).getTime();
-  return new Date(Math.max(waitedEnough, wrapUp));
+  const from = Math.max(stageSince.getTime(), wrapUpStartMs(season));
+  return new Date(from + season.autoReturnDays * DAY_MS + 1);
+}
+
+function wrapUpStartMs(season: Season): number {
+  return startOfDay(season.wrapUpStart, season.timezone).getTime();
 }
 
 export function isAutoReturnDue(season: Season, stageSince: Date, now: Date): boolean {
@@ -127,8 +131,13 @@ export function daysWaiting(stageSince: Date, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - stageSince.getTime()) / DAY_MS));
 }
 
-/** The latest stage start that is still due for auto-return at `now` (for set-based sweeps). */
+/**
+ * The latest stage start that is due for auto-return at `now` (for set-based sweeps): null
+ * until the first returns are due, then every stage start up to `now` − the limit, those before
+ * the wrap-up included (they count from its start, which lies before the cutoff by then).
+ */
 export function autoReturnCutoff(season: Season, now: Date): Date | null {
-  if (now < startOfDay(season.wrapUpStart, season.timezone)) return null;
-  return new Date(now.getTime() - season.autoReturnDays * DAY_MS - 1);
+  const limit = season.autoReturnDays * DAY_MS + 1;
+  if (now.getTime() < wrapUpStartMs(season) + limit) return null;
+  return new Date(now.getTime() - limit);
 }

@@ -15,9 +15,32 @@ export const COUNTED_IDENTITIES = ["graduate"] as const satisfies readonly Membe
 
 /**
  * Applications in dead states (lifecycle) no longer speak for the member: a person's outcome is
- * their latest application in any other state (latest = highest id), or none.
+ * chosen among the others by `outcomeOf`.
  */
 export { DEAD_STATES, isDead as isDeadState } from "./lifecycle.ts";
+
+/** What choosing a person's outcome looks at in each of their applications. */
+export interface OutcomeCandidate {
+  id: number;
+  state: ApplicationState;
+  retainAtSchool: boolean;
+}
+
+/**
+ * §5, R28: a person's outcome. A completed transfer stays the outcome, whatever follows it (the
+ * first, if a follow-up completed too); a retention at school (R15) stays until a follow-up
+ * completes; otherwise the latest application not dead (latest = highest id), or none.
+ * `src/services/outcomes.ts` orders by the same ranks in SQL.
+ */
+export function outcomeOf<T extends OutcomeCandidate>(applications: readonly T[]): T | undefined {
+  const live = applications.filter((a) => !isDead(a.state));
+  const byId = (x: T, y: T) => x.id - y.id;
+  const transferred = live.filter((a) => a.state === "completed" && !a.retainAtSchool);
+  if (transferred.length > 0) return transferred.sort(byId)[0];
+  const retained = live.filter((a) => a.state === "completed");
+  if (retained.length > 0) return retained.sort(byId).at(-1);
+  return live.sort(byId).at(-1);
+}
 
 /** The reason that puts a person into SX; every other outcome (or none) belongs to XS. */
 export const SX_REASON: TransferReason = "further_study";

@@ -10,6 +10,7 @@ export type LifecycleAction = Exclude<HistoryAction, "create">;
 export const OPEN_STATES = [
   "awaiting_leader",
   "awaiting_province",
+  "awaiting_out_org",
   "pending",
   "awaiting_assignment",
 ] as const satisfies readonly ApplicationState[];
@@ -28,10 +29,14 @@ export const DEAD_STATES = [
   "auto_returned",
 ] as const satisfies readonly ApplicationState[];
 
-/** Before the receiver's approval the initiator may withdraw (R21). */
+/**
+ * R21: the initiator may withdraw until the approval that completes the transfer or moves it to
+ * assignment (the receiver's, or the out-organization's, R22).
+ */
 export const WITHDRAWABLE_STATES = [
   "awaiting_leader",
   "awaiting_province",
+  "awaiting_out_org",
   "pending",
 ] as const satisfies readonly ApplicationState[];
 
@@ -46,6 +51,14 @@ const TRANSITIONS: Partial<Record<ApplicationState, Partial<Record<LifecycleActi
   },
   awaiting_province: {
     province_approve: "completed",
+    reject: "rejected",
+    withdraw: "withdrawn",
+    auto_return: "auto_returned",
+  },
+  awaiting_out_org: {
+    // R22: the out-organization releases the member to the branch the in-organization chose;
+    // where it chose a committee, that committee still assigns a branch.
+    out_approve: ({ receiverIsBranch }) => (receiverIsBranch ? "completed" : "awaiting_assignment"),
     reject: "rejected",
     withdraw: "withdrawn",
     auto_return: "auto_returned",

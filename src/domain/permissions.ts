@@ -28,8 +28,19 @@ export function canDecideAsReceiver(admin: AdminActor, receiver: OrgNode): boole
 }
 
 /**
- * Who decides an application at the stage it waits at: the receiver (R22), the leading organ
- * (R19) or the province (R17), and for assignment the receiving committee itself.
+ * R22: the stages whose deciding organization, when a branch, is decided by its own admin or
+ * its direct superior's: the receiver's, and the out-organization's release of an
+ * in-organization's start (the member's branch).
+ */
+export const BRANCH_OR_SUPERIOR_STAGES = [
+  "pending",
+  "awaiting_out_org",
+] as const satisfies readonly ApplicationState[];
+
+/**
+ * Who decides an application at the stage it waits at: the receiver (R22), the out-organization
+ * (R22), the leading organ (R19) or the province (R17), and for assignment the receiving
+ * committee itself.
  */
 export function canDecideAtStage(
   admin: AdminActor,
@@ -38,6 +49,7 @@ export function canDecideAtStage(
 ): boolean {
   switch (state) {
     case "pending":
+    case "awaiting_out_org":
       return canDecideAsReceiver(admin, deciding);
     case "awaiting_leader":
     case "awaiting_province":

@@ -55,6 +55,7 @@ export type TransferRefusal =
   | { reason: "destination_not_allowed" }
   | { reason: "destination_graduate_org" }
   | { reason: "destination_not_school" }
+  | { reason: "destination_teacher_branch" }
   | { reason: "destination_not_township" }
   | { reason: "destination_not_external" }
   | { reason: "destination_is_current" }
@@ -89,6 +90,15 @@ const EXTERNAL_FIELDS: TextField[] = [
 
 const clean = (v: string | null | undefined) => (v ?? "").trim();
 
+/**
+ * R18 (interpretation): a school filing "not placed" must name where the member lives, so the
+ * household address is not offered to it at all; the member may give either (residence
+ * preferred, G2.4).
+ */
+export function allowedAddressKinds(initiator: InitiatorKind): readonly AddressKind[] {
+  return initiator === "out_admin" ? ["residence"] : ADDRESS_KINDS;
+}
+
 /** R11, R12, R18, R20: the fields a request must carry for its reason and initiator. */
 export function checkFields(
   req: TransferRequest,
@@ -115,8 +125,7 @@ export function checkFields(
     if (!ADDRESS_KINDS.includes(req.addressKind as AddressKind)) {
       return { reason: "missing_field", field: "addressKind" };
     }
-    // R18 (interpretation): a school filing "not placed" must name where the member lives.
-    if (initiator === "out_admin" && req.addressKind !== "residence") {
+    if (!allowedAddressKinds(initiator).includes(req.addressKind as AddressKind)) {
       return { reason: "residence_required" };
     }
   }
@@ -124,11 +133,24 @@ export function checkFields(
   return null;
 }
 
-/** A township/street committee, or a county committee's flow branch (R14, R15). */
-export function isTownshipLevelReceiver(dest: OrgNode, parent: OrgNode | undefined): boolean {
-  if (dest.kind === "committee" && dest.level === "township") return true;
+/** A 团委 or 团工委 of a 乡镇 / 街道 (R14). */
+export function isTownshipLevel(org: OrgNode): boolean {
+  return (org.kind === "committee" || org.kind === "working_committee") && org.level === "township";
+}
+
+/**
+ * R14, R15 (interpretation of G2.2 "乡镇、街道团组织"): a township/street organization or one
+ * inside its subtree (its village or community branches, its flow branch), or a county
+ * committee's flow branch. `above` is the destination's ancestors, root first.
+ */
+export function isTownshipLevelReceiver(dest: OrgNode, above: readonly OrgNode[]): boolean {
+  if (isTownshipLevel(dest) || above.some(isTownshipLevel)) return true;
+  const parent = above.at(-1);
   return (
-    dest.category === "flow_branch" && parent?.kind === "committee" && parent.level === "county"
+    dest.category === "flow_branch" &&
+    parent?.id === dest.parentId &&
+    parent?.kind === "committee" &&
+    parent.level === "county"
   );
 }
 
@@ -142,12 +164,13 @@ const NEVER_CHOSEN = new Set([
 
 /**
  * R2, R13, R14, R15, R20: may an applicant choose this organization for this reason? Used both
- * to check a request and to filter destination searches, so the two never disagree.
+ * to check a request and to filter destination searches, so the two never disagree. `above` is
+ * the destination's ancestors, root first.
  */
 export function destinationProblem(
   req: Pick<TransferRequest, "reason" | "external">,
   dest: OrgNode,
-  parent: OrgNode | undefined,
+  above: readonly OrgNode[],
 ): TransferRefusal | null {
   if (dest.category === "graduate") return { reason: "destination_graduate_org" };
   if (NEVER_CHOSEN.has(dest.category)) return { reason: "destination_not_allowed" };
@@ -155,16 +178,20 @@ export function destinationProblem(
     return dest.isExternalProvince ? null : { reason: "destination_not_external" };
   }
   if (dest.isExternalProvince) return { reason: "destination_not_allowed" };
-  if (dest.category === "flow_branch" && !isTownshipLevelReceiver(dest, parent)) {
+  if (dest.category === "flow_branch" && !isTownshipLevelReceiver(dest, above)) {
     // A school's flow branch is reached only by retaining at school.
     return { reason: "destination_not_allowed" };
   }
   switch (req.reason) {
     case "further_study":
-      return dest.domain === "school" ? null : { reason: "destination_not_school" };
+      if (dest.domain !== "school") return { reason: "destination_not_school" };
+      // A teachers' branch (R6) receives staff, not students.
+      return dest.graduationUnsetReason === "teacher_branch"
+        ? { reason: "destination_teacher_branch" }
+        : null;
     case "employed_without_org":
     case "not_placed":
-      return isTownshipLevelReceiver(dest, parent) ? null : { reason: "destination_not_township" };
+      return isTownshipLevelReceiver(dest, above) ? null : { reason: "destination_not_township" };
     default:
       return null;
   }
@@ -174,14 +201,14 @@ export function destinationProblem(
 export function checkDestination(
   req: TransferRequest,
   dest: OrgNode | undefined,
-  parent: OrgNode | undefined,
+  above: readonly OrgNode[],
   memberBranch: OrgNode,
 ): TransferRefusal | null {
   if (destinationSource(req) !== "chosen") {
     return req.destinationOrgId ? { reason: "no_destination_for_reason" } : null;
   }
   if (!dest) return { reason: "missing_field", field: "destination" };
-  const problem = destinationProblem(req, dest, parent);
+  const problem = destinationProblem(req, dest, above);
   if (problem) return problem;
   // Only the member's own branch is pointless: a committee above it may well receive them
   // (a graduate student staying at their university; a township receiving its own school's
@@ -192,27 +219,39 @@ export function checkDestination(
 
 /**
  * R19: under 16 on the filing day and going outside the school domain → an explanation, and
- * the leading organ above the member's organization approves first. Special-unit transfers
- * have no destination and go to the province instead (R17).
+ * the leading organ above the member's organization approves first. Further study always goes
+ * to a school, so it never needs this, an external one included (its destination is known only
+ * as text). Special-unit transfers have no destination and go to the province instead (R17).
  */
 export function needsLeaderApproval(
   birthDate: string,
   today: string,
+  reason: TransferReason,
   destinationDomain: string | null,
 ): boolean {
-  if (destinationDomain === null) return false;
+  if (destinationDomain === null || reason === "further_study") return false;
   return ageOn(birthDate, today) < UNDER16_AGE && destinationDomain !== "school";
 }
 
-export type ApprovalStage = "leader" | "province" | "receiver";
+export type ApprovalStage = "leader" | "province" | "out" | "receiver";
 
-export function firstStage(req: TransferRequest, leaderApprovalNeeded: boolean): ApprovalStage {
+/**
+ * Where an application starts: the province for a special unit (R17), the out-organization for
+ * an in-organization's start (R22), the leading organ for R19, else the receiver.
+ */
+export function firstStage(
+  req: TransferRequest,
+  leaderApprovalNeeded: boolean,
+  initiator: InitiatorKind,
+): ApprovalStage {
   if (req.reason === "special_unit") return "province";
-  return leaderApprovalNeeded ? "leader" : "receiver";
+  if (leaderApprovalNeeded) return "leader";
+  return initiator === "in_admin" ? "out" : "receiver";
 }
 
 export const STAGE_STATE = {
   leader: "awaiting_leader",
   province: "awaiting_province",
+  out: "awaiting_out_org",
   receiver: "pending",
 } as const;

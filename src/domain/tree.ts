@@ -1,5 +1,11 @@
 /** The organization tree as the rules see it: plain records, paths of ids root first. */
-import type { OrgCategory, OrgDomain, OrgKind, OrgLevel } from "./organization.ts";
+import type {
+  GraduationUnsetReason,
+  OrgCategory,
+  OrgDomain,
+  OrgKind,
+  OrgLevel,
+} from "./organization.ts";
 
 export interface OrgNode {
   id: number;
@@ -15,6 +21,8 @@ export interface OrgNode {
   isSystemCommittee: boolean;
   isExternalProvince: boolean;
   graduationMonth: string | null;
+  /** Why a branch has no graduation month (R6): a teachers' branch receives no students. */
+  graduationUnsetReason: GraduationUnsetReason | null;
 }
 
 /** Ids on the path, root first, the organization itself last. */

@@ -1,6 +1,8 @@
 /**
  * Stage one of delivery: each queued outbox event becomes one delivery row per chat that
  * should hear it (an organization's bound group chats; a member's or admin's private chats).
+ * R29: an organization without a bound chat (a class or company branch, an overseas branch) is
+ * heard through the nearest organization above it that has one, so every stage is seen.
  * One statement, so an event is fanned out completely or not at all, and copies racing for the
  * same events split them (SKIP LOCKED).
  */
@@ -18,10 +20,21 @@ export async function fanOut(db: Db, now: Date, limit = 500): Promise<number> {
         limit ${limit}
         for update skip locked
       ),
+      heard_by as (
+        select c.id, (
+          select x.id
+          from organizations o,
+            unnest(string_to_array(trim(both '/' from o.path), '/')::int[])
+              with ordinality x(id, depth)
+          where o.id = c.recipient_id::int
+            and exists (select 1 from chat_bindings b where b.org_id = x.id)
+          order by x.depth desc
+          limit 1) as org_id
+        from claimed c where c.recipient_type = 'org'
+      ),
       targets as (
-        select c.id as outbox_id, b.channel, b.chat_id, null::text as locale
-        from claimed c join chat_bindings b
-          on c.recipient_type = 'org' and b.org_id::text = c.recipient_id
+        select h.id as outbox_id, b.channel, b.chat_id, null::text as locale
+        from heard_by h join chat_bindings b on b.org_id = h.org_id
         union all
         select c.id, i.channel, i.external_user_id, i.locale
         from claimed c join chat_identities i
@@ -38,6 +51,8 @@ export async function fanOut(db: Db, now: Date, limit = 500): Promise<number> {
       queued as (
         insert into deliveries (outbox_id, channel, chat_id, locale, status, available_at)
         select outbox_id, channel, chat_id, locale, 'queued', ${at}::timestamptz from targets
+        -- Events reach their chats in the order they happened, each event's chats in one order.
+        order by outbox_id, channel, chat_id
         on conflict do nothing
       ),
       done as (

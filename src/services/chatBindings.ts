@@ -45,7 +45,9 @@ export async function unbindChat(
     if (!admin) return refuse({ reason: "unknown_admin" });
     const bound = await boundOrganization(tx, input.channel, input.chatId);
     if (!bound) return { ok: true, orgName: null };
-    if (!bound.path.startsWith(admin.org.path)) return refuse({ reason: "not_permitted" });
+    if (!bound.path.startsWith(admin.org.path)) {
+      return refuse({ reason: "unbind_not_permitted", orgName: bound.name });
+    }
     await tx
       .delete(chatBindings)
       .where(and(eq(chatBindings.channel, input.channel), eq(chatBindings.chatId, input.chatId)));

@@ -7,7 +7,7 @@ import type { Db } from "../db/client.ts";
 import { organizations } from "../db/schema.ts";
 import { isOpen } from "../domain/lifecycle.ts";
 import { canDecideAtStage } from "../domain/permissions.ts";
-import { alreadyDecided, loadDecision } from "./decisions.ts";
+import { alreadyDecided, loadApplication, loadDecision } from "./decisions.ts";
 import { type Refusal, refuse } from "./result.ts";
 
 export async function decisionRight(
@@ -25,17 +25,25 @@ export async function decisionRight(
     : refuse({ reason: "not_permitted" });
 }
 
+/** R26: how the application stands now and who made it so, for someone too late to act. */
+export async function standing(db: Db, applicationId: number): Promise<Refusal> {
+  const app = await loadApplication(db, applicationId);
+  return app ? alreadyDecided(db, app) : refuse({ reason: "unknown_application" });
+}
+
 /** R22: the branches a receiving committee may assign the member to. */
 export async function assignableBranches(
   db: Db,
   input: { adminId: number; applicationId: number },
-) {
+): Promise<{ ok: true; branches: { id: number; name: string }[] } | Refusal> {
   const decision = await loadDecision(db, input);
-  if (!("admin" in decision)) return [];
+  if (!("admin" in decision)) return decision;
   const { admin, app, deciding: receiver } = decision;
-  if (app.state !== "awaiting_assignment") return [];
-  if (!receiver || !canDecideAtStage(admin, app.state, receiver)) return [];
-  return db
+  if (app.state !== "awaiting_assignment") return alreadyDecided(db, app);
+  if (!receiver || !canDecideAtStage(admin, app.state, receiver)) {
+    return refuse({ reason: "not_permitted" });
+  }
+  const branches = await db
     .select({ id: organizations.id, name: organizations.name })
     .from(organizations)
     .where(
@@ -46,4 +54,5 @@ export async function assignableBranches(
       ),
     )
     .orderBy(asc(organizations.name));
+  return { ok: true, branches };
 }

@@ -9,8 +9,14 @@ import { admins, applicationHistory, applications, members } from "../db/schema.
 import type { ApplicationState } from "../domain/application.ts";
 import { type LifecycleAction, nextState, WITHDRAWABLE_STATES } from "../domain/lifecycle.ts";
 import { type AdminActor, canDecideAtStage } from "../domain/permissions.ts";
+import { rejectReasonProblem } from "../domain/rejection.ts";
 import { isWithin, type OrgNode } from "../domain/tree.ts";
-import { type ApprovalStageName, insertNotices, type Notification } from "./notify.ts";
+import {
+  type ApprovalStageName,
+  insertNotices,
+  type Notification,
+  type ProgressStep,
+} from "./notify.ts";
 import { loadAdmin, loadOrg, orgNodeJson, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, MAX_NOTE, type Refusal, refuse } from "./result.ts";
@@ -189,17 +195,44 @@ export function outcomeNotices(app: DecisionApp, state: ApplicationState): Notic
   ];
 }
 
-/** The card in the chats of the organization that was deciding now shows the outcome. */
-export function cardNotices(app: DecisionApp, state: ApplicationState): Notice[] {
+/**
+ * The card in the chats of the organization that was deciding now shows the outcome, or, where
+ * that organization still decides (a committee that approved now assigns), its next step.
+ */
+export function cardNotices(
+  app: DecisionApp,
+  state: ApplicationState,
+  stillDeciding = false,
+): Notice[] {
   if (!app.decidingOrgId) return [];
   return [
     {
       event: "card_outcome",
       to: { org: app.decidingOrgId },
-      payload: { applicationId: app.id, state },
+      payload: { applicationId: app.id, state, ...(stillDeciding ? { stillDeciding } : {}) },
       key: `app:${app.id}:card:${app.state}`,
     },
   ];
+}
+
+/** The member hears that a stage was passed and who decides next. */
+function progressNotice(app: DecisionApp, step: ProgressStep): Notice {
+  return {
+    event: "progress",
+    to: { member: app.memberId },
+    payload: { applicationId: app.id, step },
+    key: `app:${app.id}:progress:${step}`,
+  };
+}
+
+/** The card the next deciding organization's chats get. */
+function neededNotice(app: DecisionApp, orgId: number, stage: ApprovalStageName): Notice {
+  return {
+    event: "decision_needed",
+    to: { org: orgId },
+    payload: { applicationId: app.id, stage },
+    key: `app:${app.id}:needed:${stage}`,
+  };
 }
 
 /** The closing notices: the deciding chats' card and the people told of the outcome. */
@@ -231,6 +264,8 @@ export function stageOf(state: ApplicationState): ApprovalStageName | null {
       return "leader";
     case "awaiting_province":
       return "province";
+    case "awaiting_out_org":
+      return "out";
     case "pending":
       return "receiver";
     case "awaiting_assignment":
@@ -240,9 +275,18 @@ export function stageOf(state: ApplicationState): ApprovalStageName | null {
   }
 }
 
+const APPROVABLE: readonly ApplicationState[] = [
+  "awaiting_leader",
+  "awaiting_province",
+  "awaiting_out_org",
+  "pending",
+];
+
 /**
  * Approve, at whatever stage the application waits: the leading organ (R19), the province
- * (R17), or the receiver (R22: a branch completes at once, a committee then assigns).
+ * (R17), the out-organization (R22: releasing the member to the in-organization's choice), or
+ * the receiver (R22: a branch completes at once, a committee then assigns). `needsAssignment`:
+ * the admin who approved assigns the branch next (their committee received the member).
  */
 export async function approve(
   db: Db,
@@ -250,8 +294,7 @@ export async function approve(
   now: Date,
 ): Promise<(Decided & { needsAssignment: boolean }) | Refusal> {
   return withAdmin(db, input, async (tx, { admin, app, deciding }) => {
-    const approvable = ["awaiting_leader", "awaiting_province", "pending"].includes(app.state);
-    if (!deciding || !approvable) return alreadyDecided(tx, app);
+    if (!deciding || !APPROVABLE.includes(app.state)) return alreadyDecided(tx, app);
     if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
     const actor: Actor = { kind: "admin", adminId: admin.adminId };
     const decided = { decidedByAdminId: admin.adminId, decidedAt: now };
@@ -267,16 +310,8 @@ export async function approve(
           set: { decidingOrgId: app.toOrgId, stageSince: now },
           notices: [
             ...cardNotices(app, "pending"),
-            ...(app.toOrgId
-              ? [
-                  {
-                    event: "decision_needed" as const,
-                    to: { org: app.toOrgId },
-                    payload: { applicationId: app.id, stage: "receiver" as const },
-                    key: `app:${app.id}:needed:receiver`,
-                  },
-                ]
-              : []),
+            ...(app.toOrgId ? [neededNotice(app, app.toOrgId, "receiver")] : []),
+            progressNotice(app, "leader_approved"),
           ],
         },
         now,
@@ -302,6 +337,36 @@ export async function approve(
       if (!ok) return lost();
       return { ok: true, applicationId: app.id, state: "completed", needsAssignment: false };
     }
+    if (app.state === "awaiting_out_org") {
+      const receiver = await loadOrg(tx, app.toOrgId);
+      if (!receiver) return refuse({ reason: "unknown_org" });
+      const to = nextState("awaiting_out_org", "out_approve", {
+        receiverIsBranch: receiver.kind === "branch",
+      })!;
+      const completed = to === "completed";
+      const ok = await transition(
+        tx,
+        app,
+        {
+          action: "out_approve",
+          to,
+          actor,
+          set: completed ? decided : { ...decided, decidingOrgId: receiver.id, stageSince: now },
+          ...(completed ? { moveTo: receiver } : {}),
+          notices: completed
+            ? closingNotices(app, "completed")
+            : [
+                ...cardNotices(app, to),
+                neededNotice(app, receiver.id, "assignment"),
+                progressNotice(app, "out_approved"),
+              ],
+        },
+        now,
+      );
+      if (!ok) return lost();
+      // The in-organization assigns, not the out-organization that released the member.
+      return { ok: true, applicationId: app.id, state: to, needsAssignment: false };
+    }
     // Pending at the receiver. External receivers assign in their own system (M1.4.5):
     // approval completes there.
     const completesNow = deciding.kind === "branch" || app.external;
@@ -316,7 +381,10 @@ export async function approve(
         actor,
         set: { ...decided, ...(completed ? {} : { stageSince: now }) },
         ...(completed && !app.external ? { moveTo: deciding } : {}),
-        notices: completed ? closingNotices(app, "completed") : [],
+        // Not completed: the same chats' card now asks for the branch (edited in place).
+        notices: completed
+          ? closingNotices(app, "completed")
+          : [...cardNotices(app, to, true), progressNotice(app, "receiver_approved")],
       },
       now,
     );
@@ -360,14 +428,18 @@ export async function assign(
   });
 }
 
-/** R23: rejecting needs a written reason; the application returns to the initiator. */
+/**
+ * R23: rejecting needs a written reason (R30: never the member's household registration); the
+ * application returns to the initiator.
+ */
 export async function reject(
   db: Db,
   input: { adminId: number; applicationId: number; reason: string },
   now: Date,
 ): Promise<Decided | Refusal> {
   const reason = input.reason.trim();
-  if (reason === "") return refuse({ reason: "reason_required" });
+  const problem = rejectReasonProblem(reason);
+  if (problem) return refuse({ reason: problem });
   if (reason.length > MAX_NOTE) return refuse({ reason: "text_too_long", max: MAX_NOTE });
   return withAdmin(db, input, async (tx, { admin, app, deciding }) => {
     if (nextState(app.state, "reject") === null) return alreadyDecided(tx, app);
@@ -391,6 +463,35 @@ export async function reject(
   });
 }
 
+/** R21: the initiator, or a colleague of an initiating admin (same organization). */
+async function mayWithdraw(
+  tx: Queryable,
+  actor: Actor,
+  app: Pick<Application, "initiatorKind" | "initiatorMemberId" | "initiatorAdminId">,
+): Promise<boolean> {
+  if (actor.kind === "member") {
+    return app.initiatorKind === "member" && app.initiatorMemberId === actor.memberId;
+  }
+  if (actor.kind !== "admin" || !app.initiatorAdminId) return false;
+  const [me, initiator] = await Promise.all([
+    loadAdmin(tx, actor.adminId),
+    loadAdmin(tx, app.initiatorAdminId),
+  ]);
+  return !!me && !!initiator && me.org.id === initiator.org.id;
+}
+
+/** Whether this person may withdraw the application now (R21), for the buttons shown to them. */
+export async function canWithdrawNow(
+  db: Queryable,
+  input: { actor: Actor; applicationId: number },
+): Promise<boolean> {
+  const app = await loadApplication(db, input.applicationId);
+  if (!app || !(WITHDRAWABLE_STATES as readonly ApplicationState[]).includes(app.state)) {
+    return false;
+  }
+  return mayWithdraw(db, input.actor, app);
+}
+
 /**
  * R21: the initiator withdraws before the receiver's approval. An admin initiator's colleagues
  * (admins of the same organization) may withdraw it too.
@@ -404,17 +505,7 @@ export async function withdraw(
     const app = await loadApplication(tx, input.applicationId);
     if (!app) return refuse({ reason: "unknown_application" });
     const { actor } = input;
-    let permitted = false;
-    if (actor.kind === "member") {
-      permitted = app.initiatorKind === "member" && app.initiatorMemberId === actor.memberId;
-    } else if (actor.kind === "admin" && app.initiatorAdminId) {
-      const [me, initiator] = await Promise.all([
-        loadAdmin(tx, actor.adminId),
-        loadAdmin(tx, app.initiatorAdminId),
-      ]);
-      permitted = !!me && !!initiator && me.org.id === initiator.org.id;
-    }
-    if (!permitted) return refuse({ reason: "not_permitted" });
+    if (!(await mayWithdraw(tx, actor, app))) return refuse({ reason: "not_permitted" });
     if (!(WITHDRAWABLE_STATES as readonly ApplicationState[]).includes(app.state)) {
       return alreadyDecided(tx, app);
     }

@@ -1,9 +1,10 @@
 /**
  * The 学社衔接 hotlines of the seed's table: the county of a member (the county committee above
- * the member's current branch) and a lookup of any county by name. A level without a number falls
- * back to the city's, then the province's (运城 city has none in the seed).
+ * the member's current branch) and a lookup of any province, city or county committee by name.
+ * A level without a number falls back to the city's, then the province's (运城 city has none in
+ * the seed).
  */
-import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { members, organizations } from "../db/schema.ts";
 import type { OrgLevel } from "../domain/organization.ts";
@@ -73,71 +74,96 @@ export async function memberHotline(db: Db, memberId: number): Promise<Hotline |
 }
 
 /**
- * The county's own short name, its committee's name minus what it shares with the city's
- * ("团阳泉市城区委" under "团阳泉市委" → "城区"), so an exact name beats a mere substring.
+ * An organization's own short name: its name minus what it shares with its parent's
+ * ("团阳泉市城区委" under "团阳泉市委" → "城区"; "团忻州市委" under "团山西省委" → "忻州市"), so an
+ * exact name beats a mere substring.
  */
-function shortName(county: string, city: string | undefined): string {
-  if (!city) return county;
+function shortName(name: string, parent: string | undefined): string {
+  if (!parent) return name;
   let prefix = 0;
-  while (prefix < city.length && county[prefix] === city[prefix]) prefix++;
+  while (prefix < parent.length && name[prefix] === parent[prefix]) prefix++;
   let suffix = 0;
-  const maxSuffix = Math.min(city.length - prefix, county.length - prefix);
-  while (suffix < maxSuffix && county.at(-1 - suffix) === city.at(-1 - suffix)) suffix++;
-  return county.slice(prefix, county.length - suffix);
+  const maxSuffix = Math.min(parent.length - prefix, name.length - prefix);
+  while (suffix < maxSuffix && name.at(-1 - suffix) === parent.at(-1 - suffix)) suffix++;
+  return name.slice(prefix, name.length - suffix);
 }
 
-export interface CountyLookup {
+export interface HotlineLookup {
   matches: Hotline[];
   /** The provincial hotline, the last resort when nothing matches. */
   province: Hotline | null;
 }
 
+/** The committees a hotline can belong to (the seed's table: province, cities, counties). */
+const HOTLINE_LEVELS: OrgLevel[] = ["provincial", "city", "county"];
+
 /**
- * Counties whose name contains the query. A county whose own name equals the query wins over
- * substrings ("城区" is the name of two counties, and part of three more).
+ * Committees with a hotline level whose name matches the query, best matches only: the name
+ * or short name exactly ("城区" is the name of two counties, and part of three more), else short
+ * names starting with it ("忻州" → 团忻州市委, not the counties whose full names contain it), else
+ * short names containing it, else full names. A city found is followed by its counties, so
+ * every number of the table is reachable from its city's name.
  */
-export async function findCountyHotlines(db: Db, query: string): Promise<CountyLookup> {
+export async function findHotlines(db: Db, query: string): Promise<HotlineLookup> {
   const q = query.trim();
-  const counties = await db
+  const committees = await db
     .select({ ...orgColumns, path: organizations.path })
-    .from(organizations)
-    .where(eq(organizations.level, "county"))
-    .orderBy(organizations.id);
-  const parentIds = [...new Set(counties.map((c) => c.parentId).filter((id) => id !== null))];
-  const parents =
-    parentIds.length > 0
-      ? await db.select(orgColumns).from(organizations).where(inArray(organizations.id, parentIds))
-      : [];
-  const parentById = new Map(parents.map((p) => [p.id, p]));
-  const named = counties.map((c) => {
-    const parent = c.parentId === null ? undefined : parentById.get(c.parentId);
-    return { county: c, parent, short: shortName(c.name, parent?.name) };
-  });
-  const exact = named.filter((n) => n.short === q);
-  const partial =
-    q === "" ? [] : named.filter((n) => n.county.name.includes(q) || n.short.includes(q));
-  const chosen = exact.length > 0 ? exact : partial;
-  const [province] = await db
-    .select(orgColumns)
     .from(organizations)
     .where(
       and(
-        eq(organizations.level, "provincial"),
+        inArray(organizations.level, HOTLINE_LEVELS),
+        eq(organizations.kind, "committee"),
         eq(organizations.isSystemCommittee, false),
-        isNotNull(organizations.hotline),
+        eq(organizations.isExternalProvince, false),
       ),
     )
-    .orderBy(organizations.id)
-    .limit(1);
-  // One at a time: `db` may be a transaction, which runs one query at a time anyway.
-  const matches: Hotline[] = [];
-  for (const { county, parent } of chosen) {
-    const chain =
-      county.hotline || !parent ? [county] : await ancestorsDeepestFirst(db, county.path);
-    matches.push({ orgName: county.name, ...numberAbove(chain) });
+    .orderBy(organizations.id);
+  const byId = new Map(committees.map((c) => [c.id, c]));
+  const parentIds = committees
+    .map((c) => c.parentId)
+    .filter((id): id is number => id !== null && !byId.has(id));
+  const outsideParents =
+    parentIds.length > 0
+      ? await db.select(orgColumns).from(organizations).where(inArray(organizations.id, parentIds))
+      : [];
+  const parentName = new Map<number, string>(
+    [...committees, ...outsideParents].map((o) => [o.id, o.name]),
+  );
+  const named = committees.map((c) => ({
+    org: c,
+    short: shortName(c.name, c.parentId === null ? undefined : parentName.get(c.parentId)),
+  }));
+  const tiers = [
+    (n: (typeof named)[number]) => n.org.name === q || n.short === q,
+    (n: (typeof named)[number]) => n.short.startsWith(q),
+    (n: (typeof named)[number]) => n.short.includes(q),
+    (n: (typeof named)[number]) => n.org.name.includes(q),
+  ];
+  const levelRank = (o: OrgRow) => HOTLINE_LEVELS.indexOf(o.level);
+  const best =
+    q === ""
+      ? []
+      : (tiers.map((t) => named.filter(t)).find((found) => found.length > 0) ?? [])
+          .map((n) => n.org)
+          .sort((x, y) => levelRank(x) - levelRank(y) || x.id - y.id);
+  const chosen: OrgRow[] = [];
+  for (const org of best) {
+    if (!chosen.includes(org)) chosen.push(org);
+    if (org.level !== "city") continue;
+    for (const county of committees) {
+      if (county.parentId === org.id && !chosen.includes(county)) chosen.push(county);
+    }
   }
+  const chainOf = (org: OrgRow): OrgRow[] => {
+    const chain: OrgRow[] = [];
+    for (let o: OrgRow | undefined = org; o; o = o.parentId ? byId.get(o.parentId) : undefined) {
+      chain.push(o);
+    }
+    return chain;
+  };
+  const province = committees.find((c) => c.level === "provincial" && c.hotline);
   return {
-    matches,
+    matches: chosen.map((org) => ({ orgName: org.name, ...numberAbove(chainOf(org)) })),
     province: province
       ? { orgName: province.name, hotline: province.hotline, hotlineOf: province.name }
       : null,

@@ -2,11 +2,12 @@
  * Graduation marking (R6–R8) and identity marks (R9, R10). Every change is one transaction with
  * its mark_history rows; a batch is all or nothing.
  */
-import { and, desc, eq, inArray, like } from "drizzle-orm";
-import type { Db, Tx } from "../db/client.ts";
+import { and, asc, desc, eq, inArray, like, type SQL, sql } from "drizzle-orm";
+import { type Db, type Queryable, query, type Tx } from "../db/client.ts";
 import { graduationChangeRequests, markHistory, members, organizations } from "../db/schema.ts";
 import { type Season, startOfDay } from "../domain/calendar.ts";
-import { isStrictlyLaterMonth, isValidMonth, yearOfMonth } from "../domain/graduation.ts";
+import { leavesLeagueByAge } from "../domain/filing.ts";
+import { graduationMonthProblem, isStrictlyLaterMonth, yearOfMonth } from "../domain/graduation.ts";
 import type { GraduationUnsetReason } from "../domain/organization.ts";
 import {
   canMarkGraduation,
@@ -14,13 +15,50 @@ import {
   canRequestGraduationChange,
   leadingOrganAbove,
 } from "../domain/permissions.ts";
+import { writtenReasonProblem } from "../domain/rejection.ts";
 import { schoolOf } from "../domain/tree.ts";
 import { notify } from "./notify.ts";
 import { loadAdmin, loadChain, loadOrg, systemBranch } from "./orgStore.ts";
 import { MAX_NOTE, type Refusal, refuse } from "./result.ts";
 
+/**
+ * R31: whether each of these members is 28 or older in their graduation month, kept on the
+ * member for the indicators. Every change of a graduation month calls it for the people it
+ * touched, in the same transaction.
+ */
+export async function refreshLeagueAge(tx: Queryable, which: SQL): Promise<void> {
+  const people = await tx
+    .select({
+      id: members.id,
+      identity: members.identity,
+      birthDate: members.birthDate,
+      graduationMonth: members.graduationMonth,
+      agesOut: members.agesOut,
+    })
+    .from(members)
+    .where(which);
+  const changed = people
+    .map((p) => ({
+      id: p.id,
+      agesOut:
+        p.graduationMonth !== null &&
+        leavesLeagueByAge({ ...p, graduationMonth: p.graduationMonth, today: "" }),
+      was: p.agesOut,
+    }))
+    .filter((p) => p.agesOut !== p.was);
+  for (const flag of [true, false]) {
+    const ids = changed.filter((p) => p.agesOut === flag).map((p) => p.id);
+    if (ids.length === 0) continue;
+    await query(
+      tx,
+      sql`update members set ages_out = ${flag} where id = any(${sql.param(ids)}::int[])`,
+    );
+  }
+}
+
 /** Graduates of a branch take its month (delayed graduates and teachers keep theirs). */
 async function applyMonthToGraduates(tx: Tx, branchId: number, month: string | null) {
+  const graduates = and(eq(members.branchId, branchId), eq(members.identity, "graduate"));
   await tx
     .update(members)
     .set({
@@ -28,7 +66,8 @@ async function applyMonthToGraduates(tx: Tx, branchId: number, month: string | n
       graduationYear: month ? yearOfMonth(month) : null,
       graduationBranchId: branchId,
     })
-    .where(and(eq(members.branchId, branchId), eq(members.identity, "graduate")));
+    .where(graduates);
+  await refreshLeagueAge(tx, graduates!);
 }
 
 /** R6: set a branch's expected graduation month, or the reason it has none. */
@@ -41,6 +80,7 @@ export async function markBranchGraduation(
     unsetReason?: GraduationUnsetReason | null;
   },
   now: Date,
+  season: Season,
 ): Promise<{ ok: true } | Refusal> {
   return db.transaction(async (tx) => {
     const admin = await loadAdmin(tx, input.adminId);
@@ -55,7 +95,8 @@ export async function markBranchGraduation(
     if ((month === null) === (unsetReason === null)) {
       return refuse({ reason: "month_or_reason_required" });
     }
-    if (month !== null && !isValidMonth(month)) return refuse({ reason: "invalid_month" });
+    const monthProblem = month === null ? null : graduationMonthProblem(month, season.year);
+    if (monthProblem) return refuse({ reason: monthProblem });
     await tx
       .update(organizations)
       .set({ graduationMonth: month, graduationUnsetReason: unsetReason })
@@ -108,11 +149,14 @@ export async function requestGraduationChange(
   db: Db,
   input: { adminId: number; branchId: number; newMonth: string; reason: string },
   now: Date,
+  season: Season,
 ): Promise<{ ok: true; requestId: number; approverOrgId: number } | Refusal> {
   const reason = input.reason.trim();
-  if (reason === "") return refuse({ reason: "reason_required" });
+  const reasonProblem = writtenReasonProblem(reason);
+  if (reasonProblem) return refuse({ reason: reasonProblem });
   if (reason.length > MAX_NOTE) return refuse({ reason: "text_too_long", max: MAX_NOTE });
-  if (!isValidMonth(input.newMonth)) return refuse({ reason: "invalid_month" });
+  const monthProblem = graduationMonthProblem(input.newMonth, season.year);
+  if (monthProblem) return refuse({ reason: monthProblem });
   return db.transaction(async (tx) => {
     const admin = await loadAdmin(tx, input.adminId);
     if (!admin) return refuse({ reason: "unknown_admin" });
@@ -200,12 +244,15 @@ export async function decideGraduationChange(
         .update(organizations)
         .set({ graduationMonth: request.newMonth })
         .where(eq(organizations.id, request.branchId));
+      const graduates = and(
+        eq(members.graduationBranchId, request.branchId),
+        eq(members.identity, "graduate"),
+      )!;
       await tx
         .update(members)
         .set({ graduationMonth: request.newMonth, graduationYear: yearOfMonth(request.newMonth) })
-        .where(
-          and(eq(members.graduationBranchId, request.branchId), eq(members.identity, "graduate")),
-        );
+        .where(graduates);
+      await refreshLeagueAge(tx, graduates);
     }
     await tx.insert(markHistory).values({
       orgId: request.branchId,
@@ -224,6 +271,20 @@ export async function decideGraduationChange(
     ]);
     return { ok: true, state };
   });
+}
+
+/** R8: the change requests a leading organ must still decide, oldest first. */
+export async function pendingGraduationChanges(db: Queryable, approverOrgId: number) {
+  return db
+    .select({ id: graduationChangeRequests.id })
+    .from(graduationChangeRequests)
+    .where(
+      and(
+        eq(graduationChangeRequests.approverOrgId, approverOrgId),
+        eq(graduationChangeRequests.state, "pending"),
+      ),
+    )
+    .orderBy(asc(graduationChangeRequests.id));
 }
 
 /** R8: the approval progress of a branch's change requests, newest first. */
@@ -256,11 +317,14 @@ export async function markIdentity(
   db: Db,
   input: { adminId: number; mark: IdentityMark } & Target,
   now: Date,
+  season: Season,
 ): Promise<{ ok: true; marked: number } | Refusal> {
   const { mark } = input;
   if (mark.kind === "delayed") {
-    if (!isValidMonth(mark.month)) return refuse({ reason: "invalid_month" });
-    if (mark.reason.trim() === "") return refuse({ reason: "reason_required" });
+    const monthProblem = graduationMonthProblem(mark.month, season.year);
+    if (monthProblem) return refuse({ reason: monthProblem });
+    const reasonProblem = writtenReasonProblem(mark.reason);
+    if (reasonProblem) return refuse({ reason: reasonProblem });
     if (mark.reason.trim().length > MAX_NOTE)
       return refuse({ reason: "text_too_long", max: MAX_NOTE });
   }
@@ -322,6 +386,15 @@ export async function markIdentity(
         at: now,
       });
     }
+    if (mark.kind === "delayed" && plans.length > 0) {
+      await refreshLeagueAge(
+        tx,
+        inArray(
+          members.id,
+          plans.map((p) => p.member.id),
+        ),
+      );
+    }
     return { ok: true, marked: plans.length };
   });
 }
@@ -371,6 +444,15 @@ export async function revokeIdentity(
         detail: { previousMonth: member.graduationMonth },
         at: now,
       });
+    }
+    if (plans.length > 0) {
+      await refreshLeagueAge(
+        tx,
+        inArray(
+          members.id,
+          plans.map((p) => p.member.id),
+        ),
+      );
     }
     return { ok: true, revoked: plans.length };
   });

@@ -7,7 +7,14 @@ import { type SQL, sql } from "drizzle-orm";
 import { query, type Tx } from "../db/client.ts";
 import type { ApplicationState } from "../domain/application.ts";
 
-export type ApprovalStageName = "leader" | "province" | "receiver" | "assignment";
+export type ApprovalStageName = "leader" | "province" | "out" | "receiver" | "assignment";
+
+/** A stage the member hears of while their application moves on (before its outcome). */
+export type ProgressStep =
+  | "filed_for_you"
+  | "leader_approved"
+  | "out_approved"
+  | "receiver_approved";
 
 export type Notification =
   | {
@@ -16,15 +23,24 @@ export type Notification =
       payload: { applicationId: number; stage: ApprovalStageName };
     }
   | {
-      /** The card in the deciding organization's chats must now show its outcome. */
+      /**
+       * The card in the deciding organization's chats must now show its outcome, or its next
+       * step where that organization `stillDeciding` (a committee that approved now assigns).
+       */
       event: "card_outcome";
       to: { org: number };
-      payload: { applicationId: number; state: ApplicationState };
+      payload: { applicationId: number; state: ApplicationState; stillDeciding?: boolean };
     }
   | {
       event: "outcome";
       to: { member: number } | { admin: number };
       payload: { applicationId: number; state: ApplicationState };
+    }
+  | {
+      /** The member is told of every stage passed: who approved, and who decides next. */
+      event: "progress";
+      to: { member: number };
+      payload: { applicationId: number; step: ProgressStep };
     }
   | {
       /** R27 warning: the deciding chats are told two days before an automatic return. */

@@ -27,6 +27,7 @@ export function orgColumnsOf(
     isSystemCommittee: t.isSystemCommittee,
     isExternalProvince: t.isExternalProvince,
     graduationMonth: t.graduationMonth,
+    graduationUnsetReason: t.graduationUnsetReason,
   };
 }
 

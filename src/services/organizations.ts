@@ -2,16 +2,15 @@
  * Organization use cases: flow branches (R1), graduate organizations offered for deletion
  * (R3), locating a member (R5), and the destination search of the wizard (R2, R13–R15, Q2.6).
  */
-import { and, asc, eq, ilike, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { and, asc, eq, ilike, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
 import { admins, members, organizations } from "../db/schema.ts";
 import { parseIdNumber } from "../domain/idNumber.ts";
 import { checkFlowBranchCreation } from "../domain/permissions.ts";
 import { destinationProblem, type TransferRequest } from "../domain/transferRules.ts";
-import type { OrgNode } from "../domain/tree.ts";
-import { loadAdmin, loadOrg, orgColumns, orgColumnsOf } from "./orgStore.ts";
+import { type OrgNode, pathIds } from "../domain/tree.ts";
+import { loadAdmin, loadOrg, orgColumns } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
 
 /** R1: a school committee with an institution code, or a county committee, makes one. */
@@ -150,30 +149,33 @@ export async function searchDestinations(
   const query = input.query.trim();
   if (query === "") return { total: 0, items: [] };
   const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const parent = alias(organizations, "parent");
   const rows = await db
-    .select({ org: orgColumns, parent: orgColumnsOf(parent) })
+    .select(orgColumns)
     .from(organizations)
-    .leftJoin(parent, eq(parent.id, organizations.parentId))
     .where(and(eq(organizations.provinceId, input.rootId), ilike(organizations.name, pattern)))
     .orderBy(sql`length(${organizations.name})`, asc(organizations.id))
     .limit(SEARCH_CANDIDATES);
-  const allowed = rows.filter(
-    (r) =>
-      destinationProblem(
-        input.request,
-        r.org,
-        (r.parent?.id ? r.parent : undefined) as OrgNode | undefined,
-      ) === null,
-  );
+  // R14, R15 look at every organization above a candidate (a township's community branches).
+  const aboveIds = [...new Set(rows.flatMap((r) => pathIds(r.path).slice(0, -1)))];
+  const ancestors =
+    aboveIds.length > 0
+      ? await db.select(orgColumns).from(organizations).where(inArray(organizations.id, aboveIds))
+      : [];
+  const byId = new Map<number, OrgNode>(ancestors.map((a) => [a.id, a]));
+  const aboveOf = (org: OrgNode) =>
+    pathIds(org.path)
+      .slice(0, -1)
+      .map((id) => byId.get(id))
+      .filter((o): o is OrgNode => o !== undefined);
+  const allowed = rows.filter((r) => destinationProblem(input.request, r, aboveOf(r)) === null);
   const offset = Math.max(0, input.offset ?? 0);
   const limit = Math.max(1, input.limit ?? 8);
   return {
     total: allowed.length,
     items: allowed.slice(offset, offset + limit).map((r) => ({
-      id: r.org.id,
-      name: r.org.name,
-      parentName: r.parent?.name ?? null,
+      id: r.id,
+      name: r.name,
+      parentName: r.parentId === null ? null : (byId.get(r.parentId)?.name ?? null),
     })),
   };
 }

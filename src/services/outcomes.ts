@@ -1,5 +1,5 @@
 /**
- * Each member's outcome (SPEC §5), kept on their `members` row so the indicators scan one row per
+ * Each member's outcome (SPEC §5, R28), kept on their `members` row so the indicators scan one row per
  * person. Every change to applications calls `refreshOutcomes` for the members it touched, in
  * its own transaction, so the copy never disagrees with applications as seen by any reader.
  */
@@ -11,8 +11,17 @@ import { DEAD_STATES } from "../domain/indicators.ts";
 const DEAD_STATES_SQL = sql.raw(DEAD_STATES.map((state) => `'${state}'`).join(", "));
 
 /**
+ * §5, R28 as ranks, the same as `outcomeOf` (src/domain/indicators.ts): a completed transfer
+ * first (the earliest), then a completed retention at school (the latest), then the latest
+ * live application.
+ */
+const TRANSFERRED = sql`a.state = 'completed' and not a.retain_at_school`;
+const OUTCOME_ORDER = sql`case when ${TRANSFERRED} then 0 when a.state = 'completed' then 1 else 2 end,
+  case when ${TRANSFERRED} then a.id else -a.id end`;
+
+/**
  * Recomputes the outcome columns of `memberIds` (ids, or a query yielding one column of member
- * ids) from their latest live application, set-based. Rows already right are left untouched.
+ * ids) from their applications, set-based. Rows already right are left untouched.
  */
 export async function refreshOutcomes(db: Queryable, memberIds: number[] | SQL): Promise<void> {
   // One member (every decision and filing) as a plain parameter: PostgreSQL then keeps one plan
@@ -37,7 +46,7 @@ export async function refreshOutcomes(db: Queryable, memberIds: number[] | SQL):
           a.retain_at_school, a.assigned_branch_id, a.to_org_id
         from applications a
         where a.member_id in (${ids}) and a.state not in (${DEAD_STATES_SQL})
-        order by a.member_id, a.id desc
+        order by a.member_id, ${OUTCOME_ORDER}
       ) a on a.member_id = t.member_id
     ) o
     where m.id = o.member_id

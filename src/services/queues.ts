@@ -11,7 +11,11 @@ import type { ApplicationState, HistoryAction } from "../domain/application.ts";
 import { autoReturnAt, daysWaiting, type Season } from "../domain/calendar.ts";
 import { maskIdNumber } from "../domain/idNumber.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
-import { type AdminActor, seesFullIdNumbers } from "../domain/permissions.ts";
+import {
+  type AdminActor,
+  BRANCH_OR_SUPERIOR_STAGES,
+  seesFullIdNumbers,
+} from "../domain/permissions.ts";
 import { stageOf } from "./decisions.ts";
 import { loadAdmin } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
@@ -133,7 +137,7 @@ function toView(row: Row, fullIdNumber: boolean, now: Date, season: Season): App
 
 /**
  * An admin's pending queue: what their organization must decide, and (R22) what its direct
- * branch children received, oldest first.
+ * branch children received or must release, oldest first.
  */
 export async function pendingQueue(
   db: Db,
@@ -163,7 +167,7 @@ export async function orgPendingQueue(
       or(
         and(eq(applications.decidingOrgId, orgId), inArray(applications.state, [...OPEN_STATES])),
         and(
-          eq(applications.state, "pending"),
+          inArray(applications.state, [...BRANCH_OR_SUPERIOR_STAGES]),
           eq(decidingOrg.parentId, orgId),
           eq(decidingOrg.kind, "branch"),
         ),

@@ -66,7 +66,8 @@ export type RatesResult =
   | { ok: false; reason: "unknown_org" };
 
 /**
- * People of graduation year `year` with a counted identity, grouped by the scope keys of where
+ * People of graduation year `year` with a counted identity (and under 28 in their graduation
+ * month, R31), grouped by the scope keys of where
  * they graduated and where their outcome goes, and by the outcome's reason, state and retained
  * flag, all read from the outcome kept on `members` (src/services/outcomes.ts). `scope` maps
  * organization ids to keys; people with neither key are outside every region asked about and
@@ -80,6 +81,7 @@ from members m
 left join (${scope}) so on so.id = m.graduation_branch_id
 left join (${scope}) sd on sd.id = m.outcome_destination_id
 where m.graduation_year = ${year} and m.identity = any(${sql.param(COUNTED_IDENTITIES)}::text[])
+  and not m.ages_out
   and (so.key is not null or sd.key is not null)
 group by 1, 2, 3, 4, 5`;
 

@@ -3,8 +3,11 @@
  * (key `refusal.<reason>`), with details for the message. Never a thrown string.
  */
 import type { ApplicationState } from "../domain/application.ts";
+import type { FilingObstacle } from "../domain/filing.ts";
+import type { MonthProblem } from "../domain/graduation.ts";
 import type { IdNumberError } from "../domain/idNumber.ts";
 import type { FlowBranchRefusal } from "../domain/permissions.ts";
+import type { ReasonProblem } from "../domain/rejection.ts";
 import type { TransferRefusal } from "../domain/transferRules.ts";
 
 export type Refusal =
@@ -14,8 +17,10 @@ export type Refusal =
   | { ok: false; reason: "unknown_application" }
   | { ok: false; reason: "unknown_request" }
   | { ok: false; reason: "not_permitted" }
+  /** Only an admin of the bound organization, or of one above it, unbinds its chat. */
+  | { ok: false; reason: "unbind_not_permitted"; orgName: string }
   | { ok: false; reason: "member_mismatch" }
-  | { ok: false; reason: "already_open"; applicationId: number }
+  | ({ ok: false } & FilingObstacle)
   | {
       ok: false;
       reason: "already_decided";
@@ -24,11 +29,11 @@ export type Refusal =
       at: Date | null;
     }
   | { ok: false; reason: "not_allowed_now"; state: ApplicationState }
-  | { ok: false; reason: "reason_required" }
+  | { ok: false; reason: ReasonProblem }
   | { ok: false; reason: "text_too_long"; max: number }
   | { ok: false; reason: "not_a_branch" }
   | { ok: false; reason: "branch_not_in_receiver" }
-  | { ok: false; reason: "invalid_month" }
+  | { ok: false; reason: MonthProblem }
   | { ok: false; reason: "month_or_reason_required" }
   | { ok: false; reason: "use_change_request" }
   | { ok: false; reason: "not_graduate_org" }

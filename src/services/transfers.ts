@@ -2,17 +2,18 @@
  * Filing a transfer application (R11–R20): by the member, the out-organization's admin or the
  * in-organization's admin. One transaction: checks, the application, its history, its outbox.
  */
-import { and, eq, inArray } from "drizzle-orm";
-import { type Db, isUniqueViolation, type Tx } from "../db/client.ts";
+import { eq } from "drizzle-orm";
+import { type Db, isUniqueViolation, type Queryable, type Tx } from "../db/client.ts";
 import { applicationHistory, applications, members } from "../db/schema.ts";
 import type { InitiatorKind } from "../domain/application.ts";
 import { dayIn, type Season } from "../domain/calendar.ts";
+import { filingObstacle } from "../domain/filing.ts";
 import { parseIdNumber } from "../domain/idNumber.ts";
-import { OPEN_STATES } from "../domain/lifecycle.ts";
 import { canStartAsInAdmin, canStartAsOutAdmin, leadingOrganAbove } from "../domain/permissions.ts";
 import {
   checkDestination,
   checkFields,
+  type DestinationSource,
   destinationSource,
   firstStage,
   needsLeaderApproval,
@@ -20,7 +21,7 @@ import {
   type TransferRequest,
 } from "../domain/transferRules.ts";
 import { type OrgNode, schoolOf } from "../domain/tree.ts";
-import { notify } from "./notify.ts";
+import { type Notification, notify } from "./notify.ts";
 import { loadAdmin, loadChain, loadOrg, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, type Refusal, refuse } from "./result.ts";
@@ -85,6 +86,86 @@ export async function fileApplication(
   }
 }
 
+/**
+ * The rules about the member themselves (one open application, R28, R31), asked by the wizard
+ * before its first question and by `fileIn` again.
+ */
+async function obstacleFor(
+  tx: Queryable,
+  member: Member,
+  as: InitiatorKind,
+  now: Date,
+  season: Season,
+): Promise<Refusal | null> {
+  const [earlier, branch] = await Promise.all([
+    tx
+      .select({
+        id: applications.id,
+        state: applications.state,
+        retainAtSchool: applications.retainAtSchool,
+      })
+      .from(applications)
+      .where(eq(applications.memberId, member.id)),
+    loadOrg(tx, member.branchId),
+  ]);
+  if (!branch) return refuse({ reason: "unknown_org" });
+  const obstacle = filingObstacle({
+    earlier,
+    initiator: as,
+    currentBranch: branch,
+    identity: member.identity,
+    birthDate: member.birthDate,
+    graduationMonth: member.graduationMonth,
+    today: dayIn(now, season.timezone),
+  });
+  return obstacle ? refuse(obstacle) : null;
+}
+
+/** Whether a transfer may be filed for this member now, by this kind of initiator (R11). */
+export async function filingCheck(
+  db: Queryable,
+  input: { memberId: number; as: InitiatorKind },
+  now: Date,
+  season: Season,
+): Promise<Refusal | null> {
+  const [member] = await db.select().from(members).where(eq(members.id, input.memberId));
+  if (!member) return refuse({ reason: "unknown_member" });
+  return obstacleFor(db, member, input.as, now, season);
+}
+
+/** The domain R19 looks at: the chosen organization's, or the school's for its own branches. */
+function destinationDomain(source: DestinationSource, chosen: OrgNode | undefined) {
+  if (source === "none") return null;
+  if (source === "chosen") return chosen?.domain ?? null;
+  return "school";
+}
+
+/**
+ * R19, asked by the wizard once the destination is known: does this member need the under-16
+ * explanation (and the leading organ's approval) for this request?
+ */
+export async function under16ExplanationNeeded(
+  db: Queryable,
+  input: { memberId: number; request: TransferRequest },
+  now: Date,
+  season: Season,
+): Promise<boolean> {
+  const [member] = await db
+    .select({ birthDate: members.birthDate })
+    .from(members)
+    .where(eq(members.id, input.memberId));
+  if (!member) return false;
+  const source = destinationSource(input.request);
+  const chosen =
+    source === "chosen" ? await loadOrg(db, input.request.destinationOrgId) : undefined;
+  return needsLeaderApproval(
+    member.birthDate,
+    dayIn(now, season.timezone),
+    input.request.reason,
+    destinationDomain(source, chosen),
+  );
+}
+
 async function fileIn(
   tx: Tx,
   input: FileInput,
@@ -94,13 +175,8 @@ async function fileIn(
   const who = await resolveMember(tx, input);
   if (!who.ok) return who;
   const { member } = who;
-  const [open] = await tx
-    .select({ id: applications.id })
-    .from(applications)
-    .where(
-      and(eq(applications.memberId, member.id), inArray(applications.state, [...OPEN_STATES])),
-    );
-  if (open) return refuse({ reason: "already_open", applicationId: open.id });
+  const obstacle = await obstacleFor(tx, member, input.as, now, season);
+  if (obstacle) return obstacle;
 
   const fieldProblem = checkFields(input, input.as);
   if (fieldProblem) return refuse(fieldProblem);
@@ -117,8 +193,8 @@ async function fileIn(
       input.destinationOrgId ?? (input.as === "in_admin" ? who.adminOrg?.id : undefined),
     );
     if (input.destinationOrgId && !destination) return refuse({ reason: "unknown_org" });
-    const parent = destination ? await loadOrg(tx, destination.parentId) : undefined;
-    const problem = checkDestination(input, destination, parent, branch);
+    const above = destination ? (await loadChain(tx, destination)).slice(0, -1) : [];
+    const problem = checkDestination(input, destination, above, branch);
     if (problem) return refuse(problem);
     if (
       input.as === "in_admin" &&
@@ -131,7 +207,7 @@ async function fileIn(
       return refuse({ reason: "not_permitted" });
     }
   } else {
-    const problem = checkDestination(input, undefined, undefined, branch);
+    const problem = checkDestination(input, undefined, [], branch);
     if (problem) return refuse(problem);
     if (source !== "none") {
       // The original school: where the member graduates from, else where they are now.
@@ -151,14 +227,18 @@ async function fileIn(
   const leaderNeeded = needsLeaderApproval(
     member.birthDate,
     dayIn(now, season.timezone),
-    destination ? destination.domain : null,
+    input.reason,
+    destinationDomain(source, destination),
   );
   if (leaderNeeded && (input.under16Explanation ?? "").trim() === "") {
     return refuse({ reason: "under16_explanation_required" });
   }
-  const stage = firstStage(input, leaderNeeded);
+  const stage = firstStage(input, leaderNeeded, input.as);
   let decidingOrgId: number;
-  if (stage === "leader") {
+  if (stage === "out") {
+    // R22: the member's branch releases them (its admin or its direct superior's).
+    decidingOrgId = branch.id;
+  } else if (stage === "leader") {
     const leader = leadingOrganAbove(chain);
     if (!leader) return refuse({ reason: "no_leading_organ" });
     decidingOrgId = leader.id;
@@ -218,13 +298,23 @@ async function fileIn(
     at: now,
   });
   await refreshOutcomes(tx, [member.id]);
-  await notify(tx, [
+  const notices: (Notification & { key: string })[] = [
     {
       event: "decision_needed",
       to: { org: decidingOrgId },
       payload: { applicationId, stage },
       key: `app:${applicationId}:needed:${stage}`,
     },
-  ]);
+  ];
+  // A member an admin filed for hears of it, and of what happens next.
+  if (input.as !== "member") {
+    notices.push({
+      event: "progress",
+      to: { member: member.id },
+      payload: { applicationId, step: "filed_for_you" },
+      key: `app:${applicationId}:progress:filed_for_you`,
+    });
+  }
+  await notify(tx, notices);
   return { ok: true, applicationId, state, decidingOrgId };
 }

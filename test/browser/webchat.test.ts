@@ -105,7 +105,7 @@ describe.skipIf(!hasChromium)("web chat page in chromium", () => {
     await click("团山西省委");
     await expect.poll(() => bot.last().textContent()).toContain("请输入转入组织名称中的几个字");
     await type("工学院");
-    await click("太原工学院团委");
+    await click("太原工学院团委（团山西省委）");
     await expect.poll(() => bot.last().textContent()).toContain("转入组织：太原工学院团委");
     await click("确认提交");
     await expect
@@ -162,14 +162,16 @@ describe.skipIf(!hasChromium)("web chat page in chromium", () => {
     await click("团山西省委");
     await expect.poll(() => bot.last().textContent()).toContain("请输入转入组织名称中的几个字");
     await type("山西示范大学");
-    await click("山西示范大学团委");
+    await click("山西示范大学团委（团山西省委）");
     await click("确认提交");
     await expect.poll(() => bot.last().textContent()).toContain("申请已提交");
 
     await choose("校团委管理员");
     await inChat("school-admins");
-    const card = page.locator(".msg.bot", { hasText: "【新的转接申请" });
-    await expect.poll(() => card.count(), { timeout: 15_000 }).toBe(1);
+    const sent = page.locator(".msg.bot", { hasText: "【新的转接申请" });
+    await expect.poll(() => sent.count(), { timeout: 15_000 }).toBe(1);
+    // The card keeps its place while its title follows the application's stage.
+    const card = page.locator(`.msg.bot[data-ref="${await sent.getAttribute("data-ref")}"]`);
     await card.getByRole("button", { name: "同意", exact: true }).click();
     await expect.poll(() => bot.last().textContent()).toContain("请选择把团员分配到哪个团支部");
     await click("计算机2024级1班团支部");

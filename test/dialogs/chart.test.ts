@@ -91,6 +91,7 @@ describe("the digest's chart", () => {
     day: "2026-09-29",
     pending: [],
     returningSoon: [],
+    region: null,
     indicators: children && {
       current: {
         ...region(1, "团山西省委", 0.5, 0.1),

@@ -24,8 +24,8 @@ const NOW = shanghai("2026-09-29T08:30:00");
 const DAY = "2026-09-29";
 const zh = translate("zh-CN");
 
-async function render(db: Db, orgId: number) {
-  const digest = await digestFor(db, orgId, DAY, NOW, TEST_SEASON);
+async function render(db: Db, orgId: number, at = NOW, day = DAY) {
+  const digest = await digestFor(db, orgId, day, at, TEST_SEASON);
   return renderMessage(zh, digestReply(digest!, TEST_SEASON).text);
 }
 
@@ -103,15 +103,19 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     });
     await file(db(), w.member.m2, w.org.UB1, "further_study", {
       to: w.org.V,
-      since: shanghai("2026-09-28T09:00:00"),
+      since: shanghai("2026-10-05T09:00:00"),
     });
-    const text = await render(db(), w.org.V);
-    expect(text).toContain(`【每日简报】太原工学院团委　${DAY}`);
+    // R27: the wait counts from 1 Oct for the first, from 5 Oct for the second.
+    const oct9 = shanghai("2026-10-09T08:30:00");
+    const text = await render(db(), w.org.V, oct9, "2026-10-09");
+    expect(text).toContain("【每日简报】太原工学院团委　2026-10-09");
     expect(text).toContain("待审批：2 件");
-    expect(text).toContain("最早一件：#1 张小明，2026-09-10 09:00 起已等待 18 天");
+    expect(text).toContain("最早一件：#1 张小明，2026-09-10 09:00 起已等待 28 天");
     expect(text).toContain("2 天内将被自动退回：1 件");
-    expect(text).toContain("#1 张小明：2026-10-01 00:00 自动退回");
+    expect(text).toContain("#1 张小明：2026-10-11 00:00 自动退回");
     expect(text).not.toContain("李小红：");
+    // In September nothing is returned within 2 days: the wrap-up has not started.
+    expect(await render(db(), w.org.V)).not.toContain("2 天内将被自动退回");
     // Not a leading organ: no rates.
     expect(text).not.toContain("SX");
     expect(await render(db(), w.org.E)).toContain("待审批：无。");
@@ -232,7 +236,8 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     const renderEvent = notificationRenderer(TEST_SEASON);
     const event = (e: string, recipientId: string, payload: Record<string, unknown>) =>
       ({ id: 1, event: e, recipientType: "org", recipientId, payload }) as never;
-    const returnAt = shanghai("2026-10-01T00:00:00").toISOString();
+    // R27: more than 10 days after 1 Oct 00:00, the later of stage entry and the wrap-up.
+    const returnAt = new Date(shanghai("2026-10-11T00:00:00").getTime() + 1).toISOString();
     const warning = await renderEvent(
       db(),
       event("auto_return_warning", String(w.org.V), { applicationId: id, returnAt }),
@@ -240,7 +245,7 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
       NOW,
     );
     expect(renderMessage(zh, warning!.text)).toBe(
-      `提醒：第 ${id} 号申请（张小明）已在本环节等待 18 天，如未处理，将于 2026-10-01 00:00 自动退回。`,
+      `提醒：第 ${id} 号申请（张小明）已在本环节等待 18 天，如未处理，将于 2026-10-11 00:00 自动退回。`,
     );
     expect(warning!.buttons?.[0]?.map((b) => b.action)).toContainEqual({
       type: "global",

@@ -64,15 +64,13 @@ describe.each(DB_KINDS)("member dialogs on %s", (kind) => {
     await u.press("Hotline");
     expect(texts(u.last)).toBe("The transfer hotline of your county:\n团运城市夏县委: 17634017430");
     await u.press("Look up another county");
-    expect(texts(u.last)).toBe("Type the name of a county (e.g. 迎泽区, 夏县):");
+    expect(texts(u.last)).toBe("Type the name of a county or city (e.g. 迎泽区, 夏县, 忻州):");
     expect(texts(await u.say("x".repeat(31)))).toBe(
-      "Type a county name of 1 to 30 characters.\n---\nType the name of a county (e.g. 迎泽区, 夏县):",
+      "Type a name of 1 to 30 characters.\n---\nType the name of a county or city (e.g. 迎泽区, 夏县, 忻州):",
     );
-    expect(texts(await u.say("夏县"))).toBe(
-      "County committees found: 1\n团运城市夏县委: 17634017430",
-    );
+    expect(texts(await u.say("夏县"))).toBe("Committees found: 1\n团运城市夏县委: 17634017430");
     expect(texts(await u.say("/hotline 不存在"))).toBe(
-      'No county committee\'s name contains "不存在". Check the name, or call the provincial hotline:\n团山西省委: 0351-12355',
+      'No committee\'s name contains "不存在". Check the name.\nProvincial hotline: 团山西省委 0351-12355',
     );
   });
 
@@ -83,7 +81,7 @@ describe.each(DB_KINDS)("member dialogs on %s", (kind) => {
     const help = texts(await u.say("/help"));
     expect(help).toContain("/hotline [county] hotline");
     expect(help).toContain("send the 8-character binding code");
-    expect(texts(await u.say("/hotline"))).toContain("Type the name of a county");
+    expect(texts(await u.say("/hotline"))).toContain("Type the name of a county or city");
   });
 
   it("answers an admin's menu with admin entries, help and language, no member entries", async () => {

@@ -6,7 +6,7 @@ import { approve } from "../../src/services/decisions.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { buildWorld, type World } from "../helpers/world.ts";
-import { bindAs, chat, labels, texts } from "./fixtures.ts";
+import { bindAs, chat, labels, texts, tokenOf } from "./fixtures.ts";
 
 describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
   const database = useTestDatabase(kind);
@@ -56,7 +56,8 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     );
     await u.say("工学院");
     expect(texts(u.last)).toBe("Found 1 organizations. Choose one:");
-    await u.press("太原工学院团委");
+    // Each result names the organization above it.
+    await u.press("太原工学院团委 (团山西省委)");
     const summary = texts(u.last);
     expect(summary).toContain("Reason: Further study");
     expect(summary).toContain("Going to: University");
@@ -122,7 +123,7 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     await u.press("« Back");
     await u.press("全国铁道团委");
     await u.say("铁路");
-    expect(labels(u.last)).toContain("铁路太原局团委");
+    expect(labels(u.last)).toContain("铁路太原局团委 (全国铁道团委)");
     await u.say("/cancel");
     await u.say("/menu");
     await u.press("File a transfer");
@@ -132,11 +133,13 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     await u.say("太原市迎泽区");
     await u.press("团山西省委");
     await u.say("团");
+    // R14: the township, the branches inside it, the county committee's flow branch.
     expect(labels(u.last).filter((l) => !l.startsWith("«") && l !== "Cancel")).toEqual([
-      "柳巷街道团工委",
-      "团迎泽区委流动团员团支部",
+      "柳巷街道团工委 (团太原市迎泽区委)",
+      "青年路社区团支部 (柳巷街道团工委)",
+      "团迎泽区委流动团员团支部 (团太原市迎泽区委)",
     ]);
-    await u.press("柳巷街道团工委");
+    await u.press("柳巷街道团工委 (团太原市迎泽区委)");
     await u.press("Submit");
     expect((await onlyApplication()).decidingOrgId).toBe(w.org.TS);
   });
@@ -196,7 +199,7 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     });
   });
 
-  it("R19 under 16 to a non-school destination: the wizard asks for the explanation, then files", async () => {
+  it("R19 under 16 to a non-school destination: the wizard asks for the explanation before the summary, then files", async () => {
     await bindAs(db(), "j", { memberId: w.member.j1 });
     const u = chat(engine, "j");
     await u.say("/menu");
@@ -207,9 +210,10 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     await u.say("太原市");
     await u.press("团山西省委");
     await u.say("能源");
-    await u.press("山西示范能源集团团委");
-    await u.press("Submit");
+    await u.press("山西示范能源集团团委 (团山西省委)");
+    // Asked as soon as the destination is known, never after "Submit".
     expect(texts(u.last)).toContain("You are under 16");
+    expect(labels(u.last)).not.toContain("Submit");
     expect(await db().select().from(applications)).toHaveLength(0);
     await u.say("随父母务工");
     expect(texts(u.last)).toContain("Explanation: 随父母务工");
@@ -220,7 +224,7 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     });
   });
 
-  it("back returns with earlier answers; cancel saves nothing; a refused filing explains why", async () => {
+  it("back returns with earlier answers; cancel saves nothing; one already open is refused before the first question", async () => {
     const u = await member("m1");
     await u.press("No");
     await u.press("Further study");
@@ -233,22 +237,25 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     await u.press("Cancel");
     expect(texts(u.last)).toContain("Cancelled");
     expect(await db().select().from(applications)).toHaveLength(0);
-    // One open application per member: the second filing is refused in words.
-    await db().insert(applications).values({
-      memberId: w.member.m1,
-      state: "pending",
-      stageSince: new Date(),
-      initiatorKind: "member",
-      reason: "overseas",
-      fromOrgId: w.org.UB1,
-      decidingOrgId: w.org.U,
-    });
+    // One open application per member: a second filing is refused before any question.
+    const [open] = await db()
+      .insert(applications)
+      .values({
+        memberId: w.member.m1,
+        state: "pending",
+        stageSince: new Date(),
+        initiatorKind: "member",
+        reason: "overseas",
+        fromOrgId: w.org.UB1,
+        decidingOrgId: w.org.U,
+      })
+      .returning();
     await u.say("/menu");
     await u.press("File a transfer");
-    await u.press("No");
-    await u.press("Study or life abroad");
-    await u.press("Submit");
-    expect(texts(u.last)).toContain("Cannot submit: There is already an application in progress");
+    expect(texts(u.last)).toBe(
+      `There is already an application in progress (no. ${open!.id}). Wait for its outcome or withdraw it first.`,
+    );
+    expect(labels(u.last)).toEqual(["My applications", "Menu"]);
   });
 
   it("resumes after a restart, handles a double delivery once, and answers a stale button", async () => {
@@ -291,10 +298,18 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     const withdrawToken = u.last
       .flatMap((r) => r.buttons.flat())
       .find((b) => b.label === `Withdraw application #${app.id}`)!.action;
+    // Withdrawing asks first; "keep it" changes nothing.
     expect(texts(await u.pressToken(withdrawToken))).toContain(
+      `Withdraw application #${app.id}? This cannot be undone`,
+    );
+    await u.press("Keep it");
+    expect((await onlyApplication()).state).toBe("pending");
+    await u.pressToken(withdrawToken);
+    const confirm = tokenOf(u.last, `Withdraw #${app.id}`);
+    expect(texts(await u.pressToken(confirm))).toContain(
       `Application #${app.id} has been withdrawn.`,
     );
-    expect(texts(await u.pressToken(withdrawToken))).toContain(
+    expect(texts(await u.pressToken(confirm))).toContain(
       "This application has already been decided: Withdrawn (by 张小明).",
     );
     await u.press("Menu");

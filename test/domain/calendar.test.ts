@@ -162,20 +162,23 @@ describe("§4 phaseAt boundaries (Asia/Shanghai)", () => {
   });
 });
 
-describe("R27 auto-return: more than 10 days at one stage, from 1 Oct", () => {
+describe("R27 auto-return: more than 10 days at one stage, counted from the later of stage entry and 1 Oct", () => {
   const wrapUp = "2026-09-30T16:00:00.000Z"; // 1 Oct 00:00 Shanghai
+  const firstDue = "2026-10-10T16:00:00.001Z"; // 11 Oct 00:00 Shanghai + 1 ms
 
-  it("R27 pending since 15 Sep is due at the first instant of 1 Oct Shanghai, not 1 ms before", () => {
+  it("R27 pending since 15 Sep counts from 1 Oct: due 1 ms after 11 Oct 00:00 Shanghai, not before", () => {
     const since = at("2026-09-15T02:00:00Z"); // 15 Sep 10:00 Shanghai
-    expect(autoReturnAt(season2026, since).toISOString()).toBe(wrapUp);
-    expect(isAutoReturnDue(season2026, since, msBefore(wrapUp))).toBe(false);
-    expect(isAutoReturnDue(season2026, since, at(wrapUp))).toBe(true);
+    expect(autoReturnAt(season2026, since).toISOString()).toBe(firstDue);
+    expect(isAutoReturnDue(season2026, since, at(wrapUp))).toBe(false);
+    expect(isAutoReturnDue(season2026, since, at("2026-10-10T16:00:00.000Z"))).toBe(false);
+    expect(isAutoReturnDue(season2026, since, at(firstDue))).toBe(true);
   });
 
-  it("R27 even an application from the application period is never returned before wrap-up", () => {
-    const since = at("2026-07-01T00:00:00Z");
-    expect(isAutoReturnDue(season2026, since, at("2026-09-30T15:00:00Z"))).toBe(false);
-    expect(autoReturnAt(season2026, since).toISOString()).toBe(wrapUp);
+  it("R27 time waited in August or September never counts: nothing is returned before 11 Oct 00:00", () => {
+    for (const since of ["2026-07-01T00:00:00Z", "2026-08-15T02:00:00Z", "2026-09-30T15:59:59Z"]) {
+      expect(autoReturnAt(season2026, at(since)).toISOString()).toBe(firstDue);
+      expect(isAutoReturnDue(season2026, at(since), msBefore(firstDue))).toBe(false);
+    }
   });
 
   it("R27 stage began 5 Oct 10:00 Shanghai: not due at exactly 15 Oct 10:00, due 1 ms after", () => {
@@ -186,38 +189,28 @@ describe("R27 auto-return: more than 10 days at one stage, from 1 Oct", () => {
     expect(isAutoReturnDue(season2026, since, msAfter(tenDays))).toBe(true);
   });
 
-  it("R27 stage began exactly 10 days before wrap-up (21 Sep 00:00): due 1 ms after 1 Oct 00:00", () => {
-    const since = at("2026-09-20T16:00:00Z");
-    expect(autoReturnAt(season2026, since).toISOString()).toBe("2026-09-30T16:00:00.001Z");
-    expect(isAutoReturnDue(season2026, since, at(wrapUp))).toBe(false);
-    expect(isAutoReturnDue(season2026, since, msAfter(wrapUp))).toBe(true);
-  });
-
-  it("R27 stage began 25 Sep 12:00 Shanghai: the wait counts from the stage start, due 5 Oct 12:00 + 1 ms", () => {
-    const since = at("2026-09-25T04:00:00Z");
-    expect(autoReturnAt(season2026, since).toISOString()).toBe("2026-10-05T04:00:00.001Z");
-    expect(isAutoReturnDue(season2026, since, at("2026-10-05T04:00:00Z"))).toBe(false);
+  it("R27 stage began at the wrap-up's first instant: the same as any earlier stage", () => {
+    expect(autoReturnAt(season2026, at(wrapUp)).toISOString()).toBe(firstDue);
   });
 
   it("R27 the limit and the wrap-up day follow the overrides", () => {
     const s = seasonFor(2026, SH, { "2026": { autoReturnDays: 3, wrapUpStart: "2026-10-08" } });
     expect(autoReturnAt(s, at("2026-09-15T00:00:00Z")).toISOString()).toBe(
-      "2026-10-07T16:00:00.000Z",
+      "2026-10-10T16:00:00.001Z",
     );
     expect(autoReturnAt(s, at("2026-10-10T00:00:00Z")).toISOString()).toBe(
       "2026-10-13T00:00:00.001Z",
     );
   });
 
-  it("R27 autoReturnCutoff is null before wrap-up", () => {
-    expect(autoReturnCutoff(season2026, msBefore(wrapUp))).toBeNull();
+  it("R27 autoReturnCutoff is null until the first returns are due (11 Oct 00:00 + 1 ms)", () => {
     expect(autoReturnCutoff(season2026, at("2026-09-15T00:00:00Z"))).toBeNull();
+    expect(autoReturnCutoff(season2026, at(wrapUp))).toBeNull();
+    expect(autoReturnCutoff(season2026, msBefore(firstDue))).toBeNull();
+    expect(autoReturnCutoff(season2026, at(firstDue))?.toISOString()).toBe(wrapUp);
   });
 
-  it("R27 autoReturnCutoff from wrap-up is now − 10 days − 1 ms", () => {
-    expect(autoReturnCutoff(season2026, at(wrapUp))?.toISOString()).toBe(
-      "2026-09-20T15:59:59.999Z",
-    );
+  it("R27 autoReturnCutoff from then on is now − 10 days − 1 ms", () => {
     expect(autoReturnCutoff(season2026, at("2026-10-15T02:00:00Z"))?.toISOString()).toBe(
       "2026-10-05T01:59:59.999Z",
     );
@@ -228,6 +221,8 @@ describe("R27 auto-return: more than 10 days at one stage, from 1 Oct", () => {
     const cutoff = autoReturnCutoff(season2026, now) as Date;
     expect(isAutoReturnDue(season2026, cutoff, now)).toBe(true);
     expect(isAutoReturnDue(season2026, msAfter(cutoff.toISOString()), now)).toBe(false);
+    // Every stage entered before the wrap-up is due by then too.
+    expect(isAutoReturnDue(season2026, at("2026-08-01T00:00:00Z"), now)).toBe(true);
   });
 });
 

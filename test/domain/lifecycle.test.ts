@@ -28,6 +28,10 @@ const ALLOWED: Record<string, ApplicationState> = {
   "awaiting_province reject": "rejected",
   "awaiting_province withdraw": "withdrawn",
   "awaiting_province auto_return": "auto_returned",
+  "awaiting_out_org out_approve": "completed",
+  "awaiting_out_org reject": "rejected",
+  "awaiting_out_org withdraw": "withdrawn",
+  "awaiting_out_org auto_return": "auto_returned",
   "pending approve": "completed",
   "pending reject": "rejected",
   "pending withdraw": "withdrawn",
@@ -37,17 +41,18 @@ const ALLOWED: Record<string, ApplicationState> = {
 };
 
 describe("lifecycle: the whole transition table (M1.4.4, M1.5, G3)", () => {
-  it("covers the seven actions and eight states", () => {
+  it("covers the eight actions and nine states (R22 added the out-organization's release)", () => {
     expect(ACTIONS).toEqual([
       "leader_approve",
       "province_approve",
+      "out_approve",
       "withdraw",
       "approve",
       "assign",
       "reject",
       "auto_return",
     ]);
-    expect(APPLICATION_STATES).toHaveLength(8);
+    expect(APPLICATION_STATES).toHaveLength(9);
   });
 
   for (const state of APPLICATION_STATES) {
@@ -116,10 +121,30 @@ describe("R22 a branch receiver completes at once, a committee must assign", () 
   });
 });
 
+describe("R22 an in-organization's start is released by the out-organization (转出审批)", () => {
+  it("R22 the release completes into a branch the in-organization chose", () => {
+    expect(nextState("awaiting_out_org", "out_approve", { receiverIsBranch: true })).toBe(
+      "completed",
+    );
+  });
+
+  it("R22 into a committee it chose, that committee still assigns a branch", () => {
+    expect(nextState("awaiting_out_org", "out_approve", { receiverIsBranch: false })).toBe(
+      "awaiting_assignment",
+    );
+  });
+
+  it("R22 the receiver's approve does not apply at the out-organization's stage", () => {
+    expect(nextState("awaiting_out_org", "approve")).toBeNull();
+    expect(nextState("pending", "out_approve")).toBeNull();
+  });
+});
+
 describe("R21 the initiator may withdraw only before the receiver's approval", () => {
-  it("R21 withdraw from awaiting_leader, awaiting_province and pending", () => {
+  it("R21 withdraw from awaiting_leader, awaiting_province, awaiting_out_org and pending", () => {
     expect(nextState("awaiting_leader", "withdraw")).toBe("withdrawn");
     expect(nextState("awaiting_province", "withdraw")).toBe("withdrawn");
+    expect(nextState("awaiting_out_org", "withdraw")).toBe("withdrawn");
     expect(nextState("pending", "withdraw")).toBe("withdrawn");
   });
 
@@ -129,7 +154,12 @@ describe("R21 the initiator may withdraw only before the receiver's approval", (
   });
 
   it("R21 WITHDRAWABLE_STATES is exactly what the table allows", () => {
-    expect([...WITHDRAWABLE_STATES]).toEqual(["awaiting_leader", "awaiting_province", "pending"]);
+    expect([...WITHDRAWABLE_STATES]).toEqual([
+      "awaiting_leader",
+      "awaiting_province",
+      "awaiting_out_org",
+      "pending",
+    ]);
     expect(statesAllowing("withdraw")).toEqual([...WITHDRAWABLE_STATES]);
   });
 });
@@ -158,6 +188,7 @@ describe("R27 auto-return from every open state", () => {
     expect(statesAllowing("auto_return")).toEqual([
       "awaiting_leader",
       "awaiting_province",
+      "awaiting_out_org",
       "pending",
       "awaiting_assignment",
     ]);
@@ -189,11 +220,21 @@ describe("R26 statesAllowing gives the exact 'from' states for conditional updat
   it.each([
     ["leader_approve", ["awaiting_leader"]],
     ["province_approve", ["awaiting_province"]],
-    ["withdraw", ["awaiting_leader", "awaiting_province", "pending"]],
+    ["out_approve", ["awaiting_out_org"]],
+    ["withdraw", ["awaiting_leader", "awaiting_province", "awaiting_out_org", "pending"]],
     ["approve", ["pending"]],
     ["assign", ["awaiting_assignment"]],
-    ["reject", ["awaiting_leader", "awaiting_province", "pending"]],
-    ["auto_return", ["awaiting_leader", "awaiting_province", "pending", "awaiting_assignment"]],
+    ["reject", ["awaiting_leader", "awaiting_province", "awaiting_out_org", "pending"]],
+    [
+      "auto_return",
+      [
+        "awaiting_leader",
+        "awaiting_province",
+        "awaiting_out_org",
+        "pending",
+        "awaiting_assignment",
+      ],
+    ],
   ] as [LifecycleAction, ApplicationState[]][])("R26 %s starts from %j", (action, states) => {
     expect(statesAllowing(action)).toEqual(states);
   });
@@ -207,10 +248,11 @@ describe("R26 statesAllowing gives the exact 'from' states for conditional updat
 });
 
 describe("state groups (§5 outcome, R27 open stages)", () => {
-  it("OPEN_STATES are the four waiting stages", () => {
+  it("OPEN_STATES are the five waiting stages", () => {
     expect([...OPEN_STATES]).toEqual([
       "awaiting_leader",
       "awaiting_province",
+      "awaiting_out_org",
       "pending",
       "awaiting_assignment",
     ]);
@@ -232,6 +274,7 @@ describe("state groups (§5 outcome, R27 open stages)", () => {
     expect(open).toEqual([
       "awaiting_leader",
       "awaiting_province",
+      "awaiting_out_org",
       "pending",
       "awaiting_assignment",
     ]);

@@ -322,7 +322,7 @@ describe("R15 R16 R17 destinationSource", () => {
 });
 
 const problem = (reason: TransferReason, dest: OrgNode, external = false) =>
-  destinationProblem({ reason, external }, dest, t.parentOf(dest));
+  destinationProblem({ reason, external }, dest, t.aboveOf(dest));
 
 describe("R2 a graduate organization is never a destination", () => {
   it.each(TRANSFER_REASONS)("R2 %s to a graduate organization is refused", (reason) => {
@@ -387,41 +387,66 @@ describe("R14 R15 employed without an org / not placed: township or county flow 
   );
 
   it.each(["employed_without_org", "not_placed"] as const)(
-    "R14 R15 %s: a county committee, a branch, an enterprise or a school is refused",
+    "R14 R15 %s: a county committee, a branch outside a township, an enterprise or a school is refused",
     (reason) => {
       const refused = { reason: "destination_not_township" };
       expect(problem(reason, t.county)).toEqual(refused);
       expect(problem(reason, t.city)).toEqual(refused);
-      expect(problem(reason, t.communityBranch)).toEqual(refused);
+      expect(problem(reason, t.enterpriseBranch)).toEqual(refused);
       expect(problem(reason, t.enterprise)).toEqual(refused);
       expect(problem(reason, t.university)).toEqual(refused);
     },
   );
 
   it.each(["employed_without_org", "not_placed"] as const)(
-    "R14 R15 %s: a school flow branch or a township's own flow branch is not choosable",
+    "R14 R15 %s: a township's own community branch and flow branch receive (its subtree)",
+    (reason) => {
+      expect(problem(reason, t.communityBranch)).toBeNull();
+      expect(problem(reason, t.townshipFlowBranch)).toBeNull();
+    },
+  );
+
+  it.each(["employed_without_org", "not_placed"] as const)(
+    "R14 R15 %s: a school flow branch is not choosable",
     (reason) => {
       expect(problem(reason, t.schoolFlowBranch)).toEqual({ reason: "destination_not_allowed" });
-      expect(problem(reason, t.townshipFlowBranch)).toEqual({
-        reason: "destination_not_allowed",
-      });
     },
   );
 
   it("R14 a county flow branch whose parent is unknown is not choosable", () => {
     expect(
-      destinationProblem({ reason: "not_placed", external: false }, t.countyFlowBranch, undefined),
+      destinationProblem({ reason: "not_placed", external: false }, t.countyFlowBranch, []),
     ).toEqual({ reason: "destination_not_allowed" });
   });
 
-  it("R14 isTownshipLevelReceiver: township committee, or flow branch of a county committee", () => {
-    expect(isTownshipLevelReceiver(t.township, t.county)).toBe(true);
-    expect(isTownshipLevelReceiver(t.countyFlowBranch, t.county)).toBe(true);
-    expect(isTownshipLevelReceiver(t.countyFlowBranch, undefined)).toBe(false);
-    expect(isTownshipLevelReceiver(t.townshipFlowBranch, t.township)).toBe(false);
-    expect(isTownshipLevelReceiver(t.schoolFlowBranch, t.university)).toBe(false);
-    expect(isTownshipLevelReceiver(t.county, t.city)).toBe(false);
-    expect(isTownshipLevelReceiver(t.communityBranch, t.township)).toBe(false);
+  it("R14 isTownshipLevelReceiver: a township-level organization or one in its subtree, or a county committee's flow branch", () => {
+    expect(isTownshipLevelReceiver(t.township, t.aboveOf(t.township))).toBe(true);
+    expect(isTownshipLevelReceiver(t.countyFlowBranch, t.aboveOf(t.countyFlowBranch))).toBe(true);
+    expect(isTownshipLevelReceiver(t.countyFlowBranch, [])).toBe(false);
+    expect(isTownshipLevelReceiver(t.townshipFlowBranch, t.aboveOf(t.townshipFlowBranch))).toBe(
+      true,
+    );
+    expect(isTownshipLevelReceiver(t.schoolFlowBranch, t.aboveOf(t.schoolFlowBranch))).toBe(false);
+    expect(isTownshipLevelReceiver(t.county, t.aboveOf(t.county))).toBe(false);
+    expect(isTownshipLevelReceiver(t.communityBranch, t.aboveOf(t.communityBranch))).toBe(true);
+  });
+
+  it("R14 a street's 团工委 (a working committee at township level) receives like a 团委", () => {
+    const gongwei = org(80, t.county, {
+      name: "某街道团工委",
+      kind: "working_committee",
+      level: "township",
+      domain: "community",
+    });
+    const branch = org(81, gongwei, { name: "某社区团支部", domain: "community" });
+    for (const reason of ["employed_without_org", "not_placed"] as const) {
+      expect(
+        destinationProblem({ reason, external: false }, gongwei, t.aboveOf(gongwei)),
+      ).toBeNull();
+      expect(
+        destinationProblem({ reason, external: false }, branch, [...t.aboveOf(gongwei), gongwei]),
+      ).toBeNull();
+    }
   });
 });
 
@@ -458,7 +483,7 @@ describe("checkDestination: the whole destination check of a request", () => {
     request: TransferRequest,
     dest: OrgNode | undefined,
     memberBranch: OrgNode = t.graduateClass,
-  ) => checkDestination(request, dest, dest ? t.parentOf(dest) : undefined, memberBranch);
+  ) => checkDestination(request, dest, dest ? t.aboveOf(dest) : [], memberBranch);
 
   it("R16 R17 R15 overseas, special unit and retain must not carry a chosen destination", () => {
     const refused = { reason: "no_destination_for_reason" };
@@ -541,47 +566,77 @@ describe("R19 under 16 and outside the school domain needs the leading organ's a
   });
 
   it("R19 15 on the filing day, non-school destination → needed", () => {
-    expect(needsLeaderApproval("2010-09-01", "2026-08-31", "rural")).toBe(true);
-    expect(needsLeaderApproval("2010-09-01", "2026-08-31", "community")).toBe(true);
-    expect(needsLeaderApproval("2010-09-01", "2026-08-31", "enterprise")).toBe(true);
+    expect(needsLeaderApproval("2010-09-01", "2026-08-31", "employed_with_org", "rural")).toBe(
+      true,
+    );
+    expect(needsLeaderApproval("2010-09-01", "2026-08-31", "employed_with_org", "community")).toBe(
+      true,
+    );
+    expect(needsLeaderApproval("2010-09-01", "2026-08-31", "employed_with_org", "enterprise")).toBe(
+      true,
+    );
   });
 
   it("R19 on the 16th birthday itself → not needed", () => {
-    expect(needsLeaderApproval("2010-09-01", "2026-09-01", "rural")).toBe(false);
+    expect(needsLeaderApproval("2010-09-01", "2026-09-01", "employed_with_org", "rural")).toBe(
+      false,
+    );
   });
 
   it("R19 16 and older → not needed", () => {
-    expect(needsLeaderApproval("2010-09-01", "2026-09-02", "rural")).toBe(false);
-    expect(needsLeaderApproval("2004-05-20", "2026-07-01", "enterprise")).toBe(false);
+    expect(needsLeaderApproval("2010-09-01", "2026-09-02", "employed_with_org", "rural")).toBe(
+      false,
+    );
+    expect(needsLeaderApproval("2004-05-20", "2026-07-01", "employed_with_org", "enterprise")).toBe(
+      false,
+    );
   });
 
   it("R19 a school-domain destination never needs it, however young", () => {
-    expect(needsLeaderApproval("2010-09-01", "2026-08-31", "school")).toBe(false);
-    expect(needsLeaderApproval("2012-01-01", "2026-07-01", "school")).toBe(false);
+    expect(needsLeaderApproval("2010-09-01", "2026-08-31", "employed_with_org", "school")).toBe(
+      false,
+    );
+    expect(needsLeaderApproval("2012-01-01", "2026-07-01", "employed_with_org", "school")).toBe(
+      false,
+    );
+  });
+
+  it("R19 further study never needs it, an external one included (its destination is a school)", () => {
+    expect(needsLeaderApproval("2012-01-01", "2026-07-01", "further_study", "other")).toBe(false);
+    expect(needsLeaderApproval("2012-01-01", "2026-07-01", "employed_with_org", "other")).toBe(
+      true,
+    );
   });
 
   it("R19 R17 no destination (special unit) never needs it", () => {
-    expect(needsLeaderApproval("2010-09-01", "2026-08-31", null)).toBe(false);
+    expect(needsLeaderApproval("2010-09-01", "2026-08-31", "employed_with_org", null)).toBe(false);
   });
 });
 
-describe("R17 R19 the first approval stage", () => {
+describe("R17 R19 R22 the first approval stage", () => {
+  it("R22 an in-organization's start waits for the out-organization's release", () => {
+    expect(firstStage(req("further_study"), false, "in_admin")).toBe("out");
+    expect(STAGE_STATE.out).toBe("awaiting_out_org");
+    expect(firstStage(req("further_study"), false, "out_admin")).toBe("receiver");
+  });
+
   it("R17 special unit always starts at the province, even under 16", () => {
-    expect(firstStage(req("special_unit"), false)).toBe("province");
-    expect(firstStage(req("special_unit"), true)).toBe("province");
+    expect(firstStage(req("special_unit"), false, "member")).toBe("province");
+    expect(firstStage(req("special_unit"), true, "member")).toBe("province");
   });
 
   it("R19 leader approval needed → leader, else the receiver", () => {
-    expect(firstStage(req("employed_without_org"), true)).toBe("leader");
-    expect(firstStage(req("employed_without_org"), false)).toBe("receiver");
-    expect(firstStage(req("further_study"), false)).toBe("receiver");
-    expect(firstStage(req("overseas"), false)).toBe("receiver");
+    expect(firstStage(req("employed_without_org"), true, "member")).toBe("leader");
+    expect(firstStage(req("employed_without_org"), false, "member")).toBe("receiver");
+    expect(firstStage(req("further_study"), false, "member")).toBe("receiver");
+    expect(firstStage(req("overseas"), false, "member")).toBe("receiver");
   });
 
-  it("R17 R19 R22 stages map to awaiting_province, awaiting_leader, pending", () => {
+  it("R17 R19 R22 stages map to awaiting_province, awaiting_leader, awaiting_out_org, pending", () => {
     expect(STAGE_STATE).toEqual({
       leader: "awaiting_leader",
       province: "awaiting_province",
+      out: "awaiting_out_org",
       receiver: "pending",
     });
   });

@@ -20,6 +20,7 @@ export function org(id: number, parent: OrgNode | null, fields: Partial<OrgNode>
     isSystemCommittee: false,
     isExternalProvince: false,
     graduationMonth: null,
+    graduationUnsetReason: null,
     ...fields,
   };
 }
@@ -183,6 +184,8 @@ export function demoTree() {
   };
   const parentOf = (node: OrgNode): OrgNode | undefined =>
     node.parentId ? byId.get(node.parentId) : undefined;
+  /** The organization's ancestors, root first, without the organization itself. */
+  const aboveOf = (node: OrgNode): OrgNode[] => chainOf(node).slice(0, -1);
   return {
     central,
     province,
@@ -209,6 +212,7 @@ export function demoTree() {
     all,
     chainOf,
     parentOf,
+    aboveOf,
   };
 }
 

@@ -185,11 +185,11 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
         .returning({ id: applications.id });
       return row!.id;
     };
-    // Waiting since the review period: returned on the first wrap-up day, 1 Oct 00:00 Shanghai
-    // (which is still 30 Sep in UTC).
+    // Waiting since the review period: R27 counts from the wrap-up's start, 1 Oct 00:00
+    // Shanghai, so it is returned once more than 10 days have passed since then.
     const early = await insertApp(w.member.m1, shanghai("2026-09-10T15:00:00"));
-    // Entered its stage on 25 Sep 10:00: more than 10 days have passed on 5 Oct 10:00.
-    const late = await insertApp(w.member.m2, shanghai("2026-09-25T10:00:00"));
+    // Entered its stage on 5 Oct 10:00: more than 10 days have passed on 15 Oct 10:00.
+    const late = await insertApp(w.member.m2, shanghai("2026-10-05T10:00:00"));
     const sweep = jobsOf().sweep!;
     const firstSeen = new Map<string, string>();
     const note = (what: string, at: Date) => {
@@ -198,10 +198,11 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
     };
     // Hourly sweeps around each expected day (every hour of the season would be slow).
     const windows = [
-      ["2026-09-28T20:05", "2026-09-29T02:05"],
       ["2026-09-30T20:05", "2026-10-01T02:05"],
-      ["2026-10-03T06:05", "2026-10-03T12:05"],
-      ["2026-10-05T06:05", "2026-10-05T12:05"],
+      ["2026-10-08T20:05", "2026-10-09T02:05"],
+      ["2026-10-10T20:05", "2026-10-11T02:05"],
+      ["2026-10-13T06:05", "2026-10-13T12:05"],
+      ["2026-10-15T06:05", "2026-10-15T12:05"],
     ];
     for (const [from, to] of windows) {
       for (
@@ -220,17 +221,17 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
       }
     }
     expect(Object.fromEntries(firstSeen)).toEqual({
-      [`warn:${early}`]: "2026-09-29T00:05",
-      [`returned:${early}`]: "2026-10-01T00:05",
-      [`warn:${late}`]: "2026-10-03T10:05",
-      [`returned:${late}`]: "2026-10-05T10:05",
+      [`warn:${early}`]: "2026-10-09T00:05",
+      [`returned:${early}`]: "2026-10-11T00:05",
+      [`warn:${late}`]: "2026-10-13T10:05",
+      [`returned:${late}`]: "2026-10-15T10:05",
     });
     const warnings = await outboxOf(db(), "auto_return_warning");
     expect(warnings).toHaveLength(2);
     expect(warnings.every((o) => o.recipientId === String(w.org.V))).toBe(true);
     expect(warnings[0]?.payload).toEqual({
       applicationId: early,
-      returnAt: shanghai("2026-10-01T00:00:00").toISOString(),
+      returnAt: new Date(shanghai("2026-10-11T00:00:00").getTime() + 1).toISOString(),
     });
     // Initiator (the member) told of the return.
     const outcomes = await outboxOf(db(), "outcome");

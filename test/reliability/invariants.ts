@@ -46,7 +46,12 @@ const CHECKS: Record<string, string> = {
              coalesce(a.assigned_branch_id, a.to_org_id) as destination
       from applications a
       where a.member_id = m.id and a.state not in (${list(DEAD_STATES)})
-      order by a.id desc limit 1) live on true
+      -- R28: a completed transfer first (the earliest), then a retention, then the latest.
+      order by case when a.state = 'completed' and not a.retain_at_school then 0
+                    when a.state = 'completed' then 1 else 2 end,
+               case when a.state = 'completed' and not a.retain_at_school then a.id
+                    else -a.id end
+      limit 1) live on true
     where (m.outcome_application_id, m.outcome_reason, m.outcome_state, m.outcome_retained,
            m.outcome_destination_id)
       is distinct from (live.id, live.reason, live.state, coalesce(live.retain_at_school, false),

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadDemoData } from "../../src/db/demo/loadDemoData.ts";
 import { members, organizations } from "../../src/db/schema.ts";
-import { findCountyHotlines, memberHotline } from "../../src/services/hotline.ts";
+import { findHotlines, memberHotline } from "../../src/services/hotline.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 
 describe.each(DB_KINDS)("hotlines on %s", (kind) => {
@@ -23,27 +23,27 @@ describe.each(DB_KINDS)("hotlines on %s", (kind) => {
   };
 
   it("finds a county by its name with the seed's number", async () => {
-    expect((await findCountyHotlines(db(), "迎泽区")).matches).toEqual([
+    expect((await findHotlines(db(), "迎泽区")).matches).toEqual([
       { orgName: "团太原市迎泽区委", hotline: "0351-4033631", hotlineOf: "团太原市迎泽区委" },
     ]);
-    expect((await findCountyHotlines(db(), "夏县")).matches).toEqual([
+    expect((await findHotlines(db(), "夏县")).matches).toEqual([
       { orgName: "团运城市夏县委", hotline: "17634017430", hotlineOf: "团运城市夏县委" },
     ]);
   });
 
   it("lists both counties named 城区 rather than every name containing it", async () => {
-    const found = await findCountyHotlines(db(), "城区");
+    const found = await findHotlines(db(), "城区");
     expect(found.matches.map((m) => m.orgName).sort()).toEqual(
       ["团晋城市城区委", "团阳泉市城区委"].sort(),
     );
     // A part of a name still finds it.
-    expect((await findCountyHotlines(db(), "平城")).matches.map((m) => m.orgName)).toEqual([
+    expect((await findHotlines(db(), "平城")).matches.map((m) => m.orgName)).toEqual([
       "团大同市平城区委",
     ]);
   });
 
   it("gives the province's number when nothing matches", async () => {
-    expect(await findCountyHotlines(db(), "不存在县")).toEqual({
+    expect(await findHotlines(db(), "不存在县")).toEqual({
       matches: [],
       province: { orgName: "团山西省委", hotline: "0351-12355", hotlineOf: "团山西省委" },
     });
@@ -64,7 +64,7 @@ describe.each(DB_KINDS)("hotlines on %s", (kind) => {
       .update(organizations)
       .set({ hotline: null })
       .where(eq(organizations.name, "团运城市夏县委"));
-    expect((await findCountyHotlines(tx, "夏县")).matches).toEqual([
+    expect((await findHotlines(tx, "夏县")).matches).toEqual([
       { orgName: "团运城市夏县委", hotline: "0351-12355", hotlineOf: "团山西省委" },
     ]);
     await tx

@@ -32,7 +32,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
 
   it("R6 admins above a branch (never a branch admin) set its month, or a teacher/mixed reason", async () => {
     const mark = (adminId: number, rest: object) =>
-      markBranchGraduation(db(), { adminId, branchId: w.org.UB2, ...rest }, NOW);
+      markBranchGraduation(db(), { adminId, branchId: w.org.UB2, ...rest }, NOW, season);
     expect(await mark(w.admin.UB1, { month: `${YEAR}-07` })).toEqual({
       ok: false,
       reason: "not_permitted",
@@ -82,6 +82,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
         db(),
         { adminId: w.admin.UC, branchId: w.org.UB1, month: `${YEAR}-07` },
         NOW,
+        season,
       ),
     ).toEqual({ ok: false, reason: "use_change_request" });
   });
@@ -93,6 +94,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
         db(),
         { adminId, branchId: w.org.UB1, newMonth: `${YEAR}-12`, reason: "学制调整" },
         NOW,
+        season,
       );
     expect(await ask(w.admin.U)).toEqual({ ok: false, reason: "not_permitted" });
     const requested = await ask(w.admin.UC);
@@ -139,6 +141,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
         db(),
         { adminId: w.admin.T, memberIds: [w.member.m1], mark: { kind: "teacher" } },
         NOW,
+        season,
       ),
     ).toEqual({ ok: false, reason: "not_permitted" });
     expect(
@@ -150,6 +153,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
           mark: { kind: "delayed", month: `${YEAR}-06`, reason: "挂科" },
         },
         NOW,
+        season,
       ),
     ).toEqual({ ok: false, reason: "delayed_date_not_later" });
     expect(
@@ -161,6 +165,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
           mark: { kind: "delayed", month: `${YEAR + 1}-01`, reason: " " },
         },
         NOW,
+        season,
       ),
     ).toEqual({ ok: false, reason: "reason_required" });
     const delayed = await markIdentity(
@@ -171,6 +176,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
         mark: { kind: "delayed", month: `${YEAR + 1}-01`, reason: "学分未修满" },
       },
       NOW,
+      season,
     );
     expect(delayed).toEqual({ ok: true, marked: 2 });
     const m1 = await member(w.member.m1);
@@ -191,6 +197,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
         db(),
         { adminId: w.admin.U, branchId: w.org.UB2, mark: { kind: "teacher" } },
         NOW,
+        season,
       ),
     ).toEqual({
       ok: true,
@@ -230,6 +237,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
         db(),
         { adminId: w.admin.Y, memberIds: [w.member.p1], mark: { kind: "teacher" } },
         NOW,
+        season,
       ),
     ).toEqual({
       ok: true,
@@ -240,6 +248,7 @@ describe.each(DB_KINDS)("graduation and identity marks on %s", (kind) => {
         db(),
         { adminId: w.admin.T, memberIds: [w.member.p1], mark: { kind: "teacher" } },
         NOW,
+        season,
       ),
     ).toEqual({
       ok: false,

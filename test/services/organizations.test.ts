@@ -127,8 +127,10 @@ describe.each(DB_KINDS)("organizations on %s", (kind) => {
     // Graduate organizations (the 2022 classes) and the library never appear.
     expect(await names(search("团支部", "further_study"))).toEqual(["研究生2026级1班团支部"]);
     expect(await names(search("专属库", "employed_with_org"))).toEqual([]);
+    // R14: the township, the branches inside it, and the county committee's flow branch.
     expect(await names(search("团", "employed_without_org"))).toEqual([
       "柳巷街道团工委",
+      "青年路社区团支部",
       "团迎泽区委流动团员团支部",
     ]);
     // Taiyuan railway is found under the railway system committee, not under Shanxi.

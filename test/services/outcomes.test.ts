@@ -2,7 +2,7 @@ import { asc } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applications, members } from "../../src/db/schema.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
-import { isDeadState } from "../../src/domain/indicators.ts";
+import { outcomeOf } from "../../src/domain/indicators.ts";
 import { autoReturnOverdue } from "../../src/services/autoReturn.ts";
 import { approve, assign, reject, withdraw } from "../../src/services/decisions.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
@@ -25,12 +25,12 @@ describe.each(DB_KINDS)("members' kept outcomes on %s", (kind) => {
   };
   const ok = (result: { ok: boolean }) => expect(result).toMatchObject({ ok: true });
 
-  /** §5 outcome of every member straight from applications: the latest one not dead. */
+  /** §5 outcome of every member straight from applications, by the domain's rule (R28). */
   async function recomputed() {
     const apps = await db().select().from(applications).orderBy(asc(applications.id));
     const people = await db().select({ id: members.id }).from(members).orderBy(asc(members.id));
     return people.map(({ id }) => {
-      const live = apps.filter((a) => a.memberId === id && !isDeadState(a.state)).at(-1);
+      const live = outcomeOf(apps.filter((a) => a.memberId === id));
       return {
         id,
         outcomeApplicationId: live?.id ?? null,
@@ -103,8 +103,9 @@ describe.each(DB_KINDS)("members' kept outcomes on %s", (kind) => {
     ok(await approve(db(), { adminId: w.admin.V, applicationId: m5 }, at("09-20T09:00:00")));
     await expectInvariant();
 
-    // 1 October: m4 (pending since August) and m5 (assignment since 20 Sep) are returned.
-    const returned = await autoReturnOverdue(db(), at("10-01T00:00:00"), season);
+    // R27: m4 (pending since August) and m5 (assignment since 20 Sep) are returned once more
+    // than 10 days have passed since 1 October.
+    const returned = await autoReturnOverdue(db(), at("10-11T00:00:00.001"), season);
     expect(returned.map((r) => r.applicationId).sort()).toEqual([m4, m5].sort());
     await expectInvariant();
     expect((await kept()).filter((k) => k.outcomeState !== null).map((k) => k.id)).toEqual(

@@ -257,10 +257,11 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     if (!result.ok) return;
     expect(result.org).toEqual({ id: tree.r.id, name: "county R" });
     expect(result.year).toBe(YEAR);
-    // B: p1 p2 p13; C: p9; A: p1 p9. E: p3 p4 p7 p8 p14; F: p10; D: p3. (G and FQ: below.)
-    expect(result.counts).toMatchObject({ a: 2, b: 3, c: 1, d: 1, e: 5, f: 1 });
-    expect(result.sx).toEqual({ value: 2 / 4 });
-    expect(result.xs).toEqual({ value: 1 / 6 });
+    // B: p1 p2; C: p9; A: p1 p9. E: p3 p4 p7 p8 p13 p14; F: p10; D: p3 p13. (G and FQ: below.)
+    // R28: p13's completed transfer stays the outcome though a further-study one follows.
+    expect(result.counts).toMatchObject({ a: 2, b: 2, c: 1, d: 2, e: 6, f: 1 });
+    expect(result.sx).toEqual({ value: 2 / 3 });
+    expect(result.xs).toEqual({ value: 2 / 7 });
   });
 
   it("§5 each direct child is its own region: a move between siblings counts for the receiver", async () => {
@@ -281,14 +282,15 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     expect(s1?.counts).toMatchObject({ a: 2, b: 2, c: 1, d: 1, e: 3, f: 0 });
     expect(s1?.sx).toEqual({ value: 2 / 3 });
     expect(s1?.xs).toEqual({ value: 1 / 3 });
-    // p2 (further study from sibling S1, pending) is in S2's C but only in R's B.
-    expect(s2?.counts).toMatchObject({ a: 0, b: 1, c: 1, d: 0, e: 2, f: 0 });
+    // p2 (further study from sibling S1, pending) is in S2's C but only in R's B; p13 (R28:
+    // completed into T) is in S2's E and D.
+    expect(s2?.counts).toMatchObject({ a: 0, b: 0, c: 1, d: 1, e: 3, f: 0 });
     expect(s2?.sx).toEqual({ value: 0 });
-    expect(s2?.xs).toEqual({ value: 0 });
-    // p3 from sibling S1 and p10 from outside both land in township T.
-    expect(t?.counts).toMatchObject({ a: 0, b: 0, c: 0, d: 1, e: 0, f: 2 });
+    expect(s2?.xs).toEqual({ value: 1 / 3 });
+    // p3 and p13 from siblings and p10 from outside all land in township T.
+    expect(t?.counts).toMatchObject({ a: 0, b: 0, c: 0, d: 2, e: 0, f: 3 });
     expect(t?.sx).toEqual({ value: null });
-    expect(t?.xs).toEqual({ value: 1 / 2 });
+    expect(t?.xs).toEqual({ value: 2 / 3 });
   });
 
   it("R9 teachers and delayed graduates are excluded", async () => {
@@ -316,7 +318,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     expect(withGraduate.counts).toEqual({
       ...before.counts,
       a: 3,
-      b: 4,
+      b: 3,
       initiated: before.counts.initiated + 1,
     });
   });
@@ -478,7 +480,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     }
     expect(
       (await snapshotFor(database.current.db, tree.city.id, YEAR, "2026-10-08"))?.counts,
-    ).toMatchObject({ a: 2, b: 4, c: 0, d: 2, e: 7, f: 0 });
+    ).toMatchObject({ a: 2, b: 3, c: 0, d: 3, e: 8, f: 0 });
     expect(await snapshotFor(database.current.db, tree.s1.id, YEAR, "2026-10-08")).toBeNull();
     expect(await snapshotFor(database.current.db, tree.r.id, YEAR, "2026-10-07")).toBeNull();
 
@@ -495,7 +497,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
     );
     expect(rows[0]?.n).toBe(1);
     const retaken = await snapshotFor(database.current.db, tree.r.id, YEAR, "2026-10-08");
-    expect(retaken?.counts).toMatchObject({ a: 3, b: 4, c: 1, d: 1, e: 5, f: 1 });
+    expect(retaken?.counts).toMatchObject({ a: 3, b: 3, c: 1, d: 2, e: 6, f: 1 });
     expect(retaken?.takenAt).toEqual(new Date("2026-10-08T09:00:00Z"));
   });
 });

@@ -25,7 +25,7 @@ describe.each(DB_KINDS)("a whole graduation season on %s", (kind) => {
     w = await buildWorld(db());
   });
 
-  it("R27 applications in August, decisions in September, auto-return from 1 October after 10 days at a stage", async () => {
+  it("R27 applications in August, decisions in September, auto-return more than 10 days after the later of stage entry and 1 October", async () => {
     const filedAt = at("08-15T10:00:00");
     const ids: Record<string, number> = {};
     for (const [m, dest] of [
@@ -52,28 +52,29 @@ describe.each(DB_KINDS)("a whole graduation season on %s", (kind) => {
       at("09-12T09:00:00"),
     );
 
-    // 1 October 00:00 Shanghai: m4 has waited since 15 Aug → returned at once.
-    // m2 entered assignment on 25 Sep: waited 6 days → stays.
-    expect(await autoReturnOverdue(db(), at("09-30T23:59:59.999"), season)).toEqual([]);
-    const first = await autoReturnOverdue(db(), at("10-01T00:00:00"), season);
-    expect(first.map((r) => [r.applicationId, r.fromState])).toEqual([[ids.m4, "pending"]]);
+    // R27: the wait counts from the later of stage entry and 1 Oct 00:00, so m4 (pending since
+    // 15 Aug) and m2 (in assignment since 25 Sep) are both returned only once more than 10 days
+    // have passed since 1 Oct: nothing before 11 Oct 00:00.
+    expect(await autoReturnOverdue(db(), at("10-01T00:00:00"), season)).toEqual([]);
+    expect(await autoReturnOverdue(db(), at("10-05T09:00:01"), season)).toEqual([]);
+    expect(await autoReturnOverdue(db(), at("10-11T00:00:00"), season)).toEqual([]);
     expect(await stateOf(ids.m2!)).toBe("awaiting_assignment");
-
-    // 10 days after 25 Sep 09:00 is 5 Oct 09:00: more than 10 days only after that instant.
-    expect(await autoReturnOverdue(db(), at("10-05T09:00:00"), season)).toEqual([]);
-    const second = await autoReturnOverdue(db(), at("10-05T09:00:01"), season);
-    expect(second.map((r) => [r.applicationId, r.fromState])).toEqual([
-      [ids.m2, "awaiting_assignment"],
-    ]);
+    const first = await autoReturnOverdue(db(), at("10-11T00:00:00.001"), season);
+    expect(first.map((r) => [r.applicationId, r.fromState]).sort()).toEqual(
+      [
+        [ids.m2, "awaiting_assignment"],
+        [ids.m4, "pending"],
+      ].sort(),
+    );
 
     // A sweep again changes nothing (idempotent).
-    expect(await autoReturnOverdue(db(), at("10-06T00:00:00"), season)).toEqual([]);
+    expect(await autoReturnOverdue(db(), at("10-11T01:00:00"), season)).toEqual([]);
 
-    // The returned member must start again: a new filing in October is allowed and waits afresh.
-    const again = await fileApplication(db(), study("m4", w.org.VB), at("10-02T10:00:00"), season);
+    // The returned member must start again: a new filing waits afresh, 10 days from its stage.
+    const again = await fileApplication(db(), study("m4", w.org.VB), at("10-12T10:00:00"), season);
     expect(again).toMatchObject({ ok: true, state: "pending" });
-    expect(await autoReturnOverdue(db(), at("10-12T10:00:00"), season)).toEqual([]);
-    expect((await autoReturnOverdue(db(), at("10-12T10:00:01"), season)).length).toBe(1);
+    expect(await autoReturnOverdue(db(), at("10-22T10:00:00"), season)).toEqual([]);
+    expect((await autoReturnOverdue(db(), at("10-22T10:00:01"), season)).length).toBe(1);
 
     expect(await stateOf(ids.m1!)).toBe("completed");
     expect(await stateOf(ids.m3!)).toBe("rejected");
@@ -82,7 +83,7 @@ describe.each(DB_KINDS)("a whole graduation season on %s", (kind) => {
     const m4History = await memberApplications(
       db(),
       { memberId: w.member.m4 },
-      at("10-13T00:00:00"),
+      at("10-23T00:00:00"),
       season,
     );
     expect(m4History.map((a) => a.state)).toEqual(["auto_returned", "auto_returned"]);
@@ -93,7 +94,7 @@ describe.each(DB_KINDS)("a whole graduation season on %s", (kind) => {
     const m2History = await memberApplications(
       db(),
       { memberId: w.member.m2 },
-      at("10-13T00:00:00"),
+      at("10-23T00:00:00"),
       season,
     );
     expect(m2History[0]!.history.map((h) => h.action)).toEqual([

@@ -429,8 +429,9 @@ describe.each(DB_KINDS)("transfer applications on %s", (kind) => {
     ).toMatchObject({
       ok: false,
     });
+    // R22: the in-organization's start waits for the out-organization (the member's branch).
     const filed = await fileApplication(db(), inAdmin, AUG, season);
-    expect(filed).toMatchObject({ ok: true, decidingOrgId: w.org.V });
+    expect(filed).toMatchObject({ ok: true, state: "awaiting_out_org", decidingOrgId: w.org.UB1 });
     // The out-organization's admin is the member's school; an unrelated admin is not.
     const outAdmin = {
       actor: { kind: "admin", adminId: w.admin.E },
@@ -616,7 +617,8 @@ describe.each(DB_KINDS)("transfer applications on %s", (kind) => {
       idNumber: `${w.idNumber.m2.slice(0, 6)}********${w.idNumber.m2.slice(-4)}`,
       daysWaiting: 54,
       fromOrgName: "计算机2022级1班团支部",
-      autoReturnAt: shanghai(`${YEAR}-10-01T00:00:00`),
+      // R27: counted from the wrap-up's start, so more than 10 days after 1 Oct 00:00.
+      autoReturnAt: new Date(shanghai(`${YEAR}-10-11T00:00:00`).getTime() + 1),
     });
     const special = await fileApplication(
       db(),

@@ -1,41 +1,50 @@
 /**
- * Admins deciding in chat (issue 6.2, 6.3): the card buttons Approve / Reject / Details, the
- * branch picker after a committee approves (R22), the reject reason (R23), graduation-change
- * decisions (R8), /pending, and /bind, /unbind of group chats. Every button is re-checked by
- * the services; a press by someone not permitted changes nothing.
+ * Admins deciding in chat (issue 6.2, 6.3, issue 14.1): the card buttons Approve / Reject /
+ * Details and, once a committee approved, Assign branch (R22); the branch picker; the reject
+ * reason, preset or written (R23, R30); graduation-change decisions (R8); /pending with its
+ * pages and, for leading organs, the region below them (R29); and /bind, /unbind of group
+ * chats. Every button is re-checked by the services; a press by someone not permitted changes
+ * nothing, and whoever comes too late hears how the application stands and what is left to do.
  */
 
 import { maskIdNumber } from "../../domain/idNumber.ts";
+import { isOpen } from "../../domain/lifecycle.ts";
+import { REJECT_PRESETS } from "../../domain/rejection.ts";
 import { bindChat, unbindChat } from "../../services/chatBindings.ts";
-import { assignableBranches, decisionRight } from "../../services/decisionRights.ts";
-import { approve, assign, reject } from "../../services/decisions.ts";
+import { assignableBranches, decisionRight, standing } from "../../services/decisionRights.ts";
+import { approve, assign, canWithdrawNow, reject } from "../../services/decisions.ts";
 import { deadDeliveries } from "../../services/deliveryHealth.ts";
-import { decideGraduationChange } from "../../services/marks.ts";
+import { decideGraduationChange, pendingGraduationChanges } from "../../services/marks.ts";
 import { loadAdmin } from "../../services/orgStore.ts";
 import { applicationView, pendingQueue } from "../../services/queues.ts";
 import type { Refusal } from "../../services/result.ts";
-import { applicationCard } from "../cards.ts";
+import { applicationCard, decisionButtons, graduationChangeCard } from "../cards.ts";
 import { formatTime } from "../format.ts";
 import { pickerButtons, readPicker } from "../picker.ts";
 import { refusalText } from "../refusals.ts";
+import { regionAction, regionSummaryReply } from "../region.ts";
 import type { DialogRegistry } from "../registry.ts";
-import { raw, reply, text } from "../replies.ts";
+import { translate } from "../render.ts";
+import { globalButton, raw, reply, stepButton, text } from "../replies.ts";
 import { requestLines } from "../requestLines.ts";
-import { stepFlow } from "../steps.ts";
+import { type StepOutcome, stepFlow } from "../steps.ts";
 import type {
+  Button,
   CommandHandler,
   DialogContext,
   GlobalAction,
   GlobalActionResult,
   Json,
+  Reply,
   Text,
 } from "../types.ts";
 
 const C = (key: string, params?: Text["params"]) => text(`card:${key}`, params);
 const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, params);
+const W = (key: string, params?: Text["params"]) => text(`workflow:${key}`, params);
 
-/** Cards shown by /pending at once; the rest wait for the next /pending. */
-const PENDING_SHOWN = 10;
+/** Cards per page of /pending. */
+const PENDING_PAGE = 10;
 
 function idOf(args: Json | undefined): number | null {
   if (typeof args !== "object" || args === null || Array.isArray(args)) return null;
@@ -53,47 +62,111 @@ function refused(r: Refusal): GlobalActionResult {
   return answer(refusalText(r), refusalText(r));
 }
 
+/** A press of a card's button: who pressed, on which application, at which stage it showed. */
+interface Press {
+  adminId: number;
+  applicationId: number;
+  /** The state the card showed (its buttons carry it); absent on older buttons. */
+  shownAt: string | null;
+}
+
 /** Runs `act` for a bound admin and a well-formed application id, else answers who may not. */
 async function asAdmin(
   ctx: DialogContext,
   args: Json | undefined,
-  act: (adminId: number, applicationId: number) => Promise<GlobalActionResult>,
+  act: (press: Press) => Promise<GlobalActionResult>,
 ): Promise<GlobalActionResult> {
   const id = idOf(args);
   if (id === null) return answer(text("chat:stale"), text("chat:stalePopup"));
   if (ctx.identity.adminId === null) return notAuthorized();
-  return act(ctx.identity.adminId, id);
+  const shownAt =
+    typeof args === "object" && args !== null && !Array.isArray(args) ? args.state : null;
+  return act({
+    adminId: ctx.identity.adminId,
+    applicationId: id,
+    shownAt: typeof shownAt === "string" ? shownAt : null,
+  });
+}
+
+const assignButton = (id: number) => globalButton(C("assignBranch"), "assignBranch", { id });
+
+/**
+ * A refusal, or, for someone too late (R26), how the application stands now: the card showed
+ * a stage it has left (another leader approved first), or what is left is the assignment and
+ * this admin makes it, with the way to it (a press of Approve goes straight to the picker: the
+ * approval it wanted is there).
+ */
+async function tooLateOrRefused(
+  ctx: DialogContext,
+  press: Press,
+  refusal: Refusal,
+  openPicker: boolean,
+): Promise<GlobalActionResult> {
+  const { adminId, applicationId } = press;
+  if (refusal.reason === "not_permitted" && press.shownAt !== null) {
+    const now = await standing(ctx.db, applicationId);
+    if (now.reason === "already_decided" && now.state !== press.shownAt) return refused(now);
+  }
+  if (refusal.reason === "already_decided" && refusal.state === "awaiting_assignment") {
+    const right = await decisionRight(ctx.db, { adminId, applicationId });
+    if (right.ok) {
+      if (openPicker) {
+        return {
+          replies: [reply(refusalText(refusal))],
+          begin: { flow: "assign", args: { id: applicationId } },
+        };
+      }
+      return { replies: [reply(refusalText(refusal), [[assignButton(applicationId)]])] };
+    }
+  }
+  return refused(refusal);
 }
 
 const approveAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (adminId, applicationId) => {
+  asAdmin(ctx, args, async (press) => {
+    const { adminId, applicationId } = press;
     const result = await approve(ctx.db, { adminId, applicationId }, ctx.now);
-    if (!result.ok) return refused(result);
+    if (!result.ok) return tooLateOrRefused(ctx, press, result, true);
     if (result.needsAssignment) {
+      const said = W("approved.assign", { id: applicationId });
       return {
-        replies: [
-          {
-            ...reply(C("approved", { id: applicationId })),
-            popup: C("approved", { id: applicationId }),
-          },
-        ],
+        replies: [{ ...reply(said), popup: said }],
         begin: { flow: "assign", args: { id: applicationId } },
       };
     }
-    return answer(C("approved", { id: applicationId }), C("approved", { id: applicationId }));
+    const said = W(`approved.${result.state}`, { id: applicationId });
+    return answer(said, said);
   });
 
 const rejectAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (adminId, applicationId) => {
+  asAdmin(ctx, args, async (press) => {
+    const { adminId, applicationId } = press;
     const right = await decisionRight(ctx.db, { adminId, applicationId });
-    if (!right.ok) return refused(right);
-    if (right.state === "awaiting_assignment")
-      return refused({ ok: false, reason: "not_allowed_now", state: "awaiting_assignment" });
+    if (!right.ok) return tooLateOrRefused(ctx, press, right, false);
+    // R22: a committee that approved assigns; it cannot reject any more.
+    if (right.state === "awaiting_assignment") {
+      return tooLateOrRefused(ctx, press, await standing(ctx.db, applicationId), false);
+    }
     return { replies: [], begin: { flow: "rejectReason", args: { id: applicationId } } };
   });
 
+/** R22: the way back to the branch picker, from the card, /pending or the details. */
+const assignBranchAction: GlobalAction = (ctx, args) =>
+  asAdmin(ctx, args, async (press) => {
+    const { adminId, applicationId } = press;
+    const right = await decisionRight(ctx.db, { adminId, applicationId });
+    if (!right.ok) return tooLateOrRefused(ctx, press, right, false);
+    if (right.state !== "awaiting_assignment") {
+      return answer(
+        W("assign.notYet", { id: applicationId }),
+        W("assign.notYet", { id: applicationId }),
+      );
+    }
+    return { replies: [], begin: { flow: "assign", args: { id: applicationId } } };
+  });
+
 const detailsAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (adminId, applicationId) => {
+  asAdmin(ctx, args, async ({ adminId, applicationId }) => {
     const admin = await loadAdmin(ctx.db, adminId);
     // Full ID numbers only to a leading organ, and never into a group chat (R4).
     const viewer = admin && !ctx.isGroup ? admin : null;
@@ -119,7 +192,21 @@ const detailsAction: GlobalAction = (ctx, args) =>
           : T("mine.history", params);
       }),
     ];
-    return answer(lines);
+    // What this admin may do now, beside the facts: decide, or withdraw what they started.
+    const right = isOpen(view.state)
+      ? await decisionRight(ctx.db, { adminId, applicationId })
+      : null;
+    const actions = right?.ok
+      ? decisionButtons(view).filter(
+          (b) => !(b.action.type === "global" && b.action.name === "details"),
+        )
+      : [];
+    const actor = { kind: "admin" as const, adminId };
+    if (await canWithdrawNow(ctx.db, { actor, applicationId })) {
+      const withdrawArgs = { id: applicationId };
+      actions.push(globalButton(T("mine.withdraw", withdrawArgs), "withdraw", withdrawArgs));
+    }
+    return { replies: [reply(lines, actions.length > 0 ? [actions] : [])] };
   });
 
 /** R22: after a committee approves, its admin picks the branch; completion is on assignment. */
@@ -135,11 +222,12 @@ const assignFlow = stepFlow<{ id: number; page: number }, { id: number }>({
           adminId: ctx.identity.adminId ?? -1,
           applicationId: data.id,
         });
-        if (branches.length === 0) return reply(C("noBranches"));
+        if (!branches.ok) return reply(refusalText(branches));
+        if (branches.branches.length === 0) return reply(C("noBranches"));
         return reply(
           C("approvedNeedsBranch", { id: data.id }),
           pickerButtons(
-            branches.map((b) => ({ label: b.name, value: b.id })),
+            branches.branches.map((b) => ({ label: b.name, value: b.id })),
             data.page,
           ),
         );
@@ -154,7 +242,11 @@ const assignFlow = stepFlow<{ id: number; page: number }, { id: number }>({
           { adminId: ctx.identity.adminId ?? -1, applicationId: data.id, branchId: picked.pick },
           ctx.now,
         );
-        if (!result.ok) return { invalid: refusalText(result) };
+        if (!result.ok) {
+          // Someone else assigned meanwhile: the outcome, not the picker again.
+          if (result.reason === "already_decided") return { done: [reply(refusalText(result))] };
+          return { invalid: refusalText(result) };
+        }
         const view = await applicationView(
           ctx.db,
           { applicationId: data.id, viewer: null },
@@ -169,9 +261,38 @@ const assignFlow = stepFlow<{ id: number; page: number }, { id: number }>({
       },
     },
   },
+  // The approval is saved: leaving the picker says the application still waits, and where the
+  // way back is.
+  leave: async (ctx, data) => {
+    const right = await decisionRight(ctx.db, {
+      adminId: ctx.identity.adminId ?? -1,
+      applicationId: data.id,
+    });
+    if (right.ok && right.state === "awaiting_assignment") return W("assign.left", { id: data.id });
+    return right.ok ? null : refusalText(right);
+  },
 });
 
-/** R23: the next text from this admin in this chat is the reason. */
+/** R23, R30: the preset reasons first, or a reason written out; the service checks it. */
+async function rejectWith(
+  ctx: DialogContext,
+  data: { id: number },
+  reason: string,
+): Promise<StepOutcome<{ id: number }>> {
+  const result = await reject(
+    ctx.db,
+    { adminId: ctx.identity.adminId ?? -1, applicationId: data.id, reason },
+    ctx.now,
+  );
+  if (!result.ok) {
+    const rewrite = ["reason_required", "reason_too_short", "reason_household", "text_too_long"];
+    if (rewrite.includes(result.reason)) return { invalid: refusalText(result) };
+    return { done: [reply(refusalText(result))] };
+  }
+  return { done: [reply(C("rejected", { id: data.id }))] };
+}
+
+/** R23: the reason, a preset (R30) or written by this admin in this chat. */
 const rejectReasonFlow = stepFlow<{ id: number }, { id: number }>({
   name: "rejectReason",
   requires: "admin",
@@ -179,25 +300,34 @@ const rejectReasonFlow = stepFlow<{ id: number }, { id: number }>({
   initial: (_ctx, args) => ({ id: args?.id ?? -1 }),
   steps: {
     reason: {
+      ask: (_ctx, data) =>
+        reply(C("askRejectReason", { id: data.id }), [
+          ...REJECT_PRESETS.map((p) => [stepButton(W(`rejectPreset.${p}`), p)]),
+          [stepButton(W("rejectPreset.other"), "other")],
+        ]),
+      action: (ctx, data, value) => {
+        if (value === "other") return { next: "written", data };
+        const preset = REJECT_PRESETS.find((p) => p === value);
+        if (!preset) return { invalid: text("chat:nav.useButtons") };
+        // The reason is kept as the words the admin chose, in their language.
+        return rejectWith(ctx, data, translate(ctx.locale)(W(`rejectPreset.${preset}`)));
+      },
+      text: (ctx, data, input) => rejectWith(ctx, data, input),
+    },
+    written: {
       ask: (_ctx, data) => ({
-        ...reply(C("askRejectReason", { id: data.id })),
+        ...reply(W("askWrittenReason", { id: data.id })),
         expectsReply: true,
       }),
-      text: async (ctx, data, input) => {
-        const result = await reject(
-          ctx.db,
-          { adminId: ctx.identity.adminId ?? -1, applicationId: data.id, reason: input },
-          ctx.now,
-        );
-        if (!result.ok) {
-          if (result.reason === "reason_required" || result.reason === "text_too_long") {
-            return { invalid: refusalText(result) };
-          }
-          return { done: [reply(refusalText(result))] };
-        }
-        return { done: [reply(C("rejected", { id: data.id }))] };
-      },
+      text: (ctx, data, input) => rejectWith(ctx, data, input),
     },
+  },
+  leave: async (ctx, data) => {
+    const right = await decisionRight(ctx.db, {
+      adminId: ctx.identity.adminId ?? -1,
+      applicationId: data.id,
+    });
+    return right.ok ? W("rejectLeft", { id: data.id }) : refusalText(right);
   },
 });
 
@@ -217,39 +347,76 @@ function graduationDecision(approveIt: boolean): GlobalAction {
   };
 }
 
-const pendingCommand: CommandHandler = async (ctx) => {
+/**
+ * /pending: a page of what the admin's organization must decide (cards with their buttons),
+ * the graduation-change requests it must approve (R8), dead letters, and for a leading organ
+ * what waits below it (R29). Every page says where the others are.
+ */
+async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalActionResult> {
   if (ctx.identity.adminId === null) return answer(text("chat:errors.only.admin"));
   const queue = await pendingQueue(ctx.db, { adminId: ctx.identity.adminId }, ctx.now, ctx.season);
   if (!queue.ok) return refused(queue);
   const org = raw(queue.orgName);
   const admin = await loadAdmin(ctx.db, ctx.identity.adminId);
+  const orgId = admin?.org.id ?? 0;
   // Messages to this organization's chats that the platform never accepted (dead letters).
-  const dead = admin ? await deadDeliveries(ctx.db, admin.org.id) : 0;
+  const dead = admin ? await deadDeliveries(ctx.db, orgId) : 0;
   const deadLine = dead > 0 ? [reply(text("digest:deadLetters", { count: dead }))] : [];
-  if (queue.items.length === 0)
-    return { replies: [reply(C("pending.none", { org })), ...deadLine] };
-  const shown = queue.items.slice(0, PENDING_SHOWN);
+  const changes = page === 0 ? await pendingGraduationChanges(ctx.db, orgId) : [];
+  const changeCards: Reply[] = [];
+  for (const c of changes) {
+    const card = await graduationChangeCard(ctx.db, c.id, false);
+    if (card) changeCards.push(card);
+  }
+  const region = page === 0 ? await regionSummaryReply(ctx) : null;
+  const tail = [...changeCards, ...deadLine, ...(region ? [region] : [])];
+  if (queue.items.length === 0) return { replies: [reply(C("pending.none", { org })), ...tail] };
+  const pages = Math.ceil(queue.items.length / PENDING_PAGE);
+  const p = Math.min(Math.max(0, page), pages - 1);
+  const shown = queue.items.slice(p * PENDING_PAGE, (p + 1) * PENDING_PAGE);
+  const paging: Button[] = [];
+  if (p > 0) paging.push(globalButton("chat:picker.previous", "pendingPage", { page: p - 1 }));
+  if (p < pages - 1) paging.push(globalButton("chat:picker.next", "pendingPage", { page: p + 1 }));
   return {
     replies: [
-      reply(C("pending.title", { org, count: queue.items.length })),
+      reply(
+        pages > 1
+          ? W("pending.titlePage", { org, count: queue.items.length, page: p + 1, pages })
+          : C("pending.title", { org, count: queue.items.length }),
+      ),
       ...shown.map((item) =>
         // A leading organ sees full ID numbers (R4), but never in a group chat.
         applicationCard(
           { ...item, idNumber: ctx.isGroup ? maskIdNumber(item.idNumber) : item.idNumber },
-          item.decidingOrgId ?? admin?.org.id ?? 0,
+          item.decidingOrgId ?? orgId,
           ctx.season,
         ),
       ),
-      ...(queue.items.length > PENDING_SHOWN
-        ? [reply(C("pending.more", { count: queue.items.length - PENDING_SHOWN }))]
+      ...(paging.length > 0
+        ? [
+            reply(
+              W("pending.more", {
+                shown: p * PENDING_PAGE + shown.length,
+                count: queue.items.length,
+              }),
+              [paging],
+            ),
+          ]
         : []),
-      ...deadLine,
+      ...tail,
     ],
   };
+}
+
+const pendingCommand: CommandHandler = (ctx) => pendingReplies(ctx, 0);
+
+const pendingPageAction: GlobalAction = (ctx, args) => {
+  const page = typeof args === "object" && args !== null && !Array.isArray(args) ? args.page : 0;
+  return pendingReplies(ctx, typeof page === "number" ? Math.floor(page) : 0);
 };
 
 /** The daily digest's button: pushed messages carry global actions only, so /pending is one. */
-const openPendingAction: GlobalAction = (ctx) => pendingCommand(ctx, "");
+const openPendingAction: GlobalAction = (ctx) => pendingReplies(ctx, 0);
 
 const bindCommand: CommandHandler = async (ctx) => {
   if (ctx.identity.adminId === null) return answer(C("bind.adminOnly"));
@@ -259,7 +426,7 @@ const bindCommand: CommandHandler = async (ctx) => {
     { channel: ctx.channel, chatId: ctx.chatId, adminId: ctx.identity.adminId },
     ctx.now,
   );
-  if (!result.ok) return refused(result);
+  if (!result.ok) return answer(refusalText(result));
   const org = raw(result.orgName);
   return answer(
     result.previousOrgName
@@ -269,13 +436,17 @@ const bindCommand: CommandHandler = async (ctx) => {
 };
 
 const unbindCommand: CommandHandler = async (ctx) => {
-  if (ctx.identity.adminId === null) return answer(C("bind.adminOnly"));
+  if (ctx.identity.adminId === null) return answer(W("unbind.adminOnly"));
   const result = await unbindChat(ctx.db, {
     channel: ctx.channel,
     chatId: ctx.chatId,
     adminId: ctx.identity.adminId,
   });
-  if (!result.ok) return refused(result);
+  if (!result.ok) {
+    return result.reason === "unbind_not_permitted"
+      ? answer(W("unbind.notPermitted", { org: raw(result.orgName) }))
+      : answer(refusalText(result));
+  }
   return answer(
     result.orgName ? C("bind.unbound", { org: raw(result.orgName) }) : C("bind.notBound"),
   );
@@ -287,10 +458,13 @@ export function registerDecisionFlows(registry: DialogRegistry): DialogRegistry 
     .flow(rejectReasonFlow)
     .action("approve", approveAction)
     .action("reject", rejectAction)
+    .action("assignBranch", assignBranchAction)
     .action("details", detailsAction)
     .action("gcApprove", graduationDecision(true))
     .action("gcReject", graduationDecision(false))
     .action("openPending", openPendingAction)
+    .action("pendingPage", pendingPageAction)
+    .action("region", regionAction)
     .command("pending", pendingCommand)
     .command("bind", bindCommand)
     .command("unbind", unbindCommand);

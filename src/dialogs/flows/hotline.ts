@@ -1,11 +1,15 @@
-/** The hotline: the member's own county, or any county looked up by name. */
-import { findCountyHotlines, type Hotline, memberHotline } from "../../services/hotline.ts";
-import { button, menuButtonRow, raw, reply, text } from "../replies.ts";
+/** The hotline: the member's own county, or any province, city or county looked up by name. */
+import { findHotlines, type Hotline, memberHotline } from "../../services/hotline.ts";
+import type { DialogRegistry } from "../registry.ts";
+import { button, globalButton, menuButtonRow, raw, reply, text } from "../replies.ts";
 import { stepFlow } from "../steps.ts";
-import type { DialogContext, Reply, Text } from "../types.ts";
+import type { Button, DialogContext, GlobalAction, Json, Reply, Text } from "../types.ts";
 
-/** Enough to tell the namesakes apart without flooding the chat. */
-const MAX_LISTED = 10;
+/** Lines per message: enough to tell the namesakes apart without flooding the chat. */
+const PAGE = 10;
+
+/** The longest name a lookup takes. */
+const MAX_QUERY = 30;
 
 const lookupButton = () => button("chat:hotline.lookupOther", { type: "flow", flow: "hotline" });
 
@@ -28,19 +32,52 @@ export async function ownHotlineReply(ctx: DialogContext, memberId: number): Pro
   return reply(body, [[lookupButton()], menuButtonRow()]);
 }
 
-export async function lookupReplies(ctx: DialogContext, query: string): Promise<Reply[]> {
-  const { matches, province } = await findCountyHotlines(ctx.db, query);
+/** One page of what a name finds; the rest a button away, never cut off. */
+export async function lookupReplies(ctx: DialogContext, query: string, page = 0): Promise<Reply[]> {
   const rows = [[lookupButton()], menuButtonRow()];
+  if (query.trim().length > MAX_QUERY) return [reply(text("chat:hotline.badQuery"), rows)];
+  const { matches, province } = await findHotlines(ctx.db, query);
   if (matches.length === 0) {
     const parts = [text("chat:hotline.noMatch", { query: raw(query) })];
-    if (province) parts.push(line(province));
+    parts.push(
+      province?.hotline
+        ? text("chat:hotline.province", {
+            org: raw(province.orgName),
+            number: raw(province.hotline),
+          })
+        : text("chat:hotline.tryAgain"),
+    );
     return [reply(parts, rows)];
   }
-  const shown = matches.slice(0, MAX_LISTED);
-  const parts = [text("chat:hotline.matches", { count: matches.length }), ...shown.map(line)];
-  if (matches.length > shown.length)
-    parts.push(text("chat:hotline.more", { count: matches.length - shown.length }));
-  return [reply(parts, rows)];
+  const pages = Math.ceil(matches.length / PAGE);
+  const p = Math.min(Math.max(0, page), pages - 1);
+  const shown = matches.slice(p * PAGE, (p + 1) * PAGE);
+  const parts = [
+    text(pages > 1 ? "chat:hotline.matchesPage" : "chat:hotline.matches", {
+      count: matches.length,
+      page: p + 1,
+      pages,
+    }),
+    ...shown.map(line),
+  ];
+  const paging: Button[] = [];
+  const args = (to: number) => ({ query, page: to });
+  if (p > 0) paging.push(globalButton("chat:picker.previous", "hotlinePage", args(p - 1)));
+  if (p < pages - 1) paging.push(globalButton("chat:picker.next", "hotlinePage", args(p + 1)));
+  return [reply(parts, paging.length > 0 ? [paging, ...rows] : rows)];
+}
+
+/** The paging buttons of a lookup: the same lookup again, another page. */
+const hotlinePageAction: GlobalAction = async (ctx, args: Json | undefined) => {
+  const { query, page } = (args ?? {}) as { query?: unknown; page?: unknown };
+  if (typeof query !== "string" || typeof page !== "number") {
+    return { replies: [reply(text("chat:stale"))] };
+  }
+  return { replies: await lookupReplies(ctx, query, page) };
+};
+
+export function registerHotline(registry: DialogRegistry): DialogRegistry {
+  return registry.flow(hotlineFlow).action("hotlinePage", hotlinePageAction);
 }
 
 /** Asks for a county's name and answers with its hotline. */
@@ -53,7 +90,7 @@ export const hotlineFlow = stepFlow<Record<string, never>>({
       ask: () => reply(text("chat:hotline.askCounty")),
       async text(ctx, _data, input) {
         const query = input.trim();
-        if (query.length === 0 || query.length > 30)
+        if (query.length === 0 || query.length > MAX_QUERY)
           return { invalid: text("chat:hotline.badQuery") };
         return { done: await lookupReplies(ctx, query) };
       },

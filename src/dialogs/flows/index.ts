@@ -6,15 +6,15 @@ import { DialogRegistry } from "../registry.ts";
 import { registerAdminFlows } from "./admin/index.ts";
 import { bindFlow } from "./bind.ts";
 import { registerDecisionFlows } from "./decide.ts";
-import { hotlineFlow } from "./hotline.ts";
-import { myApplicationsFlow, withdrawAction } from "./myApplications.ts";
+import { registerHotline } from "./hotline.ts";
+import { myApplicationsFlow, withdrawAction, withdrawConfirmedAction } from "./myApplications.ts";
 import { transferFlow } from "./transfer.ts";
 
 export function createRegistry(): DialogRegistry {
-  return registerAdminFlows(registerDecisionFlows(new DialogRegistry()))
+  return registerHotline(registerAdminFlows(registerDecisionFlows(new DialogRegistry())))
     .flow(bindFlow)
-    .flow(hotlineFlow)
     .flow(transferFlow)
     .flow(myApplicationsFlow)
-    .action("withdraw", withdrawAction);
+    .action("withdraw", withdrawAction)
+    .action("withdrawConfirmed", withdrawConfirmedAction);
 }

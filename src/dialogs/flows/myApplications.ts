@@ -8,8 +8,8 @@ import { withdraw } from "../../services/decisions.ts";
 import { memberApplications } from "../../services/queues.ts";
 import { formatTime } from "../format.ts";
 import { refusalText } from "../refusals.ts";
-import { globalButton, menuButtonRow, raw, reply, text } from "../replies.ts";
-import type { DialogContext, Flow, GlobalAction, Reply, Text } from "../types.ts";
+import { button, globalButton, menuButtonRow, raw, reply, text } from "../replies.ts";
+import type { DialogContext, Flow, GlobalAction, Json, Reply, Text } from "../types.ts";
 
 /** The most recent ones; older applications are final and rarely matter in a chat. */
 const SHOWN = 5;
@@ -83,9 +83,30 @@ export const myApplicationsFlow: Flow = {
   handle: () => ({ state: null, replies: [] }),
 };
 
-/** The withdraw button: re-checked by the service, whatever the payload says. */
-export const withdrawAction: GlobalAction = async (ctx, args) => {
-  const id = typeof args === "object" && args !== null && !Array.isArray(args) ? args.id : null;
+const idOf = (args: Json | undefined) =>
+  typeof args === "object" && args !== null && !Array.isArray(args) ? args.id : null;
+
+/** The withdraw button asks first: a withdrawn application must be filed again from scratch. */
+export const withdrawAction: GlobalAction = (ctx, args) => {
+  const id = idOf(args);
+  if (typeof id !== "number") return { replies: [reply(text("chat:stale"))] };
+  // Keeping it leads back where the member saw it; an admin back to the menu.
+  const keep =
+    ctx.identity.memberId !== null
+      ? button(text("workflow:withdraw.no"), { type: "flow", flow: "myApplications" })
+      : button(text("workflow:withdraw.no"), { type: "command", command: "menu" });
+  return {
+    replies: [
+      reply(text("workflow:withdraw.confirm", { id }), [
+        [globalButton(text("workflow:withdraw.yes", { id }), "withdrawConfirmed", { id }), keep],
+      ]),
+    ],
+  };
+};
+
+/** The confirmed withdrawal: re-checked by the service, whatever the payload says. */
+export const withdrawConfirmedAction: GlobalAction = async (ctx, args) => {
+  const id = idOf(args);
   const memberId = ctx.identity.memberId;
   const adminId = ctx.identity.adminId;
   if (typeof id !== "number" || (memberId === null && adminId === null)) {

@@ -1,27 +1,39 @@
 /**
  * The transfer wizard (M1.4.1): destination in Beijing/Guangdong/Fujian or not, the reason
- * (SPEC §4 table), the reason's fields, the destination, the under-16 explanation when the
- * service asks for it, a summary, confirm. Every rule is the services'; this only asks. The
- * steps serve every initiator (R11): the member's own flow here, the admins' in flows/admin.
+ * (SPEC §4 table), the reason's fields, the destination, the under-16 explanation (R19), a
+ * summary, confirm. Every rule is the services' and the domain's; the wizard asks each as soon
+ * as it can be known (whether this member may file at all before the first question, R18's
+ * residence rule with the address, R19 once the destination is known), and the service asks
+ * again on submit. The steps serve every initiator (R11): the member's own flow here, the
+ * admins' in flows/admin.
  */
 import {
-  ADDRESS_KINDS,
   type AddressKind,
+  type InitiatorKind,
   STUDY_TYPES,
   type StudyType,
   TRANSFER_REASONS,
   type TransferReason,
 } from "../../domain/application.ts";
-import { TEXT_FIELD_MAX } from "../../domain/transferRules.ts";
+import {
+  allowedAddressKinds,
+  TEXT_FIELD_MAX,
+  type TransferRequest,
+} from "../../domain/transferRules.ts";
 import { memberHotline } from "../../services/hotline.ts";
 import { provinceRoots, searchDestinations } from "../../services/organizations.ts";
-import { type FileInput, fileApplication } from "../../services/transfers.ts";
+import {
+  type FileInput,
+  fileApplication,
+  filingCheck,
+  under16ExplanationNeeded,
+} from "../../services/transfers.ts";
 import { type PickerOption, pickerButtons, readPicker } from "../picker.ts";
 import { refusalText } from "../refusals.ts";
-import { menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
+import { button, globalButton, menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
 import { requestLine, requestLines } from "../requestLines.ts";
 import { type Step, type StepOutcome, stepFlow } from "../steps.ts";
-import type { DialogContext, Json, Text } from "../types.ts";
+import type { DialogContext, Json, Reply, Text } from "../types.ts";
 
 /** The member an admin files for, chosen before the wizard's own steps. */
 export type Subject = { id: number; name: string; maskedId: string };
@@ -41,7 +53,7 @@ export type TransferData = {
   rootId?: number;
   rootName?: string;
   query?: string;
-  matches?: { id: number; name: string }[];
+  matches?: { id: number; name: string; parentName: string | null }[];
   page?: number;
   destinationOrgId?: number;
   destinationName?: string;
@@ -55,6 +67,7 @@ export type TransferData = {
 const MAX_MATCHES = 40;
 
 const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, params);
+const W = (key: string, params?: Text["params"]) => text(`workflow:${key}`, params);
 
 /** A free-text answer: trimmed, not empty, not too long (the service checks again). */
 export function textAnswer<D extends Json>(
@@ -68,25 +81,70 @@ export function textAnswer<D extends Json>(
   return onValid(value);
 }
 
-function nextForReason<D extends TransferData>(data: D): StepOutcome<D> {
-  switch (data.reason) {
-    case "further_study":
-      return { next: "studyType", data };
-    case "employed_with_org":
-    case "employed_without_org":
-      return { next: "employerName", data };
-    case "not_placed":
-      return { next: "addressKind", data };
-    default:
-      return { next: "summary", data };
+/** The request as the service takes it, from the answers so far. */
+function requestOf(data: TransferData): TransferRequest {
+  return {
+    reason: data.reason ?? "further_study",
+    external: data.external ?? false,
+    destinationOrgId: data.destinationOrgId ?? null,
+    studyType: data.studyType ?? null,
+    schoolName: data.schoolName ?? null,
+    schoolAddress: data.schoolAddress ?? null,
+    employerName: data.employerName ?? null,
+    employerAddress: data.employerAddress ?? null,
+    address: data.address ?? null,
+    addressKind: data.addressKind ?? null,
+    retainAtSchool: data.retainAtSchool ?? false,
+    externalOrgName: data.externalOrgName ?? null,
+    externalOrgAddress: data.externalOrgAddress ?? null,
+    externalOrgDetails: data.externalOrgDetails ?? null,
+    under16Explanation: data.under16Explanation ?? null,
+  };
+}
+
+/**
+ * The destination is known: R19's explanation is asked now when needed (never after
+ * "confirm"), and dropped when a changed destination no longer needs it; then the summary.
+ */
+export async function toSummary<D extends TransferData>(
+  ctx: DialogContext,
+  data: D,
+): Promise<StepOutcome<D>> {
+  const memberId = data.subject?.id ?? ctx.identity.memberId;
+  const needed =
+    memberId !== null &&
+    (await under16ExplanationNeeded(
+      ctx.db,
+      { memberId, request: requestOf(data) },
+      ctx.now,
+      ctx.season,
+    ));
+  if (needed && !data.under16Explanation) return { next: "under16", data };
+  if (!needed && data.under16Explanation !== undefined) {
+    const { under16Explanation: _, ...rest } = data;
+    return { next: "summary", data: rest as D };
   }
+  return { next: "summary", data };
+}
+
+/**
+ * Whether a transfer may be filed for this member at all (one open application, R28, R31),
+ * asked before the wizard's first question about it; null when it may.
+ */
+export async function filingRefusal(
+  ctx: DialogContext,
+  memberId: number,
+  as: InitiatorKind,
+): Promise<Text | null> {
+  const refusal = await filingCheck(ctx.db, { memberId, as }, ctx.now, ctx.season);
+  return refusal ? refusalText(refusal) : null;
 }
 
 function summaryLines(data: TransferData, subjectLine?: (s: Subject) => Text): Text[] {
   const lines = [
     T("wizard.summaryTitle"),
     ...(data.subject && subjectLine ? [subjectLine(data.subject)] : []),
-    requestLine("external", T(data.external ? "wizard.yes" : "wizard.no")),
+    requestLine("external", W(data.external ? "answer.yes" : "answer.no")),
     ...requestLines({
       ...data,
       externalOrgName: null,
@@ -145,6 +203,8 @@ type WordedKey =
   | "wizard.submitted";
 
 export interface TransferStepsOptions<D extends TransferData> {
+  /** Who files with these steps (R11): some questions depend on it (R18). */
+  initiator: InitiatorKind;
   /** Null when the person talking may not file (no longer bound as who they were). */
   filer(ctx: DialogContext, data: D): Filer | null | Promise<Filer | null>;
   /** The step choosing the receiving organization once the reason's fields are known. */
@@ -159,12 +219,29 @@ export interface TransferStepsOptions<D extends TransferData> {
 export function transferSteps<D extends TransferData & JsonObject>(
   options: TransferStepsOptions<D>,
 ): Record<string, Step<D>> {
-  const W = (key: WordedKey, params?: Text["params"]) =>
+  const Q = (key: WordedKey, params?: Text["params"]) =>
     options.wording ? text(options.wording[key], params) : T(key, params);
   /** Where the wizard goes once the reason's own fields are known. */
   const afterFields = (data: D): StepOutcome<D> => {
     if (data.external) return { next: "externalProvince", data: { ...data, page: 0 } };
     return { next: options.destinationStep ?? "root", data: { ...data, page: 0 } };
+  };
+  /** R18: the address kinds this initiator may give; a single one is not asked for. */
+  const addressKinds = allowedAddressKinds(options.initiator);
+  const nextForReason = (ctx: DialogContext, data: D): StepOutcome<D> | Promise<StepOutcome<D>> => {
+    switch (data.reason) {
+      case "further_study":
+        return { next: "studyType", data };
+      case "employed_with_org":
+      case "employed_without_org":
+        return { next: "employerName", data };
+      case "not_placed":
+        return addressKinds.length === 1
+          ? { next: "address", data: { ...data, addressKind: addressKinds[0] } }
+          : { next: "addressKind", data };
+      default:
+        return toSummary(ctx, data);
+    }
   };
   return {
     external: {
@@ -186,11 +263,14 @@ export function transferSteps<D extends TransferData & JsonObject>(
             (r) => !data.external || (r !== "overseas" && r !== "special_unit"),
           ).map((r) => [stepButton(T(`reason.${r}`), r)]),
         ),
-      action: (_ctx, data, value) => {
+      action: (ctx, data, value) => {
         if (!isOneOf(TRANSFER_REASONS, value)) return { invalid: text("chat:nav.useButtons") };
         // A new reason starts its fields afresh, so no answer of another reason leaks through.
         const fresh = { external: data.external ?? false, reason: value };
-        return nextForReason((data.subject ? { ...fresh, subject: data.subject } : fresh) as D);
+        return nextForReason(
+          ctx,
+          (data.subject ? { ...fresh, subject: data.subject } : fresh) as D,
+        );
       },
     },
     studyType: {
@@ -233,16 +313,20 @@ export function transferSteps<D extends TransferData & JsonObject>(
     addressKind: {
       ask: () =>
         reply(T("wizard.askAddressKind"), [
-          ADDRESS_KINDS.map((k) => stepButton(T(`addressKind.${k}`), k)),
+          addressKinds.map((k) => stepButton(T(`addressKind.${k}`), k)),
         ]),
       action: (_ctx, data, value) =>
-        isOneOf(ADDRESS_KINDS, value)
+        isOneOf(addressKinds, value)
           ? { next: "address", data: { ...data, addressKind: value } }
           : { invalid: text("chat:nav.useButtons") },
     },
     address: {
       ask: (_ctx, data) =>
-        reply(W("wizard.askAddress", { kind: T(`addressKind.${data.addressKind}`) })),
+        reply([
+          // R18: a school names where the member lives, and is told why before typing.
+          ...(addressKinds.length === 1 ? [text("transfer:refusal.residence_required")] : []),
+          Q("wizard.askAddress", { kind: T(`addressKind.${data.addressKind}`) }),
+        ]),
       text: (_ctx, data, input) =>
         textAnswer(input, (address) =>
           data.external
@@ -254,10 +338,10 @@ export function transferSteps<D extends TransferData & JsonObject>(
       ask: () =>
         reply(T("wizard.askPlacement"), [
           [stepButton(T("wizard.placementTownship"), "township")],
-          [stepButton(W("wizard.placementRetain"), "retain")],
+          [stepButton(Q("wizard.placementRetain"), "retain")],
         ]),
-      action: (_ctx, data, value) => {
-        if (value === "retain") return { next: "summary", data: { ...data, retainAtSchool: true } };
+      action: (ctx, data, value) => {
+        if (value === "retain") return toSummary(ctx, { ...data, retainAtSchool: true });
         if (value === "township") return afterFields({ ...data, retainAtSchool: false });
         return { invalid: text("chat:nav.useButtons") };
       },
@@ -295,35 +379,30 @@ export function transferSteps<D extends TransferData & JsonObject>(
         if (found.items.length === 0) {
           return { invalid: await noMatchText(ctx, data, query) };
         }
-        return {
-          next: "pick",
-          data: {
-            ...data,
-            query,
-            matches: found.items.map(({ id, name }) => ({ id, name })),
-            page: 0,
-          },
-        };
+        return { next: "pick", data: { ...data, query, matches: found.items, page: 0 } };
       },
     },
     pick: {
       ask: (_ctx, data) => {
-        const options = (data.matches ?? []).map((m) => ({ label: m.name, value: m.id }));
+        // Namesakes ("青年路社区团支部") are told apart by the organization above them.
+        const options = (data.matches ?? []).map((m) => ({
+          label: m.parentName
+            ? W("matchLabel", { name: raw(m.name), parent: raw(m.parentName) })
+            : raw(m.name),
+          value: m.id,
+        }));
         return reply(
           T("wizard.matches", { count: options.length }),
           pickerButtons(options, data.page ?? 0),
         );
       },
-      action: (_ctx, data, value) => {
+      action: (ctx, data, value) => {
         const picked = readPicker(value);
         if (!picked) return { invalid: text("chat:nav.useButtons") };
         if ("page" in picked) return { stay: { ...data, page: picked.page } };
         const match = (data.matches ?? []).find((m) => m.id === picked.pick);
         if (!match) return { invalid: text("chat:nav.useButtons") };
-        return {
-          next: "summary",
-          data: { ...data, destinationOrgId: match.id, destinationName: match.name },
-        };
+        return toSummary(ctx, { ...data, destinationOrgId: match.id, destinationName: match.name });
       },
     },
     externalProvince: {
@@ -368,14 +447,11 @@ export function transferSteps<D extends TransferData & JsonObject>(
     },
     externalDetails: {
       ask: () => reply(T("wizard.askExternalDetails")),
-      text: (_ctx, data, input) =>
-        textAnswer(input, (externalOrgDetails) => ({
-          next: "summary",
-          data: { ...data, externalOrgDetails },
-        })),
+      text: (ctx, data, input) =>
+        textAnswer(input, (externalOrgDetails) => toSummary(ctx, { ...data, externalOrgDetails })),
     },
     under16: {
-      ask: () => reply(W("wizard.askUnder16")),
+      ask: () => reply(Q("wizard.askUnder16")),
       text: (_ctx, data, input) =>
         textAnswer(input, (under16Explanation) => ({
           next: "summary",
@@ -391,58 +467,71 @@ export function transferSteps<D extends TransferData & JsonObject>(
         if (value !== "confirm") return { invalid: text("chat:nav.useButtons") };
         const filer = await options.filer(ctx, data);
         if (filer === null) return { invalid: T("wizard.notMember") };
-        const result = await fileApplication(
-          ctx.db,
-          {
-            ...filer,
-            reason: data.reason ?? "further_study",
-            external: data.external ?? false,
-            destinationOrgId: data.destinationOrgId ?? null,
-            studyType: data.studyType ?? null,
-            schoolName: data.schoolName ?? null,
-            schoolAddress: data.schoolAddress ?? null,
-            employerName: data.employerName ?? null,
-            employerAddress: data.employerAddress ?? null,
-            address: data.address ?? null,
-            addressKind: data.addressKind ?? null,
-            retainAtSchool: data.retainAtSchool ?? false,
-            externalOrgName: data.externalOrgName ?? null,
-            externalOrgAddress: data.externalOrgAddress ?? null,
-            externalOrgDetails: data.externalOrgDetails ?? null,
-            under16Explanation: data.under16Explanation ?? null,
-          },
-          ctx.now,
-          ctx.season,
-        );
+        const request = requestOf(data);
+        const result = await fileApplication(ctx.db, { ...filer, ...request }, ctx.now, ctx.season);
         if (!result.ok) {
           if (result.reason === "under16_explanation_required") return { next: "under16", data };
           return { invalid: T("wizard.refused", { why: refusalText(result) }) };
         }
-        return {
-          done: [
-            reply(
-              W("wizard.submitted", {
-                id: result.applicationId,
-                state: T(`state.${result.state}`),
+        const submitted = Q("wizard.submitted", {
+          id: result.applicationId,
+          state: T(`state.${result.state}`),
+        });
+        // R20: where an external transfer goes on, and who receives the member there.
+        const next = request.external
+          ? [
+              W("externalNext", {
+                province: raw(data.destinationName ?? ""),
+                org: raw(data.externalOrgName ?? ""),
+                address: raw(data.externalOrgAddress ?? ""),
               }),
-              [menuButtonRow()],
-            ),
-          ],
-        };
+            ]
+          : [];
+        // An admin who filed for a member keeps the way to it: its details, and withdrawing (R21).
+        const args = { id: result.applicationId };
+        const own =
+          filer.as === "member"
+            ? []
+            : [
+                [
+                  globalButton(T("mine.withdraw", args), "withdraw", args),
+                  globalButton(text("card:details"), "details", args),
+                ],
+              ];
+        return { done: [reply([submitted, ...next], [...own, menuButtonRow()])] };
       },
     },
   };
 }
 
-export const transferFlow = stepFlow<TransferData>({
+const memberSteps = stepFlow<TransferData>({
   name: "transfer",
   requires: "member",
   first: "external",
   initial: () => ({}),
   steps: transferSteps<TransferData>({
+    initiator: "member",
     filer: (ctx) => {
       const memberId = ctx.identity.memberId;
       return memberId === null ? null : { actor: { kind: "member", memberId }, as: "member" };
     },
   }),
 });
+
+/** Where a member who may not file now can look next: their applications, the menu. */
+const refusedStart = (why: Text): Reply =>
+  reply(why, [
+    [button("chat:menu.myApplications", { type: "flow", flow: "myApplications" })],
+    menuButtonRow(),
+  ]);
+
+/** The member's own wizard; one who may not file now hears why before any question. */
+export const transferFlow: typeof memberSteps = {
+  ...memberSteps,
+  async start(ctx, args) {
+    const memberId = ctx.identity.memberId;
+    const why = memberId === null ? null : await filingRefusal(ctx, memberId, "member");
+    if (why) return { state: null, replies: [refusedStart(why)] };
+    return memberSteps.start(ctx, args);
+  },
+};

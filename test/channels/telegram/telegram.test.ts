@@ -196,7 +196,7 @@ describe.each(DB_KINDS)("Telegram on %s", (kind) => {
     await say(M1, "太原市迎泽西大街79号");
     await press(M1, "团山西省委");
     await say(M1, "工学院");
-    await press(M1, "太原工学院团委");
+    await press(M1, "太原工学院团委（团山西省委）");
     await press(M1, "确认提交");
     expect(fake.sent(M1).map((s) => s.text)).toContainEqual(expect.stringContaining("申请已提交"));
     // Every button press was answered.
@@ -214,6 +214,8 @@ describe.each(DB_KINDS)("Telegram on %s", (kind) => {
     ]);
 
     await press(AV, "不同意", GV);
+    // R30: the preset reasons first; a written one is asked by force-reply.
+    await press(AV, "其他原因（自行填写）", GV);
     const question = fake.sent(GV).at(-1)!;
     expect(question.reply_markup).toEqual({ force_reply: true, selective: true });
     expect(question.text).toMatch(new RegExp(`^@user${AV} 请写明不同意申请`));

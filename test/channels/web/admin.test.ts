@@ -110,7 +110,7 @@ describe.each(DB_KINDS)("admins in the web chat on %s", (kind) => {
     await say("m1", "太原市迎泽西大街79号");
     await press("m1", "团山西省委");
     await say("m1", "工学院");
-    await press("m1", "太原工学院团委");
+    await press("m1", "太原工学院团委（团山西省委）");
     expect(joined(await press("m1", "确认提交"))).toContain("申请已提交");
 
     await deliver();
@@ -170,7 +170,17 @@ describe.each(DB_KINDS)("admins in the web chat on %s", (kind) => {
     expect(filed.ok).toBe(true);
     await deliver();
     const cards = await inbox("gVB");
-    const asked = await pressIn("aVB", cards, "不同意", "gVB");
+    // R30: the preset reasons first; "other" asks the same admin to write one.
+    const presets = await pressIn("aVB", cards, "不同意", "gVB");
+    expect(presets.flatMap((r) => r.buttons.flat()).map((b) => b.label)).toEqual(
+      expect.arrayContaining([
+        "信息错误",
+        "未按要求报到",
+        "人员不符合要求",
+        "其他原因（自行填写）",
+      ]),
+    );
+    const asked = await press("aVB", "其他原因（自行填写）", "gVB");
     expect(asked.at(-1)).toMatchObject({ expectsReply: true });
     expect(joined(asked)).toContain("请写明不同意申请");
     // Another admin's text in the group is not taken as the reason.

@@ -152,7 +152,7 @@ describe.each(DB_KINDS)("the WeCom app on %s", (kind) => {
     said = await say("m1", "太原市迎泽西大街79号");
     said = await choose("m1", said, "团山西省委");
     said = await say("m1", "工学院");
-    said = await choose("m1", said, "太原工学院团委");
+    said = await choose("m1", said, "太原工学院团委（团山西省委）");
     expect(await choose("m1", said, "确认提交")).toContain("申请已提交");
 
     // The token expires before the card goes out: refreshed and retried, the card still sent.

@@ -10,7 +10,13 @@ import { loadAdmin } from "../../../services/orgStore.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import { type TransferData, textAnswer, transferSteps } from "../transfer.ts";
+import {
+  filingRefusal,
+  type TransferData,
+  textAnswer,
+  toSummary,
+  transferSteps,
+} from "../transfer.ts";
 import { A, adminIdOf, subjectText } from "./common.ts";
 import { type PickData, pickSteps } from "./pick.ts";
 
@@ -31,9 +37,16 @@ export const transferOutFlow = stepFlow<AdminTransferData>({
   initial: () => ({}),
   steps: {
     ...pickSteps<AdminTransferData>({
-      members: { after: (_ctx, data) => ({ next: "external", data }) },
+      members: {
+        // One who may not be transferred now is refused before any question about them.
+        after: async (ctx, data) => {
+          const why = data.subject ? await filingRefusal(ctx, data.subject.id, "out_admin") : null;
+          return why ? { invalid: why } : { next: "external", data };
+        },
+      },
     }),
     ...transferSteps<AdminTransferData>({
+      initiator: "out_admin",
       wording: ADMIN_WORDING,
       subjectLine: subjectText,
       filer: (ctx, data) =>
@@ -69,6 +82,8 @@ export const transferInFlow = stepFlow<AdminTransferData>({
           idNumber: parsed.idNumber,
         });
         if (!member) return { invalid: A("transferIn.notFound") };
+        const why = await filingRefusal(ctx, member.id, "in_admin");
+        if (why) return { invalid: why };
         const subject = { ...member, maskedId: maskIdNumber(parsed.idNumber) };
         // M1.4.3: the receiving side may only start a further-study transfer.
         return {
@@ -78,6 +93,7 @@ export const transferInFlow = stepFlow<AdminTransferData>({
       },
     },
     ...transferSteps<AdminTransferData>({
+      initiator: "in_admin",
       destinationStep: "inDestination",
       wording: ADMIN_WORDING,
       subjectLine: subjectText,
@@ -104,17 +120,20 @@ export const transferInFlow = stepFlow<AdminTransferData>({
         if (value === "branch") return { next: "branchQuery", data };
         const admin = await loadAdmin(ctx.db, adminIdOf(ctx));
         if (value !== "own" || !admin) return { invalid: text("chat:nav.useButtons") };
-        return {
-          next: "summary",
-          data: { ...data, destinationOrgId: admin.org.id, destinationName: admin.org.name },
-        };
+        return toSummary(ctx, {
+          ...data,
+          destinationOrgId: admin.org.id,
+          destinationName: admin.org.name,
+        });
       },
     },
     ...pickSteps<AdminTransferData>({
-      afterBranch: (_ctx, data) => ({
-        next: "summary",
-        data: { ...data, destinationOrgId: data.branchId, destinationName: data.branchName },
-      }),
+      afterBranch: (ctx, data) =>
+        toSummary(ctx, {
+          ...data,
+          destinationOrgId: data.branchId,
+          destinationName: data.branchName,
+        }),
     }),
   },
 });

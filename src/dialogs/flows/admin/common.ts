@@ -1,10 +1,12 @@
 /** What every admin flow says and checks the same way. */
-import { isValidMonth } from "../../../domain/graduation.ts";
+import { graduationMonthProblem, parseMonth } from "../../../domain/graduation.ts";
+import { writtenReasonProblem } from "../../../domain/rejection.ts";
+import { MAX_NOTE } from "../../../services/result.ts";
 import { refusalText } from "../../refusals.ts";
 import { menuButtonRow, raw, reply, text } from "../../replies.ts";
 import type { StepOutcome } from "../../steps.ts";
 import type { DialogContext, Json, Message, Reply, Text } from "../../types.ts";
-import type { Subject } from "../transfer.ts";
+import { type Subject, textAnswer } from "../transfer.ts";
 
 export const A = (key: string, params?: Text["params"]) => text(`admin:${key}`, params);
 
@@ -20,12 +22,29 @@ export const ended = (message: Message): { done: Reply[] } => ({
 export const subjectText = (s: Subject) =>
   A("pick.subject", { name: raw(s.name), id: raw(s.maskedId) });
 
-/** A typed "YYYY-MM" (R6, R9), or the services' own words for a malformed one. */
+/**
+ * A typed month ("2028-06", "2028年6月"; R6, R9) normalized to "YYYY-MM", refused at once when it
+ * is malformed or before the season, with the services' own words (they check again).
+ */
 export function monthAnswer<D extends Json>(
+  ctx: DialogContext,
   input: string,
   onValid: (month: string) => StepOutcome<D> | Promise<StepOutcome<D>>,
 ): StepOutcome<D> | Promise<StepOutcome<D>> {
-  const month = input.trim();
-  if (!isValidMonth(month)) return { invalid: refusalText({ ok: false, reason: "invalid_month" }) };
+  const month = parseMonth(input);
+  const problem = month === null ? "invalid_month" : graduationMonthProblem(month, ctx.season.year);
+  if (problem || month === null) {
+    return { invalid: refusalText({ ok: false, reason: problem ?? "invalid_month" }) };
+  }
   return onValid(month);
+}
+
+/** A written reason (R8, R9): more than a character, at most `MAX_NOTE` (the service checks too). */
+export function reasonAnswer<D extends Json>(
+  input: string,
+  onValid: (reason: string) => StepOutcome<D> | Promise<StepOutcome<D>>,
+): StepOutcome<D> | Promise<StepOutcome<D>> {
+  const problem = writtenReasonProblem(input);
+  if (problem) return { invalid: refusalText({ ok: false, reason: problem }) };
+  return textAnswer(input, onValid, MAX_NOTE);
 }

@@ -12,13 +12,11 @@ import {
   markBranchGraduation,
   requestGraduationChange,
 } from "../../../services/marks.ts";
-import { MAX_NOTE } from "../../../services/result.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { type StepOutcome, stepFlow } from "../../steps.ts";
 import type { DialogContext, Text } from "../../types.ts";
-import { textAnswer } from "../transfer.ts";
-import { A, adminIdOf, ended, monthAnswer } from "./common.ts";
+import { A, adminIdOf, ended, monthAnswer, reasonAnswer } from "./common.ts";
 import { type PickData, pickSteps } from "./pick.ts";
 
 type GraduationData = PickData & { month?: string; unsetReason?: GraduationUnsetReason };
@@ -54,6 +52,7 @@ async function mark(
       unsetReason: data.unsetReason ?? null,
     },
     ctx.now,
+    ctx.season,
   );
   if (result.ok) {
     const what = data.month
@@ -92,7 +91,7 @@ export const graduationFlow = stepFlow<GraduationData>({
           [GRADUATION_UNSET_REASONS.map((r) => stepButton(A(`graduation.unset.${r}`), r))],
         ),
       text: (ctx, data, input) =>
-        monthAnswer(input, (month) => {
+        monthAnswer(ctx, input, (month) => {
           const { unsetReason: _, ...rest } = data;
           return mark(ctx, { ...rest, month });
         }),
@@ -106,8 +105,8 @@ export const graduationFlow = stepFlow<GraduationData>({
     changeMonth: {
       ask: async (ctx, data) =>
         reply([...(await changeIntro(ctx, data)), A("graduation.askChangeMonth")]),
-      text: (_ctx, data, input) =>
-        monthAnswer(input, (month) => ({ next: "changeReason", data: { ...data, month } })),
+      text: (ctx, data, input) =>
+        monthAnswer(ctx, input, (month) => ({ next: "changeReason", data: { ...data, month } })),
     },
     changeReason: {
       ask: async (ctx, data) =>
@@ -116,27 +115,24 @@ export const graduationFlow = stepFlow<GraduationData>({
           A("graduation.askChangeReason", { month: raw(data.month ?? "") }),
         ]),
       text: (ctx, data, input) =>
-        textAnswer(
-          input,
-          async (reason) => {
-            const result = await requestGraduationChange(
-              ctx.db,
-              {
-                adminId: adminIdOf(ctx),
-                branchId: data.branchId ?? 0,
-                newMonth: data.month ?? "",
-                reason,
-              },
-              ctx.now,
-            );
-            if (!result.ok) return ended(refusalText(result));
-            return ended([
-              A("graduation.requested", { id: result.requestId, month: raw(data.month ?? "") }),
-              ...(await progressLines(ctx, data.branchId ?? 0)),
-            ]);
-          },
-          MAX_NOTE,
-        ),
+        reasonAnswer(input, async (reason) => {
+          const result = await requestGraduationChange(
+            ctx.db,
+            {
+              adminId: adminIdOf(ctx),
+              branchId: data.branchId ?? 0,
+              newMonth: data.month ?? "",
+              reason,
+            },
+            ctx.now,
+            ctx.season,
+          );
+          if (!result.ok) return ended(refusalText(result));
+          return ended([
+            A("graduation.requested", { id: result.requestId, month: raw(data.month ?? "") }),
+            ...(await progressLines(ctx, data.branchId ?? 0)),
+          ]);
+        }),
     },
   },
 });

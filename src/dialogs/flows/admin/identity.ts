@@ -4,13 +4,11 @@
  * a member's mark.
  */
 import { type IdentityMark, markIdentity, revokeIdentity } from "../../../services/marks.ts";
-import { MAX_NOTE } from "../../../services/result.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { type StepOutcome, stepFlow } from "../../steps.ts";
 import type { DialogContext, Text } from "../../types.ts";
-import { textAnswer } from "../transfer.ts";
-import { A, adminIdOf, ended, monthAnswer, subjectText } from "./common.ts";
+import { A, adminIdOf, ended, monthAnswer, reasonAnswer, subjectText } from "./common.ts";
 import { type PickData, pickSteps } from "./pick.ts";
 
 type Kind = "teacher" | "delayed" | "revoke";
@@ -34,7 +32,7 @@ async function apply(ctx: DialogContext, data: IdentityData, mark: IdentityMark 
   const memberIds = data.subject ? [data.subject.id] : [];
   if (mark === null) return revokeIdentity(ctx.db, { adminId, memberIds }, ctx.now);
   const target = data.wholeBranch ? { branchId: data.branchId ?? 0 } : { memberIds };
-  return markIdentity(ctx.db, { adminId, mark, ...target }, ctx.now);
+  return markIdentity(ctx.db, { adminId, mark, ...target }, ctx.now, ctx.season);
 }
 
 async function finish(
@@ -44,7 +42,11 @@ async function finish(
 ): Promise<StepOutcome<IdentityData>> {
   const result = await apply(ctx, data, mark);
   if (!result.ok) {
-    if (result.reason === "invalid_month" || result.reason === "delayed_date_not_later") {
+    if (
+      result.reason === "invalid_month" ||
+      result.reason === "month_before_season" ||
+      result.reason === "delayed_date_not_later"
+    ) {
       return { invalid: refusalText(result) };
     }
     return ended(refusalText(result));
@@ -92,16 +94,12 @@ export const identityFlow = stepFlow<IdentityData>({
     delayedReason: {
       ask: (_ctx, data) => reply(A("identity.askReason", { target: targetText(data) })),
       text: (_ctx, data, input) =>
-        textAnswer(
-          input,
-          (reason) => ({ next: "delayedMonth", data: { ...data, reason } }),
-          MAX_NOTE,
-        ),
+        reasonAnswer(input, (reason) => ({ next: "delayedMonth", data: { ...data, reason } })),
     },
     delayedMonth: {
       ask: () => reply(A("identity.askMonth")),
       text: (ctx, data, input) =>
-        monthAnswer(input, (month) =>
+        monthAnswer(ctx, input, (month) =>
           finish(ctx, data, { kind: "delayed", month, reason: data.reason ?? "" }),
         ),
     },
