@@ -14,7 +14,6 @@ export type Refusal =
   | { ok: false; reason: "unknown_application" }
   | { ok: false; reason: "unknown_request" }
   | { ok: false; reason: "not_permitted" }
-  | { ok: false; reason: "member_mismatch" }
   | { ok: false; reason: "already_open"; applicationId: number }
   | {
       ok: false;
@@ -39,6 +38,7 @@ export type Refusal =
   | { ok: false; reason: "not_marked" }
   | { ok: false; reason: "no_school" }
   | { ok: false; reason: "no_special_unit_library" }
+  | { ok: false; reason: "lookup_limit"; max: number; retryAt: Date }
   | ({ ok: false } & { reason: FlowBranchRefusal })
   | { ok: false; reason: IdNumberError }
   | ({ ok: false } & TransferRefusal);

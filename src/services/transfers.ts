@@ -5,9 +5,9 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { type Db, isUniqueViolation, type Tx } from "../db/client.ts";
 import { applicationHistory, applications, members } from "../db/schema.ts";
+import { birthDateOf } from "../db/sealing.ts";
 import type { InitiatorKind } from "../domain/application.ts";
 import { dayIn, type Season } from "../domain/calendar.ts";
-import { parseIdNumber } from "../domain/idNumber.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
 import { canStartAsInAdmin, canStartAsOutAdmin, leadingOrganAbove } from "../domain/permissions.ts";
 import {
@@ -20,6 +20,7 @@ import {
   type TransferRequest,
 } from "../domain/transferRules.ts";
 import { type OrgNode, schoolOf } from "../domain/tree.ts";
+import { findMemberByNameAndIdNumber } from "./memberLookups.ts";
 import { notify } from "./notify.ts";
 import { loadAdmin, loadChain, loadOrg, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
@@ -43,6 +44,7 @@ type Member = typeof members.$inferSelect;
 async function resolveMember(
   tx: Tx,
   input: FileInput,
+  now: Date,
 ): Promise<{ ok: true; member: Member; adminOrg?: OrgNode; adminId?: number } | Refusal> {
   const byId = async (id: number | undefined) =>
     id === undefined ? undefined : (await tx.select().from(members).where(eq(members.id, id)))[0];
@@ -61,11 +63,16 @@ async function resolveMember(
     if (!branch || !canStartAsOutAdmin(admin, branch)) return refuse({ reason: "not_permitted" });
     return { ok: true, member, adminOrg: admin.org, adminId: admin.adminId };
   }
-  const parsed = parseIdNumber(input.memberIdNumber ?? "");
-  if (!parsed.ok) return refuse({ reason: parsed.error });
-  const [member] = await tx.select().from(members).where(eq(members.idNumber, parsed.idNumber));
+  const found = await findMemberByNameAndIdNumber(tx, {
+    adminId: admin.adminId,
+    name: input.memberName ?? "",
+    idNumber: input.memberIdNumber ?? "",
+    purpose: "in_admin_start",
+    now,
+  });
+  if (!found.ok) return found;
+  const member = await byId(found.member.id);
   if (!member) return refuse({ reason: "unknown_member" });
-  if (member.name !== (input.memberName ?? "").trim()) return refuse({ reason: "member_mismatch" });
   return { ok: true, member, adminOrg: admin.org, adminId: admin.adminId };
 }
 
@@ -91,7 +98,7 @@ async function fileIn(
   now: Date,
   season: Season,
 ): Promise<Filed | Refusal> {
-  const who = await resolveMember(tx, input);
+  const who = await resolveMember(tx, input, now);
   if (!who.ok) return who;
   const { member } = who;
   const [open] = await tx
@@ -149,7 +156,7 @@ async function fileIn(
   }
 
   const leaderNeeded = needsLeaderApproval(
-    member.birthDate,
+    birthDateOf(member.idSealed),
     dayIn(now, season.timezone),
     destination ? destination.domain : null,
   );

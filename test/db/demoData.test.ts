@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadDemoData } from "../../src/db/demo/loadDemoData.ts";
+import { birthDateOf, openIdNumber } from "../../src/db/sealing.ts";
 import { ageOn, parseIdNumber } from "../../src/domain/idNumber.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 
@@ -67,12 +68,18 @@ describe.each(DB_KINDS)("demo data on %s", (kind) => {
 
   it("has ~300 graduates with valid ID numbers, some under 16, teachers and delayed", async () => {
     const db = database.current;
-    const people = await db.query<{ id_number: string; birth_date: string; identity: string }>(
-      "select id_number, birth_date::text as birth_date, identity from members",
+    const rows = await db.query<{ id_sealed: string; plain: number; identity: string }>(
+      "select id_sealed, num_nonnulls(id_number, birth_date) as plain, identity from members",
     );
-    expect(people.length).toBeGreaterThanOrEqual(250);
+    expect(rows.length).toBeGreaterThanOrEqual(250);
+    // R4: sealed, with no plain copy.
+    expect(rows.every((r) => r.plain === 0)).toBe(true);
+    const people = rows.map((r) => ({ ...r, birth_date: birthDateOf(r.id_sealed) }));
     for (const p of people) {
-      expect(parseIdNumber(p.id_number)).toMatchObject({ ok: true, birthDate: p.birth_date });
+      expect(parseIdNumber(openIdNumber(p.id_sealed))).toMatchObject({
+        ok: true,
+        birthDate: p.birth_date,
+      });
     }
     const under16 = people.filter((p) => ageOn(p.birth_date, `${YEAR}-09-01`) < 16);
     expect(under16.length).toBeGreaterThan(0);

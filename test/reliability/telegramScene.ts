@@ -9,6 +9,7 @@ import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram
 import { loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/client.ts";
 import { chatBindings, chatIdentities, dialogActions, members } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import { notificationRenderer } from "../../src/dialogs/cards.ts";
 import { idCheckChar } from "../../src/domain/idNumber.ts";
 import { createHttpApp } from "../../src/http/app.ts";
@@ -84,8 +85,7 @@ export async function buildScene(
     .values(
       Array.from({ length: options.count }, (_, i) => ({
         name: `学生${i}`,
-        idNumber: idNumberOf(i),
-        birthDate: "2004-02-02",
+        ...sealIdNumber(idNumberOf(i)),
         branchId: w.org.UB1,
         graduationBranchId: w.org.UB1,
         graduationYear: YEAR,

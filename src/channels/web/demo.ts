@@ -1,13 +1,15 @@
 /**
  * Demo people for the web chat: a handful of graduates (one per school, plus one under 16) and
- * every admin, already bound under ids `demo-m-<memberId>` / `demo-a-<adminId>`.
+ * every admin. With demo data on, picking one on the page opens a session as that person
+ * (their web user id `m-<member>` / `a-<admin>`).
  */
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { admins, chatIdentities, members, organizations } from "../../db/schema.ts";
+import type { Db, Queryable } from "../../db/client.ts";
+import { admins, members, organizations } from "../../db/schema.ts";
+import { birthDateOf } from "../../db/sealing.ts";
 import { ageOn } from "../../domain/idNumber.ts";
 import { issueAdminCode, issueMemberCode } from "../../services/bindings.ts";
-import { WEB_CHANNEL } from "./inbox.ts";
+import { webUserOf } from "./sessions.ts";
 
 export interface DemoUser {
   user: string;
@@ -16,14 +18,12 @@ export interface DemoUser {
   org: string;
 }
 
-const DEMO_ID = /^demo-([ma])-(\d{1,9})$/;
-
-export async function demoUsers(db: Db, graduationYear: number): Promise<DemoUser[]> {
+export async function demoUsers(db: Queryable, graduationYear: number): Promise<DemoUser[]> {
   const graduates = await db
     .select({
       id: members.id,
       name: members.name,
-      birthDate: members.birthDate,
+      idSealed: members.idSealed,
       branch: organizations.name,
       path: organizations.path,
     })
@@ -58,7 +58,9 @@ export async function demoUsers(db: Db, graduationYear: number): Promise<DemoUse
     }
   }
   // R19: somebody under 16 at the start of the new school year.
-  const young = graduates.find((g) => ageOn(g.birthDate, `${graduationYear}-09-01`) < 16);
+  const young = graduates.find(
+    (g) => ageOn(birthDateOf(g.idSealed), `${graduationYear}-09-01`) < 16,
+  );
   if (young) pick(young, schoolOf(young.path));
 
   const adminRows = await db
@@ -69,32 +71,19 @@ export async function demoUsers(db: Db, graduationYear: number): Promise<DemoUse
   return [
     ...[...picked.values()]
       .sort((a, b) => a.id - b.id)
-      .map((m) => ({ user: `demo-m-${m.id}`, name: m.name, role: "member" as const, org: m.org })),
+      .map((m) => ({
+        user: webUserOf("member", m.id),
+        name: m.name,
+        role: "member" as const,
+        org: m.org,
+      })),
     ...adminRows.map((a) => ({
-      user: `demo-a-${a.id}`,
+      user: webUserOf("admin", a.id),
       name: a.name,
       role: "admin" as const,
       org: a.org,
     })),
   ];
-}
-
-/** Binds a `demo-m-…` / `demo-a-…` web user on first use, if that person exists. */
-export async function ensureDemoIdentity(db: Db, userId: string): Promise<void> {
-  const m = DEMO_ID.exec(userId);
-  if (!m) return;
-  const id = Number(m[2]);
-  const table = m[1] === "m" ? members : admins;
-  const [exists] = await db.select({ id: table.id }).from(table).where(eq(table.id, id));
-  if (!exists) return;
-  await db
-    .insert(chatIdentities)
-    .values({
-      channel: WEB_CHANNEL,
-      externalUserId: userId,
-      ...(m[1] === "m" ? { memberId: id } : { adminId: id }),
-    })
-    .onConflictDoNothing();
 }
 
 /**
@@ -107,7 +96,8 @@ export async function demoBindingCodes(
   now: Date,
 ): Promise<{ name: string; code: string }[]> {
   const people = await demoUsers(db, graduationYear);
-  const adminIds = people.filter((p) => p.role === "admin").map((p) => Number(p.user.slice(7)));
+  const idOf = (p: DemoUser) => Number(p.user.slice(2));
+  const adminIds = people.filter((p) => p.role === "admin").map(idOf);
   if (adminIds.length === 0) return [];
   const ranked = await db
     .select({ id: admins.id, path: organizations.path })
@@ -118,7 +108,7 @@ export async function demoBindingCodes(
   const top = ranked[0]!;
   const codes: { name: string; code: string }[] = [];
   for (const p of people) {
-    const id = Number(p.user.slice(7));
+    const id = idOf(p);
     const issued =
       p.role === "member"
         ? await issueMemberCode(db, { adminId: top.id, memberId: id, now })
