@@ -14,7 +14,7 @@
  * server's key (sealing.ts), so a leaked table cannot be searched offline either.
  */
 import { randomInt } from "node:crypto";
-import { and, count, eq, gt, inArray, isNull, or } from "drizzle-orm";
+import { and, count, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Db, Queryable, Tx } from "../db/client.ts";
 import { bindingCodes, chatIdentities, members, organizations } from "../db/schema.ts";
 import { codeHashes } from "../db/sealing.ts";
@@ -60,8 +60,9 @@ const newCode = () =>
 const storedHash = (code: string) => codeHashes(normalizeCode(code))[0]!;
 
 /**
- * Room for `n` more live codes from the admin's organization and in the installation, after
- * ending the live codes of the same people (one live code per person).
+ * Whether there is room for `n` more live codes from the admin's organization and in the
+ * installation, once the live codes of the same people are ended (one live code per person);
+ * only then are those ended. Nothing is written when there is no room.
  */
 async function makeRoom(
   tx: Tx,
@@ -71,23 +72,22 @@ async function makeRoom(
   now: Date,
 ): Promise<boolean> {
   const live = and(isNull(bindingCodes.usedAt), gt(bindingCodes.expiresAt, now));
-  const same = [
+  const same = or(
     ...(people.memberIds?.length ? [inArray(bindingCodes.memberId, people.memberIds)] : []),
     ...(people.adminIds?.length ? [inArray(bindingCodes.adminId, people.adminIds)] : []),
-  ];
-  if (same.length > 0) {
-    await tx
-      .update(bindingCodes)
-      .set({ expiresAt: now })
-      .where(and(live, or(...same)));
-  }
+  );
+  const staying = same ? and(live, sql`not coalesce(${same}, false)`) : live;
   const [ours] = await tx
     .select({ n: count() })
     .from(bindingCodes)
-    .where(and(live, eq(bindingCodes.issuedByOrgId, issuerOrgId)));
+    .where(and(staying, eq(bindingCodes.issuedByOrgId, issuerOrgId)));
   if ((ours?.n ?? 0) + n > MAX_LIVE_CODES_PER_ORG) return false;
-  const [all] = await tx.select({ n: count() }).from(bindingCodes).where(live);
-  return (all?.n ?? 0) + n <= MAX_LIVE_CODES;
+  const [all] = await tx.select({ n: count() }).from(bindingCodes).where(staying);
+  if ((all?.n ?? 0) + n > MAX_LIVE_CODES) return false;
+  if (same) {
+    await tx.update(bindingCodes).set({ expiresAt: now }).where(and(live, same));
+  }
+  return true;
 }
 
 async function insertCodes(
