@@ -70,7 +70,7 @@ describe("npm start", () => {
     const wrongKey = spawnApp({ DATA_DIR: dataDir, SECRET_KEY: "cd".repeat(32) }, port);
     expect(await wrongKey.exited).toBe(1);
     expect(wrongKey.output()).toContain("SECRET_KEY");
-  });
+  }, 180_000); // Three starts of the app, on a shared 2-core box.
 
   it("with DEMO_DATA=off logs no binding code, and WEBCHAT=off serves no web chat", async () => {
     const port = await freePort();
