@@ -12,6 +12,9 @@ import { type Database, openDatabase } from "./db/client.ts";
 import { loadDemoData } from "./db/demo/loadDemoData.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { lockDataDir } from "./db/pidLock.ts";
+import { sealAtRest } from "./db/resealing.ts";
+import { installSecretKeys } from "./db/sealing.ts";
+import { keyFromDataDir, keyFromHex } from "./db/secretKey.ts";
 import { notificationRenderer } from "./dialogs/cards.ts";
 import { DialogEngine } from "./dialogs/engine.ts";
 import { createRegistry } from "./dialogs/flows/index.ts";
@@ -37,9 +40,15 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const releaseLock =
     config.database.kind === "pglite" ? lockDataDir(config.dataDir) : () => undefined;
   const readiness: Readiness = { db: null };
-  if (config.telegram?.webhookUrl) readiness.telegramWebhook = () => null;
+  if (config.telegram?.webhookUrl) {
+    readiness.telegramWebhook = () => null;
+    readiness.telegramSecret = config.telegram.webhookSecret;
+  }
   if (config.wecom) readiness.wecomCallback = () => null;
-  const app = createHttpApp(readiness, config.defaultLocale);
+  const app = createHttpApp(readiness, config.defaultLocale, {
+    webchat: config.webchat.enabled ? { settings: config.webchat, ...config.limits } : null,
+    onError: (err) => log.error({ err }, t("startup.httpError")),
+  });
   let server: ServerType | undefined;
   let database: Database | undefined;
   try {
@@ -49,11 +58,20 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       );
       server.once("error", reject);
     });
+    // Before the database is touched: every ID number is read and written sealed (R4).
+    installSecretKeys({
+      current: config.secretKey.current
+        ? keyFromHex(config.secretKey.current)
+        : keyFromDataDir(config.dataDir),
+      previous: config.secretKey.previous ? keyFromHex(config.secretKey.previous) : null,
+    });
     database = await openDatabase(config.database);
     await runMigrations(
       database,
       config.database.kind === "postgres" ? config.database.url : undefined,
     );
+    const atRest = await sealAtRest(database.db);
+    if (atRest.sealed + atRest.resealed > 0) log.info(t("startup.sealed", { ...atRest }));
     if (config.demoData) {
       const demo = await loadDemoData(database.db, config.graduationYear);
       log.info(demo.loaded ? t("startup.demoLoaded", { ...demo }) : t("startup.demoPresent"));
@@ -71,6 +89,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       defaultLocale: config.defaultLocale,
       season,
       onError: (err) => log.error({ err }, t("webchat:engineError")),
+      perPersonPerMinute: config.limits.perPersonPerMinute,
     });
     const telegram = config.telegram
       ? startTelegram({
@@ -96,7 +115,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     const delivery = startDeliveryLoop({
       db: database.db,
       senders: [
-        webSender,
+        webSender(config.defaultLocale),
         ...(telegram ? [telegram.sender] : []),
         ...(wecom ? [wecom.sender] : []),
       ],

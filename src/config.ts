@@ -2,6 +2,7 @@
  * Every setting comes from the environment and is validated here, once. A bad value stops
  * start-up with one message that names every bad variable and why, never its value.
  */
+import { BlockList, isIP } from "node:net";
 import { resolve } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
@@ -26,7 +27,15 @@ type Why =
   | "logLevel"
   | "botToken"
   | "seasonCalendar"
-  | "cron";
+  | "cron"
+  | "secretKey"
+  | "secretKeyRequired"
+  | "wecomToken"
+  | "hosts"
+  | "proxies"
+  | "hours"
+  | "days"
+  | "perMinute";
 
 const why = (code: Why) => ({ message: code });
 
@@ -62,6 +71,62 @@ const cronExpression = z
   .trim()
   .refine((v) => v.split(/\s+/).length === 5 && cron.validate(v), why("cron"));
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** 32 bytes as hex, as `openssl rand -hex 32` prints them. */
+const hexKey = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-fA-F]{64}$/, why("secretKey"));
+/** A whole number within bounds, for limits and durations. */
+const bounded = (min: number, max: number, code: Why) =>
+  z.coerce.number(why(code)).int(why(code)).min(min, why(code)).max(max, why(code));
+const list = (v: string) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+/** Host names (or addresses, IPv6 in brackets) the web chat answers to, without ports. */
+const hostList = z
+  .string()
+  .transform((v) => list(v).map((h) => h.toLowerCase()))
+  .refine(
+    (hosts) =>
+      hosts.length > 0 &&
+      hosts.every((h) => /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/.test(h)),
+    why("hosts"),
+  );
+/** Addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For is believed. */
+const proxyList = z
+  .string()
+  .transform(list)
+  .refine((entries) => entries.every((e) => parseProxy(e) !== null), why("proxies"));
+
+function parseProxy(
+  entry: string,
+): { address: string; prefix: number; family: "ipv4" | "ipv6" } | null {
+  const [address = "", bits] = entry.split("/");
+  const version = isIP(address);
+  if (version === 0) return null;
+  const max = version === 4 ? 32 : 128;
+  const prefix = bits === undefined ? max : Number(bits);
+  if (
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > max ||
+    (bits !== undefined && !/^\d+$/.test(bits))
+  )
+    return null;
+  return { address, prefix, family: version === 4 ? "ipv4" : "ipv6" };
+}
+
+/** The trusted proxies as a BlockList (checks IPv4-mapped IPv6 addresses too). */
+export function trustedProxyList(entries: readonly string[]): BlockList {
+  const blocks = new BlockList();
+  for (const entry of entries) {
+    const parsed = parseProxy(entry);
+    if (parsed) blocks.addSubnet(parsed.address, parsed.prefix, parsed.family);
+  }
+  return blocks;
+}
 /** Per-year calendar overrides, e.g. {"2026": {"wrapUpStart": "2026-10-08"}}. */
 const seasonCalendar = z
   .string()
@@ -118,15 +183,28 @@ const envSchema = z.object({
   TELEGRAM_BOT_TOKEN: optional(z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, why("botToken"))),
   TELEGRAM_API_ROOT: optional(httpUrl),
   TELEGRAM_WEBHOOK_URL: optional(httpUrl),
-  TELEGRAM_WEBHOOK_SECRET: optional(z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, why("secretToken"))),
+  // Telegram allows 1–256 characters; fewer than 16 would be guessable.
+  TELEGRAM_WEBHOOK_SECRET: optional(
+    z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, why("secretToken")),
+  ),
   WECOM_CORP_ID: optional(nonEmpty),
   WECOM_AGENT_ID: optional(
     z.coerce.number(why("integer")).int(why("integer")).positive(why("integer")),
   ),
   WECOM_SECRET: optional(nonEmpty),
-  WECOM_TOKEN: optional(nonEmpty),
+  // The console's Token: 3–32 letters and digits (its "random" button makes 32).
+  WECOM_TOKEN: optional(z.string().regex(/^[A-Za-z0-9]{3,32}$/, why("wecomToken"))),
   WECOM_ENCODING_AES_KEY: optional(z.string().regex(/^[A-Za-z0-9]{43}$/, why("aesKey"))),
   WECOM_API_ROOT: optional(httpUrl),
+  SECRET_KEY: optional(hexKey),
+  SECRET_KEY_PREVIOUS: optional(hexKey),
+  WEBCHAT: optional(booleanFlag),
+  PUBLIC_HOSTS: optional(hostList),
+  TRUSTED_PROXIES: optional(proxyList),
+  WEBCHAT_SESSION_IDLE_HOURS: optional(bounded(1, 24 * 30, "hours")),
+  WEBCHAT_SESSION_MAX_DAYS: optional(bounded(1, 90, "days")),
+  RATE_LIMIT_PER_MINUTE: optional(bounded(1, 1_000_000, "perMinute")),
+  RATE_LIMIT_ADDRESS_PER_MINUTE: optional(bounded(1, 1_000_000, "perMinute")),
 });
 
 const WECOM_REQUIRED = [
@@ -141,6 +219,10 @@ const WECOM_REQUIRED = [
 function crossCheck(env: NodeJS.ProcessEnv): { name: string; code: Why }[] {
   const isSet = (name: string) => (env[name] ?? "").trim() !== "";
   const problems: { name: string; code: Why }[] = [];
+  // Every copy of the app must seal with the same key: none can make one of its own.
+  if (postgresUrl.safeParse(env.DATABASE_URL?.trim()).success && !isSet("SECRET_KEY")) {
+    problems.push({ name: "SECRET_KEY", code: "secretKeyRequired" });
+  }
   if (isSet("TELEGRAM_WEBHOOK_URL") && !isSet("TELEGRAM_WEBHOOK_SECRET")) {
     problems.push({ name: "TELEGRAM_WEBHOOK_SECRET", code: "webhookSecret" });
   }
@@ -167,6 +249,13 @@ export interface Config {
   /** Cron expressions of the jobs (src/jobs), in `timezone`. */
   schedules: Schedules;
   logLevel: string;
+  /**
+   * The master key (hex) of src/db/sealing.ts; null on the embedded database without
+   * SECRET_KEY (a key file in `dataDir` then). `previous` during a key rotation.
+   */
+  secretKey: { current: string | null; previous: string | null };
+  webchat: WebChatSettings;
+  limits: RateSettings;
   telegram?: {
     token: string;
     apiRoot?: string;
@@ -182,6 +271,36 @@ export interface Config {
     apiRoot: string;
   };
 }
+
+export interface WebChatSettings {
+  /** WEBCHAT=off: no page and no API (only Telegram / WeCom). */
+  enabled: boolean;
+  /** Host names the page and API answer to (DNS rebinding). */
+  publicHosts: string[];
+  /** Proxies whose X-Forwarded-For names the client. */
+  trustedProxies: string[];
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+}
+
+/** The per-minute request budgets of src/services/rateLimits.ts. */
+export interface RateSettings {
+  /** One person's chat inputs, and separately their other web chat requests (polls). */
+  perPersonPerMinute: number;
+  /** One client address's web chat requests (not Telegram / WeCom: those are signed). */
+  perAddressPerMinute: number;
+}
+
+export const WEBCHAT_DEFAULTS: WebChatSettings = {
+  enabled: true,
+  publicHosts: ["localhost", "127.0.0.1", "[::1]"],
+  trustedProxies: [],
+  sessionIdleMs: 12 * 3600_000,
+  sessionMaxMs: 7 * 86_400_000,
+};
+
+/** A person types or presses at most about once a second; a page polls every 3 s. */
+export const RATE_DEFAULTS: RateSettings = { perPersonPerMinute: 60, perAddressPerMinute: 1200 };
 
 export interface Schedules {
   /** R27 auto-return sweep and the warnings two days before it. */
@@ -262,6 +381,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
       housekeeping: e.SCHEDULE_HOUSEKEEPING ?? "40 3 * * *",
     },
     logLevel: e.LOG_LEVEL ?? "info",
+    secretKey: { current: e.SECRET_KEY ?? null, previous: e.SECRET_KEY_PREVIOUS ?? null },
+    webchat: {
+      enabled: e.WEBCHAT ?? WEBCHAT_DEFAULTS.enabled,
+      publicHosts: e.PUBLIC_HOSTS ?? WEBCHAT_DEFAULTS.publicHosts,
+      trustedProxies: e.TRUSTED_PROXIES ?? WEBCHAT_DEFAULTS.trustedProxies,
+      sessionIdleMs: e.WEBCHAT_SESSION_IDLE_HOURS
+        ? e.WEBCHAT_SESSION_IDLE_HOURS * 3600_000
+        : WEBCHAT_DEFAULTS.sessionIdleMs,
+      sessionMaxMs: e.WEBCHAT_SESSION_MAX_DAYS
+        ? e.WEBCHAT_SESSION_MAX_DAYS * 86_400_000
+        : WEBCHAT_DEFAULTS.sessionMaxMs,
+    },
+    limits: {
+      perPersonPerMinute: e.RATE_LIMIT_PER_MINUTE ?? RATE_DEFAULTS.perPersonPerMinute,
+      perAddressPerMinute: e.RATE_LIMIT_ADDRESS_PER_MINUTE ?? RATE_DEFAULTS.perAddressPerMinute,
+    },
     ...(e.TELEGRAM_BOT_TOKEN
       ? {
           telegram: {

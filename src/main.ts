@@ -2,6 +2,8 @@
 import { startApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { DataDirLockedError } from "./db/pidLock.ts";
+import { UnknownKeyError } from "./db/sealing.ts";
+import { KeyFileError } from "./db/secretKey.ts";
 import { isLocale, translator } from "./i18n.ts";
 import { createLogger, scrub } from "./logger.ts";
 
@@ -27,6 +29,10 @@ async function main() {
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       process.stderr.write(`${t("startup.dataDirLocked", { dir: error.dir, pid: error.pid })}\n`);
+    } else if (error instanceof UnknownKeyError) {
+      process.stderr.write(`${t("startup.wrongKey", { keyId: error.keyId })}\n`);
+    } else if (error instanceof KeyFileError) {
+      process.stderr.write(`${t("startup.badKeyFile", { path: error.path })}\n`);
     } else {
       const message = error instanceof Error ? error.message : String(error);
       log.error({ err: error }, t("startup.failed", { message }));

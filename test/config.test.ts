@@ -28,11 +28,13 @@ describe("configuration from the environment", () => {
 
   it("uses PostgreSQL when DATABASE_URL is set, with demo data off unless asked", () => {
     const url = "postgres://postgres@127.0.0.1:5432/test";
-    expect(loadConfig({ DATABASE_URL: url }, NOW)).toMatchObject({
+    const SECRET_KEY = "ab".repeat(32);
+    expect(loadConfig({ DATABASE_URL: url, SECRET_KEY }, NOW)).toMatchObject({
       database: { kind: "postgres", url },
       demoData: false,
+      secretKey: { current: SECRET_KEY, previous: null },
     });
-    expect(loadConfig({ DATABASE_URL: url, DEMO_DATA: "on" }, NOW).demoData).toBe(true);
+    expect(loadConfig({ DATABASE_URL: url, SECRET_KEY, DEMO_DATA: "on" }, NOW).demoData).toBe(true);
   });
 
   it("treats empty variables as unset", () => {
@@ -109,7 +111,7 @@ describe("configuration from the environment", () => {
         WECOM_CORP_ID: "ww1436e0e65a779aee",
         WECOM_AGENT_ID: "1000002",
         WECOM_SECRET: "s",
-        WECOM_TOKEN: "t",
+        WECOM_TOKEN: "QDG6eK",
         WECOM_ENCODING_AES_KEY: "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
       },
       NOW,
@@ -122,5 +124,83 @@ describe("configuration from the environment", () => {
       agentId: 1000002,
       apiRoot: "https://qyapi.weixin.qq.com",
     });
+  });
+
+  it("R4 requires SECRET_KEY (64 hex characters) with PostgreSQL, naming it; PGlite makes a key file instead", () => {
+    const url = "postgres://postgres@127.0.0.1:5432/test";
+    for (const SECRET_KEY of [undefined, "", "abc123", "g".repeat(64), "ab".repeat(31)]) {
+      const error = problemsOf({
+        DATABASE_URL: url,
+        ...(SECRET_KEY === undefined ? {} : { SECRET_KEY }),
+      });
+      expect(error.problems.map((p) => p.name)).toEqual(["SECRET_KEY"]);
+      expect(error.message).toContain("openssl rand -hex 32");
+    }
+    expect(loadConfig({}, NOW).secretKey).toEqual({ current: null, previous: null });
+    expect(problemsOf({ SECRET_KEY_PREVIOUS: "short" }).problems.map((p) => p.name)).toEqual([
+      "SECRET_KEY_PREVIOUS",
+    ]);
+  });
+
+  it("refuses a webhook secret under 16 characters and a WeCom token not of the console's shape", () => {
+    const error = problemsOf({
+      TELEGRAM_BOT_TOKEN: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdef",
+      TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
+      TELEGRAM_WEBHOOK_SECRET: "fifteen-chars-x",
+      WECOM_CORP_ID: "ww1436e0e65a779aee",
+      WECOM_AGENT_ID: "1000002",
+      WECOM_SECRET: "s",
+      WECOM_TOKEN: "has-a-dash",
+      WECOM_ENCODING_AES_KEY: "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
+    });
+    expect(error.problems.map((p) => p.name).sort()).toEqual([
+      "TELEGRAM_WEBHOOK_SECRET",
+      "WECOM_TOKEN",
+    ]);
+    expect(error.message).toContain("16–256");
+    for (const token of ["ab", "x".repeat(33), "with space"]) {
+      const why = problemsOf({ WECOM_TOKEN: token }).problems.find((p) => p.name === "WECOM_TOKEN");
+      expect(why?.why).toContain("3–32");
+    }
+  });
+
+  it("reads the web chat's settings: on by default, local host names, no trusted proxy", () => {
+    expect(loadConfig({}, NOW).webchat).toEqual({
+      enabled: true,
+      publicHosts: ["localhost", "127.0.0.1", "[::1]"],
+      trustedProxies: [],
+      sessionIdleMs: 12 * 3600_000,
+      sessionMaxMs: 7 * 86_400_000,
+    });
+    expect(
+      loadConfig(
+        {
+          WEBCHAT: "off",
+          PUBLIC_HOSTS: "Zhtj.Example.org, localhost",
+          TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8, ::1",
+          WEBCHAT_SESSION_IDLE_HOURS: "2",
+          WEBCHAT_SESSION_MAX_DAYS: "1",
+        },
+        NOW,
+      ).webchat,
+    ).toEqual({
+      enabled: false,
+      publicHosts: ["zhtj.example.org", "localhost"],
+      trustedProxies: ["127.0.0.1", "10.0.0.0/8", "::1"],
+      sessionIdleMs: 2 * 3600_000,
+      sessionMaxMs: 86_400_000,
+    });
+    const error = problemsOf({
+      PUBLIC_HOSTS: "bad host!",
+      TRUSTED_PROXIES: "10.0.0.0/33",
+      WEBCHAT_SESSION_IDLE_HOURS: "0",
+      RATE_LIMIT_PER_MINUTE: "x",
+    });
+    expect(error.problems.map((p) => p.name).sort()).toEqual([
+      "PUBLIC_HOSTS",
+      "RATE_LIMIT_PER_MINUTE",
+      "TRUSTED_PROXIES",
+      "WEBCHAT_SESSION_IDLE_HOURS",
+    ]);
   });
 });

@@ -7,6 +7,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     exclude: ["test/bench/**", "node_modules/**"],
     globalSetup: ["test/helpers/globalSetup.ts"],
+    setupFiles: ["test/helpers/secretKey.ts"],
     pool: "forks",
     // vitest's default on 2 cores is one worker; database tests wait on PostgreSQL half the
     // time, so two files at once keep both cores busy.

@@ -8,6 +8,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   date,
   index,
   integer,
@@ -101,14 +102,26 @@ export const admins = pgTable(
   (t) => [index("admins_org_idx").on(t.orgId)],
 );
 
-/** League members. The ID number is stored in full and must never be logged (R4). */
+/**
+ * League members. The ID number is sealed (R4): `id_sealed` holds it encrypted, `id_hash` its
+ * keyed hash to find a member by; both are written and read through src/db/sealing.ts only.
+ * The birth date is part of the number and stored nowhere else.
+ */
 export const members = pgTable(
   "members",
   {
     id: serial("id").primaryKey(),
     name: text("name").notNull(),
-    idNumber: text("id_number").notNull(),
-    birthDate: date("birth_date", { mode: "string" }).notNull(),
+    /** Keyed hash of the normalised ID number (`idNumberHash`). */
+    idHash: text("id_hash"),
+    /** The ID number, sealed (`sealIdNumbers` / `openIdNumber`). */
+    idSealed: text("id_sealed"),
+    /**
+     * Plain values of versions before sealing: emptied at start-up by src/db/resealing.ts
+     * (a SQL migration cannot hold the key), null on every row after it.
+     */
+    legacyIdNumber: text("id_number"),
+    legacyBirthDate: date("birth_date", { mode: "string" }),
     /** Current branch: the member stays here until a transfer completes (R24). */
     branchId: integer("branch_id")
       .notNull()
@@ -143,7 +156,11 @@ export const members = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex("members_id_number_uq").on(t.idNumber),
+    uniqueIndex("members_id_hash_uq").on(t.idHash),
+    check(
+      "members_id_sealed_ck",
+      sql`(${t.idHash} is not null and ${t.idSealed} is not null) or ${t.legacyIdNumber} is not null`,
+    ),
     index("members_branch_idx").on(t.branchId),
     index("members_graduation_idx").on(t.graduationYear, t.graduationBranchId),
     index("members_name_idx").on(t.name),
@@ -388,7 +405,8 @@ export const jobRuns = pgTable("job_runs", {
 
 /**
  * One-time binding codes: a person becomes a known member or admin in a chat by redeeming one.
- * Only a hash is stored, so a database leak reveals no usable code.
+ * Only a keyed hash is stored (src/db/sealing.ts `codeHashes`), so a database leak reveals no
+ * usable code. A person has at most one live code: a new one ends the older ones.
  */
 export const bindingCodes = pgTable(
   "binding_codes",
@@ -399,23 +417,57 @@ export const bindingCodes = pgTable(
     memberId: integer("member_id").references(() => members.id),
     adminId: integer("admin_id").references(() => admins.id),
     issuedByAdminId: integer("issued_by_admin_id").references(() => admins.id),
+    /** The issuing admin's organization: live codes are capped per organization. */
+    issuedByOrgId: integer("issued_by_org_id").references(() => organizations.id),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("binding_codes_hash_uq").on(t.codeHash)],
+  (t) => [
+    uniqueIndex("binding_codes_hash_uq").on(t.codeHash),
+    index("binding_codes_live_idx")
+      .on(t.issuedByOrgId, t.expiresAt)
+      .where(sql`${t.usedAt} is null`),
+    index("binding_codes_live_all_idx").on(t.expiresAt).where(sql`${t.usedAt} is null`),
+    index("binding_codes_member_idx").on(t.memberId).where(sql`${t.usedAt} is null`),
+    index("binding_codes_admin_idx").on(t.adminId).where(sql`${t.usedAt} is null`),
+  ],
 );
 
-/** Wrong binding-code tries in a row per chat, and the lockout they caused. */
-export const bindingAttempts = pgTable(
-  "binding_attempts",
+/**
+ * Request budgets shared by every app copy (src/services/rateLimits.ts): one row per key
+ * ("chat:telegram:42", "addr:203.0.113.7", "bind:global", …) holding its GCRA theoretical
+ * arrival time; a row in the past is a full budget and may be deleted.
+ */
+export const rateLimits = pgTable(
+  "rate_limits",
   {
-    channel: text("channel").notNull(),
-    chatId: text("chat_id").notNull(),
-    failures: integer("failures").notNull().default(0),
-    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    key: text("key").primaryKey(),
+    tat: timestamp("tat", { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.channel, t.chatId] })],
+  (t) => [index("rate_limits_tat_idx").on(t.tat)],
+);
+
+/**
+ * Every lookup of a member by name and ID number (R5 /locate, M1.4.3 in-organization starts):
+ * who asked, when, for what, and whether it matched. Also the per-admin lookup budget.
+ */
+export const memberLookups = pgTable(
+  "member_lookups",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    adminId: integer("admin_id")
+      .notNull()
+      .references(() => admins.id),
+    purpose: text("purpose").$type<"locate" | "in_admin_start">().notNull(),
+    /** Keyed hash of the number asked for: repeating one lookup costs no extra budget. */
+    idHash: text("id_hash").notNull(),
+    matched: boolean("matched").notNull(),
+    /** False when the budget refused it (it is kept all the same). */
+    performed: boolean("performed").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("member_lookups_admin_idx").on(t.adminId, t.at)],
 );
 
 /**
@@ -437,17 +489,43 @@ export const dialogActions = pgTable(
   (t) => [index("dialog_actions_created_idx").on(t.createdAt)],
 );
 
-/** Messages the bot sent to a web chat on its own (notifications, digests), taken once. */
-export const webchatInbox = pgTable(
-  "webchat_inbox",
+/**
+ * The web chat's conversations: what each person typed and everything the bot said, per chat,
+ * kept so a reload (or another device) shows them again. `seq` numbers a chat's messages in
+ * commit order (taken from `webchat_chats` under its row lock), so a page that read up to a
+ * `seq` never misses a later one. The message is sealed: it may hold names and ID numbers.
+ */
+export const webchatMessages = pgTable(
+  "webchat_messages",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
     chatId: text("chat_id").notNull(),
-    reply: jsonb("reply").$type<Record<string, unknown>>().notNull(),
-    takenAt: timestamp("taken_at", { withTimezone: true }),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    sealed: text("sealed").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("webchat_inbox_chat_idx").on(t.chatId, t.id).where(sql`${t.takenAt} is null`)],
+  (t) => [primaryKey({ columns: [t.chatId, t.seq] })],
+);
+
+/** Each web chat's last message number. */
+export const webchatChats = pgTable("webchat_chats", {
+  chatId: text("chat_id").primaryKey(),
+  lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
+});
+
+/**
+ * Web chat sessions: a person is whoever holds one (SPEC §8). The cookie carries a random
+ * token; only its SHA-256 is stored. `userId` is the web chat user (`m-<member>` / `a-<admin>`).
+ */
+export const webchatSessions = pgTable(
+  "webchat_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("webchat_sessions_expires_idx").on(t.expiresAt)],
 );
 
 // Delivery

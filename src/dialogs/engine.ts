@@ -5,10 +5,12 @@
  */
 
 import { sql } from "drizzle-orm";
+import { RATE_DEFAULTS } from "../config.ts";
 import { type Db, query } from "../db/client.ts";
 import type { Season } from "../domain/calendar.ts";
 import { isLocale, type Locale } from "../i18n.ts";
 import { looksLikeCode } from "../services/bindings.ts";
+import { perMinute, spend } from "../services/rateLimits.ts";
 import { type Resolved, renderWithTokens, resolveToken } from "./actions.ts";
 import { parseCommand } from "./commands.ts";
 import { bindWithCode } from "./flows/bind.ts";
@@ -29,6 +31,7 @@ import {
   type FlowInput,
   type GlobalActionResult,
   type Json,
+  type RenderedReply,
   type Reply,
 } from "./types.ts";
 
@@ -39,7 +42,12 @@ export interface EngineOptions {
   season: Season;
   /** Told about unexpected errors; the user gets a localized "something went wrong". */
   onError?: (error: unknown) => void;
+  /** Inputs one person may send a minute, on every channel (RATE_LIMIT_PER_MINUTE). */
+  perPersonPerMinute?: number;
 }
+
+/** Runs in the input's transaction once its replies are rendered (the web chat's log). */
+export type RecordTurn = (tx: Db, replies: RenderedReply[]) => Promise<void>;
 
 /** The result of one step of dispatch: the next dialog state and what to say. */
 interface Outcome {
@@ -59,12 +67,13 @@ export class DialogEngine {
   }
 
   /** Processes one input. Never throws: failures become a localized apology. */
-  async handle(raw: DialogInput): Promise<DialogOutput> {
+  async handle(raw: DialogInput, record?: RecordTurn): Promise<DialogOutput> {
     const input = storable(raw);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#db.transaction((tx) => this.#process(tx, input));
+        return await this.#db.transaction((tx) => this.#process(tx, input, record));
       } catch (error) {
+        if (error instanceof DuplicateUpdate) return { duplicate: true, replies: [] };
         // Another copy saved this dialog between our load and save: everything was rolled
         // back (the update key too), so running again is safe.
         if (error instanceof StaleStateError && attempt === 0) continue;
@@ -76,18 +85,30 @@ export class DialogEngine {
     }
   }
 
-  async #process(tx: Db, input: DialogInput): Promise<DialogOutput> {
+  async #process(tx: Db, input: DialogInput, record?: RecordTurn): Promise<DialogOutput> {
     const { channel, chatId, userId, now } = input;
     const key = { channel, chatId, userId };
+    const budget = perMinute(this.#options.perPersonPerMinute ?? RATE_DEFAULTS.perPersonPerMinute);
     // Issued together, these reach the database in one round trip (the driver pipelines them);
-    // a duplicate's reads are simply dropped.
-    const [claimed, user, loaded, pressed] = await Promise.all([
+    // a duplicate's reads are simply dropped (its budget too, with the transaction).
+    const [claimed, user, loaded, pressed, spent] = await Promise.all([
       input.updateKey === undefined || claimUpdate(tx, channel, input.updateKey, now),
       loadChatUser(tx, channel, userId),
       loadState(tx, key),
       input.input.type === "action" ? resolveToken(tx, input.input.token, key) : undefined,
+      spend(tx, `chat:${channel}:${userId}`, budget, now),
     ]);
-    if (!claimed) return { duplicate: true, replies: [] };
+    if (!claimed) throw new DuplicateUpdate();
+    if (!spent.ok) {
+      // Too fast: said in their language, and nothing else happens (the update stays claimed).
+      const seconds = Math.ceil(spent.retryAfterMs / 1000);
+      const tr = translate(user.locale ?? this.#options.defaultLocale);
+      return {
+        duplicate: false,
+        limited: { retryAfterMs: spent.retryAfterMs },
+        replies: [{ text: tr(text("chat:errors.slowDown", { seconds })), buttons: [] }],
+      };
+    }
     const registry = this.#options.registry;
     const ctx: DialogContext = {
       channel,
@@ -113,6 +134,7 @@ export class DialogEngine {
       translate(outcome.locale ?? ctx.locale),
       outcome.replies,
     );
+    await record?.(tx, replies);
     return { duplicate: false, replies };
   }
 
@@ -289,6 +311,9 @@ export class DialogEngine {
     };
   }
 }
+
+/** Thrown to roll back the turn of an update already handled (its budget spent for nothing). */
+class DuplicateUpdate extends Error {}
 
 /** True when this update key was not seen before; it is then taken for good on commit. */
 async function claimUpdate(tx: Db, channel: string, updateKey: string, now: Date) {

@@ -2,10 +2,11 @@
 import { isOpen } from "../domain/lifecycle.ts";
 import { MIN_REASON_LENGTH } from "../domain/rejection.ts";
 import type { Refusal } from "../services/result.ts";
+import { formatTime } from "./format.ts";
 import { raw, text } from "./replies.ts";
 import type { Text } from "./types.ts";
 
-export function refusalText(r: Refusal): Text {
+export function refusalText(r: Refusal, timezone = "Asia/Shanghai"): Text {
   switch (r.reason) {
     case "already_decided":
       // Still open: someone moved it on to another stage, which is not an outcome yet.
@@ -40,6 +41,11 @@ export function refusalText(r: Refusal): Text {
       return text("transfer:refusal.field_too_long", {
         field: text(`transfer:wizard.label.${r.field}`),
         max: r.max,
+      });
+    case "lookup_limit":
+      return text("transfer:refusal.lookup_limit", {
+        max: r.max,
+        time: formatTime(r.retryAt, timezone),
       });
     case "text_too_long":
       return text("transfer:refusal.text_too_long", { max: r.max });

@@ -163,4 +163,6 @@ export interface DialogOutput {
   replies: RenderedReply[];
   /** True when the update key was already processed: nothing happened. */
   duplicate: boolean;
+  /** Set when the person is over their rate limit: the replies say "slow down", nothing else. */
+  limited?: { retryAfterMs: number };
 }

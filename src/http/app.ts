@@ -1,9 +1,12 @@
 import { Hono } from "hono";
 import type { WebhookHandler } from "../channels/telegram/runtime.ts";
 import { telegramWebhookRoutes } from "../channels/telegram/webhook.ts";
-import { type WebChatDeps, webChatRoutes } from "../channels/web/routes.ts";
+import { type WebChatDeps, type WebChatOptions, webChatRoutes } from "../channels/web/routes.ts";
 import { type WecomCallback, wecomRoutes } from "../channels/wecom/routes.ts";
-import type { Locale } from "../i18n.ts";
+import { RATE_DEFAULTS, WEBCHAT_DEFAULTS } from "../config.ts";
+import { type Locale, translator } from "../i18n.ts";
+import { errorHandler } from "./errors.ts";
+import { limitBody, MB } from "./guards.ts";
 
 export interface Readiness {
   /** Set once migrations and demo data are done; null while starting or stopping. */
@@ -12,30 +15,60 @@ export interface Readiness {
   web?: WebChatDeps | null;
   /** Set from the start in Telegram webhook mode (else 404); its handler is null until ready. */
   telegramWebhook?: () => WebhookHandler | null;
+  /** The webhook's secret token, checked before the body is read. */
+  telegramSecret?: string;
   /** Set from the start when WeCom is configured (else 404); null until ready. */
   wecomCallback?: () => WecomCallback | null;
 }
+
+export interface HttpOptions {
+  /** The web chat's settings; null when it is off (WEBCHAT=off: no page, no API). */
+  webchat?: WebChatOptions | null;
+  /** Told about errors that became a 500 (the log). */
+  onError?: (error: unknown) => void;
+}
+
+/** No route takes more (a file upload route of its own may allow more). */
+const BODY_LIMIT = 1 * MB;
+
+const DEFAULT_WEBCHAT: WebChatOptions = { settings: WEBCHAT_DEFAULTS, ...RATE_DEFAULTS };
 
 /**
  * The hono app. Every route exists from the start (hono cannot add routes once serving); the
  * ones that need the database answer 503 until `readiness` says it is there.
  */
-export function createHttpApp(readiness: Readiness, defaultLocale: Locale) {
+export function createHttpApp(
+  readiness: Readiness,
+  defaultLocale: Locale,
+  options: HttpOptions = {},
+) {
+  const t = translator(defaultLocale);
   const app = new Hono();
+  app.onError(errorHandler(defaultLocale, options.onError));
+  app.notFound((c) => c.json({ error: t("webchat:errors.notFound") }, 404));
+  app.use(
+    "*",
+    limitBody(BODY_LIMIT, (c, status, key) =>
+      c.json({ error: t(`webchat:errors.${key}`) }, status),
+    ),
+  );
   app.get("/healthz", (c) =>
     readiness.db ? c.json({ ok: true, db: readiness.db }) : c.json({ ok: false }, 503),
   );
-  app.route(
-    "/",
-    webChatRoutes(() => (readiness.db ? (readiness.web ?? null) : null), defaultLocale),
-  );
+  const webchat = options.webchat === undefined ? DEFAULT_WEBCHAT : options.webchat;
+  if (webchat) {
+    app.route(
+      "/",
+      webChatRoutes(() => (readiness.db ? (readiness.web ?? null) : null), defaultLocale, webchat),
+    );
+  }
   app.route(
     "/",
     telegramWebhookRoutes(() => {
       const webhook = readiness.telegramWebhook;
       if (!webhook) return undefined;
       return readiness.db ? webhook() : null;
-    }),
+    }, readiness.telegramSecret),
   );
   app.route(
     "/",

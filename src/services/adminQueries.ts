@@ -5,6 +5,7 @@
 import { and, asc, eq, ilike, ne, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { members, organizations } from "../db/schema.ts";
+import { openIdNumber } from "../db/sealing.ts";
 import type { MemberIdentity } from "../domain/member.ts";
 import { loadAdmin } from "./orgStore.ts";
 
@@ -45,6 +46,7 @@ export async function branchesUnder(
 export interface BranchMember {
   id: number;
   name: string;
+  /** In full: callers mask it for anyone but a leading organ (R4). */
   idNumber: string;
   identity: MemberIdentity;
 }
@@ -73,38 +75,24 @@ export async function branchMembers(
     eq(members.graduationBranchId, branch.id),
     ne(members.identity, "graduate"),
   );
-  return db
+  const rows = await db
     .select({
       id: members.id,
       name: members.name,
-      idNumber: members.idNumber,
+      idSealed: members.idSealed,
       identity: members.identity,
     })
     .from(members)
     .where(input.graduatingToo ? or(inBranch, markedFromIt) : inBranch)
     .orderBy(asc(members.id));
-}
-
-/**
- * The member with this ID number and exactly this name (M1.4.3: the in-organization's admin
- * finds the member so); a wrong name looks the same as an unknown number.
- */
-export async function memberByNameAndIdNumber(
-  db: Queryable,
-  input: { name: string; idNumber: string },
-): Promise<{ id: number; name: string } | null> {
-  const [member] = await db
-    .select({ id: members.id, name: members.name })
-    .from(members)
-    .where(and(eq(members.idNumber, input.idNumber), eq(members.name, input.name.trim())));
-  return member ?? null;
+  return rows.map(({ idSealed, ...m }) => ({ ...m, idNumber: openIdNumber(idSealed) }));
 }
 
 /** The full ID number a service needs again, so a dialog need not keep it in its state. */
 export async function idNumberOf(db: Queryable, memberId: number): Promise<string | null> {
   const [member] = await db
-    .select({ idNumber: members.idNumber })
+    .select({ idSealed: members.idSealed })
     .from(members)
     .where(eq(members.id, memberId));
-  return member?.idNumber ?? null;
+  return member ? openIdNumber(member.idSealed) : null;
 }

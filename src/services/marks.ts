@@ -5,6 +5,7 @@
 import { and, asc, desc, eq, inArray, like, type SQL, sql } from "drizzle-orm";
 import { type Db, type Queryable, query, type Tx } from "../db/client.ts";
 import { graduationChangeRequests, markHistory, members, organizations } from "../db/schema.ts";
+import { birthDateOf } from "../db/sealing.ts";
 import { type Season, startOfDay } from "../domain/calendar.ts";
 import { leavesLeagueByAge } from "../domain/filing.ts";
 import { graduationMonthProblem, isStrictlyLaterMonth, yearOfMonth } from "../domain/graduation.ts";
@@ -31,7 +32,7 @@ export async function refreshLeagueAge(tx: Queryable, which: SQL): Promise<void>
     .select({
       id: members.id,
       identity: members.identity,
-      birthDate: members.birthDate,
+      idSealed: members.idSealed,
       graduationMonth: members.graduationMonth,
       agesOut: members.agesOut,
     })
@@ -42,7 +43,12 @@ export async function refreshLeagueAge(tx: Queryable, which: SQL): Promise<void>
       id: p.id,
       agesOut:
         p.graduationMonth !== null &&
-        leavesLeagueByAge({ ...p, graduationMonth: p.graduationMonth, today: "" }),
+        leavesLeagueByAge({
+          identity: p.identity,
+          birthDate: birthDateOf(p.idSealed),
+          graduationMonth: p.graduationMonth,
+          today: "",
+        }),
       was: p.agesOut,
     }))
     .filter((p) => p.agesOut !== p.was);

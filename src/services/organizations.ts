@@ -3,13 +3,13 @@
  * (R3), locating a member (R5), and the destination search of the wizard (R2, R13–R15, Q2.6).
  */
 import { and, asc, eq, ilike, inArray, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import { atomically, type Db } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
 import { admins, members, organizations } from "../db/schema.ts";
-import { parseIdNumber } from "../domain/idNumber.ts";
 import { checkFlowBranchCreation } from "../domain/permissions.ts";
 import { destinationProblem, type TransferRequest } from "../domain/transferRules.ts";
 import { type OrgNode, pathIds } from "../domain/tree.ts";
+import { findMemberByNameAndIdNumber } from "./memberLookups.ts";
 import { loadAdmin, loadOrg, orgColumns } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
 
@@ -61,11 +61,12 @@ export async function graduateOrgsToDelete(db: Db, input: { adminId: number }) {
 /**
  * R5 (Q2.5): any admin who gives a member's name and ID number sees where the member is and
  * how to reach that organization's admins; nothing else about the member. A wrong name looks
- * the same as an unknown number, so the lookup reveals nothing.
+ * the same as an unknown number, so the lookup reveals nothing; it is budgeted and recorded
+ * (memberLookups.ts).
  */
 export async function locateMember(
   db: Db,
-  input: { adminId: number; name: string; idNumber: string },
+  input: { adminId: number; name: string; idNumber: string; now: Date },
 ): Promise<
   | {
       ok: true;
@@ -75,40 +76,37 @@ export async function locateMember(
     }
   | Refusal
 > {
-  const admin = await loadAdmin(db, input.adminId);
-  if (!admin) return refuse({ reason: "unknown_admin" });
-  const parsed = parseIdNumber(input.idNumber);
-  if (!parsed.ok) return refuse({ reason: parsed.error });
-  const [member] = await db
-    .select({ name: members.name, branchId: members.branchId })
-    .from(members)
-    .where(eq(members.idNumber, parsed.idNumber));
-  if (!member || member.name !== input.name.trim()) return refuse({ reason: "unknown_member" });
-  const org = await loadOrg(db, member.branchId);
-  if (!org) return refuse({ reason: "unknown_org" });
-  // A branch without admins of its own is reached through its direct superior's admins (R22).
-  const orgIds = [org.id, ...(org.parentId ? [org.parentId] : [])];
-  const contacts = await db
-    .select({ name: admins.name, phone: admins.phone, orgId: admins.orgId })
-    .from(admins)
-    .where(
-      sql`${admins.orgId} in (${sql.join(
-        orgIds.map((id) => sql`${id}`),
-        sql`, `,
-      )})`,
-    )
-    .orderBy(asc(admins.id));
-  const own = contacts.filter((c) => c.orgId === org.id);
-  const [hotline] = await db
-    .select({ hotline: organizations.hotline })
-    .from(organizations)
-    .where(eq(organizations.id, org.id));
-  return {
-    ok: true,
-    orgName: org.name,
-    hotline: hotline?.hotline ?? null,
-    admins: (own.length > 0 ? own : contacts).map(({ name, phone }) => ({ name, phone })),
-  };
+  return atomically(db, async (tx) => {
+    const admin = await loadAdmin(tx, input.adminId);
+    if (!admin) return refuse({ reason: "unknown_admin" });
+    const found = await findMemberByNameAndIdNumber(tx, { ...input, purpose: "locate" });
+    if (!found.ok) return found;
+    const org = await loadOrg(tx, found.member.branchId);
+    if (!org) return refuse({ reason: "unknown_org" });
+    // A branch without admins of its own is reached through its direct superior's admins (R22).
+    const orgIds = [org.id, ...(org.parentId ? [org.parentId] : [])];
+    const contacts = await tx
+      .select({ name: admins.name, phone: admins.phone, orgId: admins.orgId })
+      .from(admins)
+      .where(
+        sql`${admins.orgId} in (${sql.join(
+          orgIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+      )
+      .orderBy(asc(admins.id));
+    const own = contacts.filter((c) => c.orgId === org.id);
+    const [hotline] = await tx
+      .select({ hotline: organizations.hotline })
+      .from(organizations)
+      .where(eq(organizations.id, org.id));
+    return {
+      ok: true,
+      orgName: org.name,
+      hotline: hotline?.hotline ?? null,
+      admins: (own.length > 0 ? own : contacts).map(({ name, phone }) => ({ name, phone })),
+    };
+  });
 }
 
 /** The provincial-level roots a destination is chosen under: provinces and system committees. */

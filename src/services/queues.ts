@@ -7,6 +7,7 @@ import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../db/client.ts";
 import { admins, applicationHistory, applications, members, organizations } from "../db/schema.ts";
+import { openIdNumber } from "../db/sealing.ts";
 import type { ApplicationState, HistoryAction } from "../domain/application.ts";
 import { autoReturnAt, daysWaiting, type Season } from "../domain/calendar.ts";
 import { maskIdNumber } from "../domain/idNumber.ts";
@@ -29,7 +30,7 @@ const decider = alias(admins, "decider");
 const applicationColumns = {
   app: applications,
   memberName: members.name,
-  memberIdNumber: members.idNumber,
+  memberIdSealed: members.idSealed,
   fromOrgName: fromOrg.name,
   toOrgName: toOrg.name,
   decidingOrgName: decidingOrg.name,
@@ -96,13 +97,14 @@ export interface ApplicationView {
 function toView(row: Row, fullIdNumber: boolean, now: Date, season: Season): ApplicationView {
   const a = row.app;
   const open = (OPEN_STATES as readonly ApplicationState[]).includes(a.state);
+  const idNumber = openIdNumber(row.memberIdSealed);
   return {
     id: a.id,
     state: a.state,
     stage: stageOf(a.state),
     memberId: a.memberId,
     memberName: row.memberName,
-    idNumber: fullIdNumber ? row.memberIdNumber : maskIdNumber(row.memberIdNumber),
+    idNumber: fullIdNumber ? idNumber : maskIdNumber(idNumber),
     reason: a.reason,
     external: a.external,
     fields: {

@@ -19,7 +19,6 @@ export type Refusal =
   | { ok: false; reason: "not_permitted" }
   /** Only an admin of the bound organization, or of one above it, unbinds its chat. */
   | { ok: false; reason: "unbind_not_permitted"; orgName: string }
-  | { ok: false; reason: "member_mismatch" }
   | ({ ok: false } & FilingObstacle)
   | {
       ok: false;
@@ -44,6 +43,7 @@ export type Refusal =
   | { ok: false; reason: "not_marked" }
   | { ok: false; reason: "no_school" }
   | { ok: false; reason: "no_special_unit_library" }
+  | { ok: false; reason: "lookup_limit"; max: number; retryAt: Date }
   | ({ ok: false } & { reason: FlowBranchRefusal })
   | { ok: false; reason: IdNumberError }
   | ({ ok: false } & TransferRefusal);

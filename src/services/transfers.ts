@@ -5,10 +5,10 @@
 import { eq } from "drizzle-orm";
 import { type Db, isUniqueViolation, type Queryable, type Tx } from "../db/client.ts";
 import { applicationHistory, applications, members } from "../db/schema.ts";
+import { birthDateOf } from "../db/sealing.ts";
 import type { InitiatorKind } from "../domain/application.ts";
 import { dayIn, type Season } from "../domain/calendar.ts";
 import { filingObstacle } from "../domain/filing.ts";
-import { parseIdNumber } from "../domain/idNumber.ts";
 import { canStartAsInAdmin, canStartAsOutAdmin, leadingOrganAbove } from "../domain/permissions.ts";
 import {
   checkDestination,
@@ -21,6 +21,7 @@ import {
   type TransferRequest,
 } from "../domain/transferRules.ts";
 import { type OrgNode, schoolOf } from "../domain/tree.ts";
+import { findMemberByNameAndIdNumber } from "./memberLookups.ts";
 import { type Notification, notify } from "./notify.ts";
 import { loadAdmin, loadChain, loadOrg, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
@@ -44,6 +45,7 @@ type Member = typeof members.$inferSelect;
 async function resolveMember(
   tx: Tx,
   input: FileInput,
+  now: Date,
 ): Promise<{ ok: true; member: Member; adminOrg?: OrgNode; adminId?: number } | Refusal> {
   const byId = async (id: number | undefined) =>
     id === undefined ? undefined : (await tx.select().from(members).where(eq(members.id, id)))[0];
@@ -62,11 +64,16 @@ async function resolveMember(
     if (!branch || !canStartAsOutAdmin(admin, branch)) return refuse({ reason: "not_permitted" });
     return { ok: true, member, adminOrg: admin.org, adminId: admin.adminId };
   }
-  const parsed = parseIdNumber(input.memberIdNumber ?? "");
-  if (!parsed.ok) return refuse({ reason: parsed.error });
-  const [member] = await tx.select().from(members).where(eq(members.idNumber, parsed.idNumber));
+  const found = await findMemberByNameAndIdNumber(tx, {
+    adminId: admin.adminId,
+    name: input.memberName ?? "",
+    idNumber: input.memberIdNumber ?? "",
+    purpose: "in_admin_start",
+    now,
+  });
+  if (!found.ok) return found;
+  const member = await byId(found.member.id);
   if (!member) return refuse({ reason: "unknown_member" });
-  if (member.name !== (input.memberName ?? "").trim()) return refuse({ reason: "member_mismatch" });
   return { ok: true, member, adminOrg: admin.org, adminId: admin.adminId };
 }
 
@@ -114,7 +121,7 @@ async function obstacleFor(
     initiator: as,
     currentBranch: branch,
     identity: member.identity,
-    birthDate: member.birthDate,
+    birthDate: birthDateOf(member.idSealed),
     graduationMonth: member.graduationMonth,
     today: dayIn(now, season.timezone),
   });
@@ -151,7 +158,7 @@ export async function under16ExplanationNeeded(
   season: Season,
 ): Promise<boolean> {
   const [member] = await db
-    .select({ birthDate: members.birthDate })
+    .select({ idSealed: members.idSealed })
     .from(members)
     .where(eq(members.id, input.memberId));
   if (!member) return false;
@@ -159,7 +166,7 @@ export async function under16ExplanationNeeded(
   const chosen =
     source === "chosen" ? await loadOrg(db, input.request.destinationOrgId) : undefined;
   return needsLeaderApproval(
-    member.birthDate,
+    birthDateOf(member.idSealed),
     dayIn(now, season.timezone),
     input.request.reason,
     destinationDomain(source, chosen),
@@ -172,7 +179,7 @@ async function fileIn(
   now: Date,
   season: Season,
 ): Promise<Filed | Refusal> {
-  const who = await resolveMember(tx, input);
+  const who = await resolveMember(tx, input, now);
   if (!who.ok) return who;
   const { member } = who;
   const obstacle = await obstacleFor(tx, member, input.as, now, season);
@@ -225,7 +232,7 @@ async function fileIn(
   }
 
   const leaderNeeded = needsLeaderApproval(
-    member.birthDate,
+    birthDateOf(member.idSealed),
     dayIn(now, season.timezone),
     input.reason,
     destinationDomain(source, destination),

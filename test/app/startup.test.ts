@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../helpers/db.ts";
+import { TEST_SECRET_KEY } from "../helpers/secretKey.ts";
 import { freePort, spawnApp, waitHealthy } from "../helpers/spawnApp.ts";
 
 const dirs: string[] = [];
@@ -42,6 +43,10 @@ describe("npm start", () => {
     const health = await waitHealthy(port);
     expect(health.body).toEqual({ ok: true, db: "pglite" });
     expect(first.output()).toContain("已载入演示数据");
+    // R4: the embedded database's key is made on first start, readable by this user only.
+    const keyFile = join(dataDir, "secret.key");
+    expect(readFileSync(keyFile, "utf8")).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
     // A second copy on the same directory is refused with a clear message (PGlite loses data).
     const intruder = spawnApp({ DATA_DIR: dataDir }, await freePort());
@@ -60,6 +65,22 @@ describe("npm start", () => {
     expect(await countsOf(undefined, dataDir)).toEqual(before);
     // Nothing printed holds a full ID number.
     expect(first.output() + second.output()).not.toMatch(/\d{17}[\dX]/);
+
+    // Started with another key than the one the data was sealed with: refused, by name.
+    const wrongKey = spawnApp({ DATA_DIR: dataDir, SECRET_KEY: "cd".repeat(32) }, port);
+    expect(await wrongKey.exited).toBe(1);
+    expect(wrongKey.output()).toContain("SECRET_KEY");
+  }, 180_000); // Three starts of the app, on a shared 2-core box.
+
+  it("with DEMO_DATA=off logs no binding code, and WEBCHAT=off serves no web chat", async () => {
+    const port = await freePort();
+    const app = spawnApp({ DATA_DIR: tempDir(), DEMO_DATA: "off", WEBCHAT: "off" }, port);
+    await waitHealthy(port);
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/api/webchat/session`)).status).toBe(404);
+    app.child.kill("SIGTERM");
+    expect(await app.exited).toBe(0);
+    expect(app.output()).not.toContain("绑定码");
   });
 
   it.runIf(process.env.TEST_DATABASE_URL)("works the same on PostgreSQL", async () => {
@@ -68,17 +89,38 @@ describe("npm start", () => {
     try {
       const port = await freePort();
       const app = spawnApp(
-        { DATABASE_URL: database.url, DEMO_DATA: "true", DATA_DIR: tempDir() },
+        {
+          DATABASE_URL: database.url,
+          SECRET_KEY: TEST_SECRET_KEY,
+          DEMO_DATA: "true",
+          DATA_DIR: tempDir(),
+        },
         port,
       );
       expect((await waitHealthy(port)).body).toEqual({ ok: true, db: "postgres" });
       app.child.kill("SIGTERM");
       expect(await app.exited).toBe(0);
+      // With demo data on, the log offers its people's binding codes.
+      expect(app.output()).toContain("演示绑定码");
       const counts = await countsOf(database.url, "");
       expect(counts?.o).toBeGreaterThan(150);
     } finally {
       await database.drop();
     }
+  });
+
+  it("exits 2 naming SECRET_KEY when PostgreSQL is given without one", () => {
+    const result = spawnSync("node_modules/.bin/tsx", ["src/main.ts"], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: "postgres://postgres@127.0.0.1:5432/none",
+        DATA_DIR: tempDir(),
+      },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("SECRET_KEY");
+    expect(result.stderr).toContain("openssl rand -hex 32");
   });
 
   it("exits 2 naming PORT when PORT=abc", () => {

@@ -2,6 +2,8 @@
  * Benchmarks: `npm run bench`, or `npm run bench -- <key> ...` for some of them (keys:
  * indicators, operations, webhook). Each suite prints its own table.
  */
+// The tests' sealing key: the scenes seal ID numbers as the app does.
+import "../helpers/secretKey.ts";
 import { indicatorsBench } from "./indicators.ts";
 import { operationsBench } from "./operations.ts";
 import { webhookBench } from "./webhook.ts";

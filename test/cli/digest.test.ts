@@ -19,6 +19,7 @@ import {
 import type { Db } from "../../src/db/client.ts";
 import { createOrganization } from "../../src/db/orgTree.ts";
 import { applications, members } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import type { TransferReason } from "../../src/domain/application.ts";
 import { refreshOutcomes } from "../../src/services/outcomes.ts";
 import { takeSnapshots } from "../../src/services/rates.ts";
@@ -128,8 +129,7 @@ async function application(
     .insert(members)
     .values({
       name: `毕业生${seq}`,
-      idNumber: idFor("2004-02-02", seq++),
-      birthDate: "2004-02-02",
+      ...sealIdNumber(idFor("2004-02-02", seq++)),
       branchId: w.org.VB,
       graduationBranchId: w.org.VB,
       graduationMonth: "2026-06",

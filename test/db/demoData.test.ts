@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { demoBindingCodes, demoUsers } from "../../src/channels/web/demo.ts";
 import { loadDemoData } from "../../src/db/demo/loadDemoData.ts";
 import { organizations } from "../../src/db/schema.ts";
+import { birthDateOf, openIdNumber } from "../../src/db/sealing.ts";
 import { ageOn, parseIdNumber } from "../../src/domain/idNumber.ts";
 import { canDecideAtStage, leadingOrganAbove } from "../../src/domain/permissions.ts";
 import { type OrgNode, pathIds, schoolOf } from "../../src/domain/tree.ts";
@@ -83,12 +84,18 @@ describe.each(DB_KINDS)("demo data on %s", (kind) => {
 
   it("has ~300 graduates with valid ID numbers, some under 16, teachers and delayed", async () => {
     const db = database.current;
-    const people = await db.query<{ id_number: string; birth_date: string; identity: string }>(
-      "select id_number, birth_date::text as birth_date, identity from members",
+    const rows = await db.query<{ id_sealed: string; plain: number; identity: string }>(
+      "select id_sealed, num_nonnulls(id_number, birth_date) as plain, identity from members",
     );
-    expect(people.length).toBeGreaterThanOrEqual(250);
+    expect(rows.length).toBeGreaterThanOrEqual(250);
+    // R4: sealed, with no plain copy.
+    expect(rows.every((r) => r.plain === 0)).toBe(true);
+    const people = rows.map((r) => ({ ...r, birth_date: birthDateOf(r.id_sealed) }));
     for (const p of people) {
-      expect(parseIdNumber(p.id_number)).toMatchObject({ ok: true, birthDate: p.birth_date });
+      expect(parseIdNumber(openIdNumber(p.id_sealed))).toMatchObject({
+        ok: true,
+        birthDate: p.birth_date,
+      });
     }
     const under16 = people.filter((p) => ageOn(p.birth_date, `${YEAR}-09-01`) < 16);
     expect(under16.length).toBeGreaterThan(0);
@@ -194,10 +201,10 @@ describe.each(DB_KINDS)("demo data on %s", (kind) => {
     const users = await demoUsers(db.db, YEAR);
     const young = users.filter((u) => u.org.includes("未满 16 周岁"));
     expect(young).toHaveLength(1);
-    const [birth] = await db.query<{ b: string }>(
-      `select birth_date::text as b from members where id = ${Number(young[0]!.user.slice(7))}`,
+    const [sealed] = await db.query<{ s: string }>(
+      `select id_sealed as s from members where id = ${Number(young[0]!.user.slice(2))}`,
     );
-    expect(ageOn(birth!.b, `${YEAR}-09-01`)).toBeLessThan(16);
+    expect(ageOn(birthDateOf(sealed!.s), `${YEAR}-09-01`)).toBeLessThan(16);
     expect(young[0]!.org).toContain("须说明情况，经上级团的领导机关审批");
     const external = users.filter((u) => u.org.includes("外部转接"));
     expect(external.map((u) => u.org.split("（")[0]).sort()).toEqual(
@@ -219,15 +226,15 @@ describe.each(DB_KINDS)("demo data on %s", (kind) => {
     const provinceAdmin = users.findIndex((u) => u.name === "省委管理员·王晓明");
     const redeemed = await redeemCode(db.db, {
       channel: "telegram",
-      chatId: "42",
       userId: "42",
       code: codes[provinceAdmin]!.code,
+      sources: [{ channel: "telegram", userId: "42" }],
       now: new Date(`${YEAR}-07-01T01:00:00Z`),
     });
     expect(redeemed).toMatchObject({
       ok: true,
       kind: "admin",
-      adminId: Number(users[provinceAdmin]!.user.slice(7)),
+      adminId: Number(users[provinceAdmin]!.user.slice(2)),
     });
   });
 

@@ -289,7 +289,7 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
     await u.press(label("m1"));
     const one = texts(u.last);
     expect(one).toContain("/start CODE");
-    const code = /Binding code of 张小明: ([A-Z0-9]{8})/.exec(one)?.[1];
+    const code = /Binding code of 张小明: ([A-Z0-9-]{14})/.exec(one)?.[1];
     expect(code).toBeDefined();
     await chat(engine, "new-member").say(`/start ${code}`);
     const [bound] = await db()
@@ -305,7 +305,7 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
     const all = texts(u.last);
     expect(all).toContain("Binding codes of 计算机2022级1班团支部 (4):");
     for (const m of ["m1", "m2", "m3", "t1"] as const) {
-      expect(all).toMatch(new RegExp(`${w.memberName[m]}: [A-Z0-9]{8}`));
+      expect(all).toMatch(new RegExp(`${w.memberName[m]}: [A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}`));
       expect(all).not.toContain(w.idNumber[m]);
     }
   });

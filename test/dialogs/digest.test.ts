@@ -5,9 +5,11 @@
  */
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { readLog } from "../../src/channels/web/log.ts";
 import { webSender } from "../../src/channels/web/sender.ts";
 import type { Db } from "../../src/db/client.ts";
 import { applications, chatBindings, indicatorSnapshots, members } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import { notificationRenderer } from "../../src/dialogs/cards.ts";
 import { digestFor, digestReply, isNotPlacedOutlier } from "../../src/dialogs/digest.ts";
 import { renderMessage, translate } from "../../src/dialogs/render.ts";
@@ -46,8 +48,7 @@ async function graduate(db: Db, branchId: number) {
     .insert(members)
     .values({
       name: `学生${seq}`,
-      idNumber: idFor("2004-02-02", seq++),
-      birthDate: "2004-02-02",
+      ...sealIdNumber(idFor("2004-02-02", seq++)),
       branchId,
       graduationBranchId: branchId,
       graduationMonth: "2026-06",
@@ -217,14 +218,18 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     });
     await fanOut(db(), NOW);
     const report = await deliverDue(db(), {
-      senders: [webSender],
+      senders: [webSender("zh-CN")],
       render: notificationRenderer(TEST_SEASON),
       now: NOW,
     });
     expect(report.sent).toBe(1);
-    const [digest] = await db().query.webchatInbox.findMany();
-    const reply = digest?.reply as { buttons: { action: { type: string; name: string } }[][] };
-    expect(reply.buttons[0]?.[0]?.action).toEqual({ type: "global", name: "openPending" });
+    const [digest, ...more] = await readLog(db(), "gV", null);
+    expect(more).toEqual([]);
+    const token = digest!.buttons[0]?.[0]?.action ?? "";
+    const [pressed] = await db().query.dialogActions.findMany({
+      where: (a, { eq }) => eq(a.token, token),
+    });
+    expect(pressed?.payload).toEqual({ type: "global", name: "openPending" });
   });
 
   it("R27 warning and R14/R15 reminder texts; a warning says nothing once the application moved on", async () => {

@@ -3,6 +3,7 @@ import { expect } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import { createOrganization } from "../../src/db/orgTree.ts";
 import { admins, chatIdentities, members } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import type { DialogEngine } from "../../src/dialogs/engine.ts";
 import type { RenderedReply } from "../../src/dialogs/types.ts";
 
@@ -49,8 +50,7 @@ export async function smallTree(db: Db) {
       .insert(members)
       .values({
         name: "王小明",
-        idNumber: "11010519491231002X",
-        birthDate: "1949-12-31",
+        ...sealIdNumber("11010519491231002X"),
         branchId: branch.id,
       })
       .returning();
@@ -58,8 +58,7 @@ export async function smallTree(db: Db) {
       .insert(members)
       .values({
         name: "李四",
-        idNumber: "110105200001010011",
-        birthDate: "2000-01-01",
+        ...sealIdNumber("110105200001010011"),
         branchId: otherBranch.id,
       })
       .returning();

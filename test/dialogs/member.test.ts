@@ -41,18 +41,19 @@ describe.each(DB_KINDS)("member dialogs on %s", (kind) => {
     expect(texts(await chat(engine, "new-user").say(`/start ${code}`))).toContain("Bound!");
   });
 
-  it("stops asking once the chat is locked out", async () => {
+  it("stops asking once the person has tried too many wrong codes, in any chat", async () => {
     await codeFor();
     const u = chat(engine, "new-user");
     await u.say("hi");
-    for (let i = 0; i < 4; i++) await u.say("ABCD2345");
-    expect(texts(await u.say("ABCD2345"))).toBe(
-      "Too many wrong codes: this chat is locked for now. Try again in 15 minutes.",
-    );
-    u.advance(10 * 60_000);
-    // Outside the flow, a bare code is still tried, and the lock still holds.
-    expect(texts(await u.say("ABCD2345"))).toBe(
-      "Too many wrong codes: this chat is locked for now. Try again in 5 minutes.",
+    for (let i = 0; i < 10; i++) await u.say("ABCD2345EFGH");
+    const paused =
+      "Too many wrong codes were tried. For safety, binding is paused: try again in 6 minutes.";
+    expect(texts(await u.say("ABCD2345EFGH"))).toBe(paused);
+    u.advance(3 * 60_000);
+    // Outside the flow a bare code is still tried, and the pause still holds; others may try.
+    expect(texts(await u.say("ABCD-2345-EFGH"))).toBe(paused.replace("6 minutes", "3 minutes"));
+    expect(texts(await chat(engine, "other-user").say("/start ABCD2345EFGH"))).toContain(
+      "That code is not right",
     );
   });
 
@@ -80,7 +81,7 @@ describe.each(DB_KINDS)("member dialogs on %s", (kind) => {
     expect(texts(await u.say("/hotline 夏县"))).toContain("17634017430");
     const help = texts(await u.say("/help"));
     expect(help).toContain("/hotline [county] hotline");
-    expect(help).toContain("send the 8-character binding code");
+    expect(help).toContain("send the 12-character binding code");
     expect(texts(await u.say("/hotline"))).toContain("Type the name of a county or city");
   });
 

@@ -8,6 +8,7 @@ import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createOrganization } from "../../src/db/orgTree.ts";
 import { applications, chatBindings, members, organizations } from "../../src/db/schema.ts";
+import { openIdNumber, sealIdNumber } from "../../src/db/sealing.ts";
 import { approve, assign } from "../../src/services/decisions.ts";
 import { markBranchGraduation } from "../../src/services/marks.ts";
 import { rates } from "../../src/services/rates.ts";
@@ -238,8 +239,7 @@ describe.each(DB_KINDS)("issue 14 rules on %s", (kind) => {
         .insert(members)
         .values({
           name,
-          idNumber: idFor(birthDate, seq),
-          birthDate,
+          ...sealIdNumber(idFor(birthDate, seq)),
           branchId: w.org.UB2,
         })
         .returning({ id: members.id });
@@ -272,8 +272,9 @@ describe.each(DB_KINDS)("issue 14 rules on %s", (kind) => {
     await school.say("2班");
     await school.press("计算机2022级2班团支部");
     const [row] = await db().select().from(members).where(eq(members.id, old));
+    const idNumber = openIdNumber(row!.idSealed);
     const picked = texts(
-      await school.press(`老同学 (${row!.idNumber.slice(0, 6)}********${row!.idNumber.slice(-4)})`),
+      await school.press(`老同学 (${idNumber.slice(0, 6)}********${idNumber.slice(-4)})`),
     );
     expect(picked).toContain("members leave the League at 28");
     expect(

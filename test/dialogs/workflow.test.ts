@@ -8,6 +8,7 @@
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { admins, applications, members } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import { digestFor, digestReply } from "../../src/dialogs/digest.ts";
 import { renderMessage, translate } from "../../src/dialogs/render.ts";
 import type { RenderedReply } from "../../src/dialogs/types.ts";
@@ -166,8 +167,7 @@ describe.each(DB_KINDS)("issue 14 workflow on %s", (kind) => {
         .insert(members)
         .values({
           name: `学生${i + 1}`,
-          idNumber: idFor("2004-02-02", 200 + i),
-          birthDate: "2004-02-02",
+          ...sealIdNumber(idFor("2004-02-02", 200 + i)),
           branchId: w.org.UB2,
         })
         .returning({ id: members.id });
@@ -331,8 +331,7 @@ describe.each(DB_KINDS)("issue 14 workflow on %s", (kind) => {
         .insert(members)
         .values({
           name: `学生${i + 1}`,
-          idNumber: idFor("2004-02-02", 100 + i),
-          birthDate: "2004-02-02",
+          ...sealIdNumber(idFor("2004-02-02", 100 + i)),
           branchId: w.org.UB2,
           graduationBranchId: w.org.UB2,
           graduationMonth: "2026-06",

@@ -6,6 +6,7 @@
 import type { Db } from "../../src/db/client.ts";
 import { createOrganization, type NewOrganization } from "../../src/db/orgTree.ts";
 import { admins, members } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import { idCheckChar } from "../../src/domain/idNumber.ts";
 import type { MemberIdentity } from "../../src/domain/member.ts";
 import type { FileInput } from "../../src/services/transfers.ts";
@@ -200,8 +201,7 @@ export async function buildWorld(db: Db): Promise<World> {
         .insert(members)
         .values({
           name: spec.name,
-          idNumber: id,
-          birthDate: spec.birthDate,
+          ...sealIdNumber(id),
           branchId: org[spec.branch],
           identity: spec.identity ?? "graduate",
           graduationBranchId: org[spec.branch],

@@ -10,6 +10,7 @@ import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeBotApi, startFakeBotApi } from "../channels/telegram/fakeBotApi.ts";
 import { useTestDatabase } from "../helpers/db.ts";
+import { TEST_SECRET_KEY } from "../helpers/secretKey.ts";
 import { freePort, type SpawnedApp, spawnApp, waitHealthy } from "../helpers/spawnApp.ts";
 import { brokenInvariants } from "./invariants.ts";
 import { buildScene, GROUP, SECRET, TOKEN } from "./telegramScene.ts";
@@ -72,6 +73,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)("kill -9 mid-load, then restart", 
         TELEGRAM_API_ROOT: fake.url,
         TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
         TELEGRAM_WEBHOOK_SECRET: SECRET,
+        SECRET_KEY: TEST_SECRET_KEY,
+        // One admin's burst of 300 presses is load, not a person (limits: test/security).
+        RATE_LIMIT_PER_MINUTE: "1000000",
         LOG_LEVEL: "debug",
       },
       port,

@@ -7,9 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WecomCrypto } from "../../src/channels/wecom/crypto.ts";
 import { createWecomChannel, type WecomChannel } from "../../src/channels/wecom/index.ts";
+import { WEBCHAT_DEFAULTS } from "../../src/config.ts";
 import { createHttpApp, type Readiness } from "../../src/http/app.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
+import { cookieFrom } from "../helpers/webchat.ts";
 import { brokenInvariants, rowCounts } from "./invariants.ts";
 import { ADMIN_USER, buildScene, GROUP, NOW, type Scene, SECRET } from "./telegramScene.ts";
 
@@ -51,7 +53,10 @@ describe.runIf(process.env.TEST_DATABASE_URL)("fuzz: 10,000 hostile inputs", () 
 
   beforeAll(async () => {
     scene = await buildScene(database.current, { count: 30, firstUpdateId: 1 });
-    const engine = testEngine(database.current.db, "zh-CN", (e) => errors.push(e));
+    // A load test: people here send far more than a person could (limits: test/security).
+    const engine = testEngine(database.current.db, "zh-CN", (e) => errors.push(e), {
+      perPersonPerMinute: 1_000_000,
+    });
     wecom = createWecomChannel({
       settings: wecomSettings,
       db: database.current.db,
@@ -71,9 +76,16 @@ describe.runIf(process.env.TEST_DATABASE_URL)("fuzz: 10,000 hostile inputs", () 
         now: () => NOW,
       },
       telegramWebhook: scene.runtime.webhook,
+      telegramSecret: SECRET,
       wecomCallback: () => wecom.callback,
     };
-    app = createHttpApp(readiness, "zh-CN");
+    app = createHttpApp(readiness, "zh-CN", {
+      webchat: {
+        settings: WEBCHAT_DEFAULTS,
+        perPersonPerMinute: 1_000_000,
+        perAddressPerMinute: 1_000_000,
+      },
+    });
   });
   afterAll(async () => {
     await wecom?.idle();
@@ -87,16 +99,19 @@ describe.runIf(process.env.TEST_DATABASE_URL)("fuzz: 10,000 hostile inputs", () 
     const people = await database.current.query<{ id: number; kind: string }>(
       "select id, 'm' as kind from members union all select id, 'a' from admins",
     );
-    const users = [
-      ...people.map((p) => `demo-${p.kind}-${p.id}`),
-      "demo-m-999999",
-      "demo-a-0",
-      "stranger",
-      "",
-      " ",
-      "x".repeat(65),
-      "用户",
-    ];
+    // Sessions of every person (as a demo pick opens them), and cookies that are none.
+    const users = people.map((p) => `${p.kind}-${p.id}`);
+    const cookies = ["", "zhtj_session=", "zhtj_session=forged", `zhtj_session=${"A".repeat(43)}`];
+    for (const user of users) {
+      const res = await app.request("/api/webchat/session", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ demo: user }),
+      });
+      if (res.status === 200) cookies.push(cookieFrom(res));
+    }
+    expect(cookies.length).toBeGreaterThan(20);
+    const chats = [...users, "m-999999", "a-0", "group", "", " ", "x".repeat(65), "用户", "g%00"];
     const unicode = [
       "张小明",
       "🙂🎓",
@@ -148,7 +163,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)("fuzz: 10,000 hostile inputs", () 
     };
 
     const webchat = async (): Promise<Response> => {
-      const user = pick(users);
+      const cookie = pick(cookies);
+      const user = cookie;
       const roll = random();
       let body: string;
       if (roll < 0.15) {
@@ -159,26 +175,26 @@ describe.runIf(process.env.TEST_DATABASE_URL)("fuzz: 10,000 hostile inputs", () 
           "[]",
           '"text"',
           '{"user":',
-          '{"user":"demo-m-1","text":1}',
-          '{"user":"demo-m-1","text":"a","action":"b"}',
-          '{"user":"demo-m-1"}',
-          '{"user":"demo-m-1","text":"a","extra":true}',
-          '{"user":{"$gt":""},"text":"a"}',
-          `{"user":"demo-m-1","text":"${"\\ud800"}"}`,
+          '{"user":"m-1","text":"hi"}',
+          '{"text":1}',
+          '{"text":"a","action":"b"}',
+          "{}",
+          '{"text":"a","extra":true}',
+          '{"chat":{"$gt":""},"text":"a"}',
+          `{"text":"${"\\ud800"}"}`,
           "\u0000\u0001",
         ]);
       } else if (roll < 0.55) {
         body = JSON.stringify({
-          user,
           text: randomText(),
-          ...(random() < 0.2 ? { chat: pick(users) || "group" } : {}),
+          ...(random() < 0.2 ? { chat: pick(chats) } : {}),
         });
       } else {
-        body = JSON.stringify({ user, action: randomToken(user) });
+        body = JSON.stringify({ action: randomToken(user) });
       }
       const res = await app.request("/api/webchat/messages", {
         method: "POST",
-        headers: { "content-type": pick(["application/json", "text/plain", ""]) },
+        headers: { "content-type": pick(["application/json", "text/plain", ""]), cookie },
         body,
       });
       if (res.status === 200) {
@@ -282,8 +298,12 @@ describe.runIf(process.env.TEST_DATABASE_URL)("fuzz: 10,000 hostile inputs", () 
 
     const other = async (): Promise<Response> =>
       pick([
-        () => app.request(`/api/webchat/inbox?chat=${uri(pick(users))}`),
-        () => app.request("/api/webchat/inbox"),
+        () =>
+          app.request(`/api/webchat/inbox?chat=${uri(pick(chats))}&after=${int(50)}`, {
+            headers: { cookie: pick(cookies) },
+          }),
+        () => app.request("/api/webchat/inbox", { headers: { cookie: pick(cookies) } }),
+        () => app.request(`/api/webchat/inbox?chat=${pick(["%00", "%zz", "%E0%A4%A"])}`),
         () => app.request("/api/webchat/demo-users"),
         () => app.request("/healthz"),
         () => app.request(`/${uri(randomText().slice(0, 100))}`),

@@ -5,6 +5,7 @@
 import { inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { applicationHistory, applications, members, outbox } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import { approve, reject, withdraw } from "../../src/services/decisions.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { useTestDatabase } from "../helpers/db.ts";
@@ -26,8 +27,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("races: approve + reject + withdra
       .values(
         Array.from({ length: COUNT }, (_, i) => ({
           name: `学生${i}`,
-          idNumber: idFor("2004-02-02", 100 + i),
-          birthDate: "2004-02-02",
+          ...sealIdNumber(idFor("2004-02-02", 100 + i)),
           branchId: w.org.UB1,
           graduationBranchId: w.org.UB1,
           graduationYear: YEAR,

@@ -9,6 +9,7 @@ import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram
 import { loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/client.ts";
 import { chatBindings, chatIdentities, dialogActions, members } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import { notificationRenderer } from "../../src/dialogs/cards.ts";
 import { idCheckChar } from "../../src/domain/idNumber.ts";
 import { createHttpApp } from "../../src/http/app.ts";
@@ -84,8 +85,7 @@ export async function buildScene(
     .values(
       Array.from({ length: options.count }, (_, i) => ({
         name: `学生${i}`,
-        idNumber: idNumberOf(i),
-        birthDate: "2004-02-02",
+        ...sealIdNumber(idNumberOf(i)),
         branchId: w.org.UB1,
         graduationBranchId: w.org.UB1,
         graduationYear: YEAR,
@@ -131,7 +131,9 @@ export async function buildScene(
     .values({ channel: "telegram", chatId: String(GROUP), orgId: w.org.VB });
 
   const log = options.log ?? createLogger("silent");
-  const engine = testEngine(db, "zh-CN");
+  // One admin presses thousands of cards at one instant: a load scene, not a person (the
+  // per-person limit is tested in test/security).
+  const engine = testEngine(db, "zh-CN", undefined, { perPersonPerMinute: 1_000_000 });
   const runtime = startTelegram({
     settings: loadConfig({
       TELEGRAM_BOT_TOKEN: TOKEN,
@@ -147,7 +149,10 @@ export async function buildScene(
     retryMs: 50,
   });
   await runtime.ready;
-  const app = createHttpApp({ db: database.kind, telegramWebhook: runtime.webhook }, "zh-CN");
+  const app = createHttpApp(
+    { db: database.kind, telegramWebhook: runtime.webhook, telegramSecret: SECRET },
+    "zh-CN",
+  );
   const deliver = async () => {
     for (;;) {
       await fanOut(db, NOW);

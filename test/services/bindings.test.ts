@@ -1,4 +1,8 @@
-/** One-time binding codes (issue 5.2): permissions, expiry, single use, lockout. */
+/**
+ * One-time binding codes (issue 5.2, 15.2): permissions, expiry, single use, one live code a
+ * person, keyed hashes, wrong tries limited per source across chats.
+ */
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   issueAdminCode,
@@ -15,8 +19,14 @@ const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
 describe.each(DB_KINDS)("binding codes on %s", (kind) => {
   const database = useTestDatabase(kind);
   const db = () => database.current.db;
-  const redeem = (code: string, now = NOW, chatId = "chat-1") =>
-    redeemCode(db(), { channel: "test", chatId, userId: chatId, code, now });
+  const redeem = (code: string, now = NOW, userId = "user-1") =>
+    redeemCode(db(), {
+      channel: "test",
+      userId,
+      code,
+      sources: [{ channel: "test", userId }],
+      now,
+    });
   const memberCode = async () => {
     const tree = await smallTree(db());
     const issued = await issueMemberCode(db(), {
@@ -28,25 +38,29 @@ describe.each(DB_KINDS)("binding codes on %s", (kind) => {
     return { tree, code: issued.code };
   };
 
-  it("binds a chat to the member with a short code, stored only as a hash, used once", async () => {
+  it("binds an account to the member with a code, stored only as a keyed hash, used once", async () => {
     const { tree, code } = await memberCode();
-    expect(code).toMatch(/^[A-HJ-NP-Z2-9]{8}$/);
+    expect(code).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
     const stored = await database.current.query<{ code_hash: string }>(
       "select code_hash from binding_codes",
     );
-    expect(JSON.stringify(stored)).not.toContain(code);
+    const bare = code.replaceAll("-", "");
+    expect(JSON.stringify(stored)).not.toContain(bare);
+    // Not a bare hash: without the server's key, hashing a guess finds nothing.
+    for (const form of [bare, code])
+      expect(stored[0]!.code_hash).not.toContain(createHash("sha256").update(form).digest("hex"));
 
-    expect(await redeem(code.toLowerCase().replace(/(.{4})/, "$1-"))).toEqual({
+    expect(await redeem(bare.toLowerCase().replace(/(.{4})/, "$1 "))).toEqual({
       ok: true,
       kind: "member",
       memberId: tree.member.id,
       adminId: null,
     });
     const identities = await database.current.query<{ member_id: number }>(
-      "select member_id from chat_identities where channel = 'test' and external_user_id = 'chat-1'",
+      "select member_id from chat_identities where channel = 'test' and external_user_id = 'user-1'",
     );
     expect(identities).toEqual([{ member_id: tree.member.id }]);
-    expect(await redeem(code, NOW, "chat-2")).toEqual({ ok: false, reason: "code_used" });
+    expect(await redeem(code, NOW, "user-2")).toEqual({ ok: false, reason: "code_used" });
   });
 
   it("refuses an expired code", async () => {
@@ -57,40 +71,52 @@ describe.each(DB_KINDS)("binding codes on %s", (kind) => {
     });
   });
 
-  it("locks a chat for 15 minutes after five wrong codes in a row", async () => {
+  it("limits wrong codes to 10 an hour per platform user, whatever the chat; others are not affected", async () => {
     const { code } = await memberCode();
-    for (let i = 0; i < 4; i++)
-      expect(await redeem("WRONG234")).toEqual({ ok: false, reason: "code_invalid" });
-    expect(await redeem("WRONG234", minutes(1))).toEqual({
-      ok: false,
-      reason: "locked",
-      lockedUntil: minutes(16),
-    });
-    // Even the right code is refused while locked, and other chats are not affected.
-    expect(await redeem(code, minutes(15))).toMatchObject({ ok: false, reason: "locked" });
-    expect(await redeem("WRONG234", minutes(15), "chat-2")).toEqual({
+    for (let i = 0; i < 10; i++)
+      expect(await redeem("WRONG2345678")).toEqual({ ok: false, reason: "code_invalid" });
+    // The next try, even with the right code, waits for the budget: one try every 6 minutes.
+    expect(await redeem(code)).toEqual({ ok: false, reason: "locked", lockedUntil: minutes(6) });
+    expect(await redeem("WRONG2345678", NOW, "user-2")).toEqual({
       ok: false,
       reason: "code_invalid",
     });
-    expect(await redeem(code, minutes(16))).toMatchObject({ ok: true, kind: "member" });
+    expect(await redeem(code, minutes(6))).toMatchObject({ ok: true, kind: "member" });
   });
 
-  it("counts wrong tries in a row only: a correct code resets the count", async () => {
+  it("counts only wrong tries: a right code costs nothing", async () => {
     const tree = await smallTree(db());
     const codes: string[] = [];
-    for (let i = 0; i < 2; i++) {
+    for (const memberId of [tree.member.id, tree.outsider.id]) {
+      const issued = await issueMemberCode(db(), {
+        adminId: tree.provinceAdmin.id,
+        memberId,
+        now: NOW,
+      });
+      if (issued.ok) codes.push(issued.code);
+    }
+    for (let i = 0; i < 9; i++) await redeem("WRONG2345678");
+    expect(await redeem(codes[0]!)).toMatchObject({ ok: true });
+    expect(await redeem(codes[1]!)).toMatchObject({ ok: true });
+    expect(await redeem("WRONG2345678")).toMatchObject({ reason: "code_invalid" });
+    expect(await redeem("WRONG2345678")).toMatchObject({ reason: "locked" });
+  });
+
+  it("keeps one live code per person: a new code ends the older one", async () => {
+    const tree = await smallTree(db());
+    const issue = async () => {
       const issued = await issueMemberCode(db(), {
         adminId: tree.countyAdmin.id,
         memberId: tree.member.id,
         now: NOW,
       });
-      if (issued.ok) codes.push(issued.code);
-    }
-    for (let i = 0; i < 4; i++) await redeem("WRONG234");
-    expect(await redeem(codes[0]!)).toMatchObject({ ok: true });
-    for (let i = 0; i < 4; i++)
-      expect(await redeem("WRONG234")).toMatchObject({ reason: "code_invalid" });
-    expect(await redeem(codes[1]!)).toMatchObject({ ok: true });
+      if (!issued.ok) throw new Error(issued.reason);
+      return issued.code;
+    };
+    const first = await issue();
+    const second = await issue();
+    expect(await redeem(first)).toEqual({ ok: false, reason: "code_expired" });
+    expect(await redeem(second)).toMatchObject({ ok: true, memberId: tree.member.id });
   });
 
   it("lets admins issue member codes only inside their subtree", async () => {
@@ -156,7 +182,7 @@ describe.each(DB_KINDS)("binding codes on %s", (kind) => {
     });
     const issued = await issue(tree.countyAdmin.id, tree.schoolAdmin.id);
     if (!issued.ok) throw new Error(issued.reason);
-    expect(await redeem(issued.code)).toEqual({
+    expect(await redeem(issued.code, NOW, "admin-user")).toEqual({
       ok: true,
       kind: "admin",
       memberId: null,

@@ -88,6 +88,7 @@ describe.each(DB_KINDS)("organizations on %s", (kind) => {
       adminId: w.admin.V,
       name: w.memberName.m1,
       idNumber: w.idNumber.m1,
+      now: NOW,
     });
     expect(found).toEqual({
       ok: true,
@@ -96,13 +97,23 @@ describe.each(DB_KINDS)("organizations on %s", (kind) => {
       admins: [{ name: "管理员UB1", phone: "0351-000UB1" }],
     });
     expect(
-      await locateMember(db(), { adminId: w.admin.V, name: "别人", idNumber: w.idNumber.m1 }),
+      await locateMember(db(), {
+        adminId: w.admin.V,
+        name: "别人",
+        idNumber: w.idNumber.m1,
+        now: NOW,
+      }),
     ).toEqual({
       ok: false,
       reason: "unknown_member",
     });
     expect(
-      await locateMember(db(), { adminId: w.admin.V, name: w.memberName.m1, idNumber: "123" }),
+      await locateMember(db(), {
+        adminId: w.admin.V,
+        name: w.memberName.m1,
+        idNumber: "123",
+        now: NOW,
+      }),
     ).toEqual({
       ok: false,
       reason: "id_length",
@@ -112,6 +123,7 @@ describe.each(DB_KINDS)("organizations on %s", (kind) => {
       adminId: w.admin.V,
       name: w.memberName.p1,
       idNumber: w.idNumber.p1,
+      now: NOW,
     });
     expect(p1).toMatchObject({ ok: true, admins: [{ name: "管理员Y" }] });
   });

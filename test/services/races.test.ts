@@ -1,6 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { applicationHistory, applications, members, outbox } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
 import { approve, reject, withdraw } from "../../src/services/decisions.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
@@ -21,8 +22,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("R26 races on real PostgreSQL", ()
       .values(
         Array.from({ length: 60 }, (_, i) => ({
           name: `学生${i}`,
-          idNumber: idFor("2004-02-02", 100 + i),
-          birthDate: "2004-02-02",
+          ...sealIdNumber(idFor("2004-02-02", 100 + i)),
           branchId: w.org.UB1,
           graduationBranchId: w.org.UB1,
           graduationYear: YEAR,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client.ts";
 import { createOrganization, type NewOrganization } from "../../src/db/orgTree.ts";
 import { applications, indicatorSnapshots, members } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import type { ApplicationState, TransferReason } from "../../src/domain/application.ts";
 import { ZERO_COUNTS } from "../../src/domain/indicators.ts";
 import type { MemberIdentity } from "../../src/domain/member.ts";
@@ -111,8 +112,7 @@ async function member(
     .insert(members)
     .values({
       name: `person ${serial}`,
-      idNumber: `T${String(serial).padStart(17, "0")}`,
-      birthDate: "2004-05-01",
+      ...sealIdNumber(`T${String(serial).padStart(17, "0")}`),
       branchId: graduationBranchId,
       identity: options.identity ?? "graduate",
       graduationBranchId,

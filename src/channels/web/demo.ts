@@ -1,19 +1,22 @@
 /**
  * Demo people for the web chat: a handful of graduates (one per school, plus one under 16) and
- * every admin, already bound under ids `demo-m-<memberId>` / `demo-a-<adminId>`. Their labels
- * say what makes a journey special: the graduate under 16 (R19), an organization in
- * Beijing / Guangdong / Fujian (external transfers, R20).
+/**
+ * Demo people for the web chat: a handful of graduates (one per school, plus one under 16) and
+ * every admin. With demo data on, picking one on the page opens a session as that person
+ * (their web user id `m-<member>` / `a-<admin>`). Their labels say what makes a journey
+ * special: the graduate under 16 (R19), an organization in Beijing / Guangdong / Fujian
+ * (external transfers, R20).
  */
-
 import { and, eq, isNotNull } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Db } from "../../db/client.ts";
-import { admins, chatIdentities, members, organizations } from "../../db/schema.ts";
+import type { Db, Queryable } from "../../db/client.ts";
+import { admins, members, organizations } from "../../db/schema.ts";
+import { birthDateOf } from "../../db/sealing.ts";
 import { ageOn } from "../../domain/idNumber.ts";
 import { UNDER16_AGE } from "../../domain/transferRules.ts";
 import { LOCALES, type Locale, translator } from "../../i18n.ts";
 import { issueOperatorCode } from "../../services/bindings.ts";
-import { WEB_CHANNEL } from "./inbox.ts";
+import { webUserOf } from "./sessions.ts";
 
 export interface DemoUser {
   user: string;
@@ -22,10 +25,8 @@ export interface DemoUser {
   org: string;
 }
 
-const DEMO_ID = /^demo-([ma])-(\d{1,9})$/;
-
 export async function demoUsers(
-  db: Db,
+  db: Queryable,
   graduationYear: number,
   locale: Locale = LOCALES[0],
 ): Promise<DemoUser[]> {
@@ -34,7 +35,7 @@ export async function demoUsers(
     .select({
       id: members.id,
       name: members.name,
-      birthDate: members.birthDate,
+      idSealed: members.idSealed,
       branch: organizations.name,
       path: organizations.path,
     })
@@ -69,7 +70,9 @@ export async function demoUsers(
     }
   }
   // R19: somebody under 16 at the start of the new school year, labelled as such.
-  const young = graduates.find((g) => ageOn(g.birthDate, `${graduationYear}-09-01`) < UNDER16_AGE);
+  const young = graduates.find(
+    (g) => ageOn(birthDateOf(g.idSealed), `${graduationYear}-09-01`) < UNDER16_AGE,
+  );
   if (young) {
     pick(young, schoolOf(young.path));
     const entry = picked.get(young.id)!;
@@ -91,33 +94,20 @@ export async function demoUsers(
   return [
     ...[...picked.values()]
       .sort((a, b) => a.id - b.id)
-      .map((m) => ({ user: `demo-m-${m.id}`, name: m.name, role: "member" as const, org: m.org })),
+      .map((m) => ({
+        user: webUserOf("member", m.id),
+        name: m.name,
+        role: "member" as const,
+        org: m.org,
+      })),
     ...adminRows.map((a) => ({
-      user: `demo-a-${a.id}`,
+      user: webUserOf("admin", a.id),
       name: a.name,
       role: "admin" as const,
       // Beijing, Guangdong and Fujian run their own systems: a transfer there is external.
       org: a.external ? t("demo:external", { org: a.org }) : a.org,
     })),
   ];
-}
-
-/** Binds a `demo-m-…` / `demo-a-…` web user on first use, if that person exists. */
-export async function ensureDemoIdentity(db: Db, userId: string): Promise<void> {
-  const m = DEMO_ID.exec(userId);
-  if (!m) return;
-  const id = Number(m[2]);
-  const table = m[1] === "m" ? members : admins;
-  const [exists] = await db.select({ id: table.id }).from(table).where(eq(table.id, id));
-  if (!exists) return;
-  await db
-    .insert(chatIdentities)
-    .values({
-      channel: WEB_CHANNEL,
-      externalUserId: userId,
-      ...(m[1] === "m" ? { memberId: id } : { adminId: id }),
-    })
-    .onConflictDoNothing();
 }
 
 /**
@@ -131,9 +121,10 @@ export async function demoBindingCodes(
 ): Promise<{ name: string; code: string }[]> {
   const codes: { name: string; code: string }[] = [];
   for (const p of await demoUsers(db, graduationYear)) {
-    const id = Number(p.user.slice(7));
+    const id = Number(p.user.slice(2));
     const target = p.role === "member" ? { memberId: id } : { adminId: id };
-    codes.push({ name: p.name, code: (await issueOperatorCode(db, target, now)).code });
+    const issued = await issueOperatorCode(db, target, now);
+    if (issued.ok) codes.push({ name: p.name, code: issued.code });
   }
   return codes;
 }

@@ -1,12 +1,21 @@
-/** The web chat as an outbox channel: a message is a row in the chat's inbox. */
+/** The web chat as an outbox channel: a message is an entry in the chat's log. */
+import { loadChatUser } from "../../dialogs/identity.ts";
+import type { Locale } from "../../i18n.ts";
 import type { ChannelSender } from "../../outbox/deliver.ts";
-import { deliverToWebChat, WEB_CHANNEL } from "./inbox.ts";
+import { deliverToWebChat, WEB_CHANNEL } from "./log.ts";
 
-export const webSender: ChannelSender = {
-  channel: WEB_CHANNEL,
-  async send(tx, target, message) {
-    await deliverToWebChat(tx, target.chatId, message);
-    // The page finds an edited card by its ref, so the ref is this platform's message id.
-    return { messageId: message.ref ?? null };
-  },
-};
+export function webSender(defaultLocale: Locale): ChannelSender {
+  return {
+    channel: WEB_CHANNEL,
+    async send(tx, target, message) {
+      // A private chat's id is its person's: their language, else the installation's.
+      const locale =
+        target.locale ??
+        (await loadChatUser(tx, WEB_CHANNEL, target.chatId)).locale ??
+        defaultLocale;
+      await deliverToWebChat(tx, target.chatId, message, locale);
+      // The page finds an edited card by its ref, so the ref is this platform's message id.
+      return { messageId: message.ref ?? null };
+    },
+  };
+}

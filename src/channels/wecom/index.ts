@@ -37,7 +37,7 @@ export function createWecomChannel(options: {
   const crypto = new WecomCrypto(settings);
   const inbound = new WecomInbound({ db, engine, client, defaultLocale, now, onError });
   return {
-    callback: { crypto, accept: (message) => inbound.accept(message) },
+    callback: { crypto, accept: (message) => inbound.accept(message), now },
     sender: wecomSender({ client, defaultLocale, now }),
     idle: () => inbound.idle(),
   };

@@ -5,6 +5,7 @@
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { type WecomCrypto, WecomCryptoError } from "./crypto.ts";
 import type { WecomMessage } from "./inbound.ts";
 
@@ -12,10 +13,19 @@ import type { WecomMessage } from "./inbound.ts";
 export interface WecomCallback {
   crypto: WecomCrypto;
   accept(message: WecomMessage): void;
+  /** The clock the callback's timestamp is judged by. */
+  now(): Date;
 }
 
 /** Callbacks are a few hundred bytes; anything this big is not from WeCom. */
 const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * A signed callback is good for this long after its timestamp (a replay of a recorded one is
+ * refused later), and may run this far ahead of our clock.
+ */
+const MAX_AGE_S = 5 * 60;
+const MAX_AHEAD_S = 30;
 
 // `parseTagValue: false` keeps ids such as MsgId strings (they exceed 2^53).
 // The envelope is read before its signature is checked: no entities there.
@@ -73,6 +83,9 @@ function signedRequest(
   const timestamp = query?.get("timestamp");
   const nonce = query?.get("nonce");
   if (!query || !signature || !timestamp || !nonce) return c.body(null, 400);
+  const age = callback.now().getTime() / 1000 - Number(timestamp);
+  if (!/^\d{1,12}$/.test(timestamp) || age > MAX_AGE_S || age < -MAX_AHEAD_S)
+    return c.body(null, 403);
   return {
     callback,
     query,
@@ -104,22 +117,26 @@ export function wecomRoutes(getCallback: () => WecomCallback | null | undefined)
     return plain === null ? c.body(null, 400) : c.text(plain);
   });
 
-  app.post("/wecom/callback", async (c) => {
-    const request = signedRequest(c, getCallback);
-    if (request instanceof Response) return request;
-    const body = await c.req.text();
-    if (Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) return c.body(null, 413);
-    const encrypted = xmlFields(body, envelopeParser)?.Encrypt;
-    if (!encrypted) return c.body(null, 400);
-    if (!request.signs(encrypted)) return c.body(null, 403);
-    const plain = decrypted(request.callback, encrypted);
-    if (plain === null) return c.body(null, 400);
-    const message = xmlFields(plain, messageParser);
-    if (!message?.FromUserName || !message.MsgType) return c.body(null, 400);
-    request.callback.accept(message);
-    // An empty 200 tells WeCom "received, no passive reply"; the answer follows by the API.
-    return c.body(null, 200);
-  });
+  // The limit is enforced while the body streams in, before anything of it is read.
+  app.post(
+    "/wecom/callback",
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.body(null, 413) }),
+    async (c) => {
+      const request = signedRequest(c, getCallback);
+      if (request instanceof Response) return request;
+      const body = await c.req.text();
+      const encrypted = xmlFields(body, envelopeParser)?.Encrypt;
+      if (!encrypted) return c.body(null, 400);
+      if (!request.signs(encrypted)) return c.body(null, 403);
+      const plain = decrypted(request.callback, encrypted);
+      if (plain === null) return c.body(null, 400);
+      const message = xmlFields(plain, messageParser);
+      if (!message?.FromUserName || !message.MsgType) return c.body(null, 400);
+      request.callback.accept(message);
+      // An empty 200 tells WeCom "received, no passive reply"; the answer follows by the API.
+      return c.body(null, 200);
+    },
+  );
 
   return app;
 }

@@ -11,6 +11,7 @@ import type { OrgDomain, OrgKind } from "../../domain/organization.ts";
 import type { Db, Tx } from "../client.ts";
 import { createOrganization, type NewOrganization } from "../orgTree.ts";
 import { admins, jobRuns, members } from "../schema.ts";
+import { sealIdNumber } from "../sealing.ts";
 
 interface HotlineTable {
   province: { name: string; hotline: string; areaCode: string };
@@ -329,8 +330,7 @@ async function insertDemo(tx: Tx, year: number): Promise<DemoSummary> {
       if (graduating && c.kind === "graduating" && i === c.size - 2) identity = "delayed";
       people.push({
         name: pick(surnames) + pick(demo.names.givenNames),
-        idNumber,
-        birthDate: birth,
+        ...sealIdNumber(idNumber),
         branchId: c.branchId,
         identity,
         graduationBranchId: graduating ? c.branchId : null,

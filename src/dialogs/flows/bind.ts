@@ -21,9 +21,10 @@ export async function bindWithCode(ctx: DialogContext, code: string): Promise<Bi
   if (ctx.isGroup) return { ok: false, why: text("chat:bind.privateOnly"), locked: false };
   const result = await redeemCode(ctx.db, {
     channel: ctx.channel,
-    chatId: ctx.chatId,
     userId: ctx.userId,
     code,
+    // The platform's signed user, whatever chat the try comes from.
+    sources: [{ channel: ctx.channel, userId: ctx.userId }],
     now: ctx.now,
   });
   if (!result.ok) {

@@ -247,7 +247,11 @@ describe.each(DB_KINDS)("Telegram on %s", (kind) => {
       secret_token: SECRET,
       allowed_updates: ["message", "callback_query"],
     });
-    const readiness: Readiness = { db: kind, telegramWebhook: runtime!.webhook };
+    const readiness: Readiness = {
+      db: kind,
+      telegramWebhook: runtime!.webhook,
+      telegramSecret: SECRET,
+    };
     const app = createHttpApp(readiness, "zh-CN");
     let updateId = 1;
     // In webhook mode a press is answered in the webhook's response, not by a call.
@@ -367,7 +371,10 @@ describe.each(DB_KINDS)("Telegram on %s", (kind) => {
 
   it("a migrate_to_chat_id service message moves the binding", async () => {
     await start("webhook");
-    const app = createHttpApp({ db: kind, telegramWebhook: runtime!.webhook }, "zh-CN");
+    const app = createHttpApp(
+      { db: kind, telegramWebhook: runtime!.webhook, telegramSecret: SECRET },
+      "zh-CN",
+    );
     await bindGroup(GV, w.org.V);
     const res = await app.request("/telegram/webhook", {
       method: "POST",

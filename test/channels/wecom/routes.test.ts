@@ -15,12 +15,21 @@ const SETTINGS = {
   corpId: "ww-test-corp",
 };
 
-function setup(settings = SETTINGS, state: "ready" | "starting" | "off" = "ready") {
+/** WeCom's clock at the callbacks' timestamp (wire.ts signs with 1786000000 by default). */
+function setup(
+  settings = SETTINGS,
+  state: "ready" | "starting" | "off" = "ready",
+  at = 1786000000,
+) {
   const crypto = new WecomCrypto(settings);
   const accepted: WecomMessage[] = [];
   const readiness: Readiness = { db: state === "ready" ? "pglite" : null };
   if (state !== "off")
-    readiness.wecomCallback = () => ({ crypto, accept: (m) => accepted.push(m) });
+    readiness.wecomCallback = () => ({
+      crypto,
+      accept: (m) => accepted.push(m),
+      now: () => new Date(at * 1000),
+    });
   return { app: createHttpApp(readiness, "zh-CN"), crypto, accepted };
 }
 
@@ -37,7 +46,7 @@ const text = (content = "你好") =>
 
 describe("WeCom callback routes", () => {
   it("GET answers Tencent's URL check with the decrypted echostr, '+' kept as sent", async () => {
-    const { app } = setup(V2);
+    const { app } = setup(V2, "ready", Number(V2.timestamp));
     const q = `msg_signature=${V2.signature}&timestamp=${V2.timestamp}&nonce=${V2.nonce}`;
     // Raw, as a URL-unaware sender would put it, and percent-encoded: the same echostr.
     for (const echostr of [V2.echostr, encodeURIComponent(V2.echostr)]) {

@@ -83,10 +83,13 @@ describe.each(DB_KINDS)("the WeCom app on %s", (kind) => {
         ...fields,
       }),
     );
-    const res = await app.request(signedPath(c, encrypted), {
-      method: "POST",
-      body: envelope(encrypted),
-    });
+    const res = await app.request(
+      signedPath(c, encrypted, {}, { timestamp: String(Math.floor(now.getTime() / 1000)) }),
+      {
+        method: "POST",
+        body: envelope(encrypted),
+      },
+    );
     expect(res.status).toBe(200);
     await channel.idle();
     expect(errors).toEqual([]);

@@ -5,20 +5,16 @@
  *   the admin's own organization or a branch below it.
  */
 import { maskIdNumber, parseIdNumber } from "../../../domain/idNumber.ts";
-import { idNumberOf, memberByNameAndIdNumber } from "../../../services/adminQueries.ts";
+import { idNumberOf } from "../../../services/adminQueries.ts";
+import { findMemberByNameAndIdNumber } from "../../../services/memberLookups.ts";
 import { loadAdmin } from "../../../services/orgStore.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import {
-  filingRefusal,
-  type TransferData,
-  textAnswer,
-  toSummary,
-  transferSteps,
-} from "../transfer.ts";
+import { filingRefusal, type TransferData, textAnswer, transferSteps } from "../transfer.ts";
 import { A, adminIdOf, subjectText } from "./common.ts";
 import { type PickData, pickSteps } from "./pick.ts";
+import { privateOnly } from "./privateOnly.ts";
 
 /** The wizard's "you" questions, asked about the member instead. */
 const ADMIN_WORDING = {
@@ -61,79 +57,88 @@ export const transferOutFlow = stepFlow<AdminTransferData>({
   },
 });
 
-export const transferInFlow = stepFlow<AdminTransferData>({
-  name: "transferIn",
-  requires: "admin",
-  first: "inName",
-  initial: () => ({}),
-  steps: {
-    inName: {
-      ask: () => reply(A("transferIn.askName")),
-      text: (_ctx, data, input) =>
-        textAnswer(input, (memberName) => ({ next: "inIdNumber", data: { ...data, memberName } })),
-    },
-    inIdNumber: {
-      ask: (_ctx, data) => reply(A("transferIn.askIdNumber", { name: raw(data.memberName ?? "") })),
-      text: async (ctx, data, input) => {
-        const parsed = parseIdNumber(input);
-        if (!parsed.ok) return { invalid: refusalText({ ok: false, reason: parsed.error }) };
-        const member = await memberByNameAndIdNumber(ctx.db, {
-          name: data.memberName ?? "",
-          idNumber: parsed.idNumber,
-        });
-        if (!member) return { invalid: A("transferIn.notFound") };
-        const why = await filingRefusal(ctx, member.id, "in_admin");
-        if (why) return { invalid: why };
-        const subject = { ...member, maskedId: maskIdNumber(parsed.idNumber) };
-        // M1.4.3: the receiving side may only start a further-study transfer.
-        return {
-          next: "studyType",
-          data: { ...data, subject, external: false, reason: "further_study" },
-        };
+export const transferInFlow = privateOnly(
+  stepFlow<AdminTransferData>({
+    name: "transferIn",
+    requires: "admin",
+    first: "inName",
+    initial: () => ({}),
+    steps: {
+      inName: {
+        ask: () => reply(A("transferIn.askName")),
+        text: (_ctx, data, input) =>
+          textAnswer(input, (memberName) => ({
+            next: "inIdNumber",
+            data: { ...data, memberName },
+          })),
       },
-    },
-    ...transferSteps<AdminTransferData>({
-      initiator: "in_admin",
-      destinationStep: "inDestination",
-      wording: ADMIN_WORDING,
-      subjectLine: subjectText,
-      filer: async (ctx, data) => {
-        const idNumber = data.subject ? await idNumberOf(ctx.db, data.subject.id) : null;
-        if (!data.subject || idNumber === null) return null;
-        return {
-          actor: { kind: "admin", adminId: adminIdOf(ctx) },
-          as: "in_admin",
-          memberName: data.subject.name,
-          memberIdNumber: idNumber,
-        };
+      inIdNumber: {
+        ask: (_ctx, data) =>
+          reply(A("transferIn.askIdNumber", { name: raw(data.memberName ?? "") })),
+        text: async (ctx, data, input) => {
+          const parsed = parseIdNumber(input);
+          if (!parsed.ok) return { invalid: refusalText({ ok: false, reason: parsed.error }) };
+          const found = await findMemberByNameAndIdNumber(ctx.db, {
+            adminId: adminIdOf(ctx),
+            name: data.memberName ?? "",
+            idNumber: parsed.idNumber,
+            purpose: "in_admin_start",
+            now: ctx.now,
+          });
+          if (!found.ok) {
+            if (found.reason !== "unknown_member")
+              return { invalid: refusalText(found, ctx.season.timezone) };
+            return { invalid: A("transferIn.notFound") };
+          }
+          const { id, name } = found.member;
+          const subject = { id, name, maskedId: maskIdNumber(parsed.idNumber) };
+          // M1.4.3: the receiving side may only start a further-study transfer.
+          return {
+            next: "studyType",
+            data: { ...data, subject, external: false, reason: "further_study" },
+          };
+        },
       },
-    }),
-    inDestination: {
-      ask: async (ctx) => {
-        const admin = await loadAdmin(ctx.db, adminIdOf(ctx));
-        return reply(A("transferIn.askDestination"), [
-          [stepButton(raw(admin?.org.name ?? ""), "own")],
-          [stepButton(A("transferIn.chooseBranch"), "branch")],
-        ]);
+      ...transferSteps<AdminTransferData>({
+        initiator: "in_admin",
+        destinationStep: "inDestination",
+        wording: ADMIN_WORDING,
+        subjectLine: subjectText,
+        filer: async (ctx, data) => {
+          const idNumber = data.subject ? await idNumberOf(ctx.db, data.subject.id) : null;
+          if (!data.subject || idNumber === null) return null;
+          return {
+            actor: { kind: "admin", adminId: adminIdOf(ctx) },
+            as: "in_admin",
+            memberName: data.subject.name,
+            memberIdNumber: idNumber,
+          };
+        },
+      }),
+      inDestination: {
+        ask: async (ctx) => {
+          const admin = await loadAdmin(ctx.db, adminIdOf(ctx));
+          return reply(A("transferIn.askDestination"), [
+            [stepButton(raw(admin?.org.name ?? ""), "own")],
+            [stepButton(A("transferIn.chooseBranch"), "branch")],
+          ]);
+        },
+        action: async (ctx, data, value) => {
+          if (value === "branch") return { next: "branchQuery", data };
+          const admin = await loadAdmin(ctx.db, adminIdOf(ctx));
+          if (value !== "own" || !admin) return { invalid: text("chat:nav.useButtons") };
+          return {
+            next: "summary",
+            data: { ...data, destinationOrgId: admin.org.id, destinationName: admin.org.name },
+          };
+        },
       },
-      action: async (ctx, data, value) => {
-        if (value === "branch") return { next: "branchQuery", data };
-        const admin = await loadAdmin(ctx.db, adminIdOf(ctx));
-        if (value !== "own" || !admin) return { invalid: text("chat:nav.useButtons") };
-        return toSummary(ctx, {
-          ...data,
-          destinationOrgId: admin.org.id,
-          destinationName: admin.org.name,
-        });
-      },
-    },
-    ...pickSteps<AdminTransferData>({
-      afterBranch: (ctx, data) =>
-        toSummary(ctx, {
-          ...data,
-          destinationOrgId: data.branchId,
-          destinationName: data.branchName,
+      ...pickSteps<AdminTransferData>({
+        afterBranch: (_ctx, data) => ({
+          next: "summary",
+          data: { ...data, destinationOrgId: data.branchId, destinationName: data.branchName },
         }),
-    }),
-  },
-});
+      }),
+    },
+  }),
+);

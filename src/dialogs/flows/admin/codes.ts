@@ -2,13 +2,21 @@
  * Binding codes for members of the admin's subtree: one member, or one code per member of a
  * whole branch, listed by name only (never with ID numbers), with how to use them.
  */
-import { issueBranchCodes, issueMemberCode } from "../../../services/bindings.ts";
+import {
+  type IssueRefusal,
+  issueBranchCodes,
+  issueMemberCode,
+  MAX_LIVE_CODES_PER_ORG,
+} from "../../../services/bindings.ts";
 import { formatTime } from "../../format.ts";
 import { menuButtonRow, raw, reply } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
 import type { DialogContext, Text } from "../../types.ts";
 import { A, adminIdOf, ended } from "./common.ts";
 import { type PickData, pickSteps } from "./pick.ts";
+
+const refused = (reason: IssueRefusal) =>
+  ended(A(`codes.refused.${reason}`, { max: MAX_LIVE_CODES_PER_ORG }));
 
 const issuedReply = (ctx: DialogContext, lines: Text[], expiresAt: Date) =>
   ended([
@@ -33,7 +41,7 @@ const codesSteps = stepFlow<PickData>({
             memberId: data.subject.id,
             now: ctx.now,
           });
-          if (!one.ok) return ended(A(`codes.refused.${one.reason}`));
+          if (!one.ok) return refused(one.reason);
           const line = A("codes.one", { name: raw(data.subject.name), code: raw(one.code) });
           return issuedReply(ctx, [line], one.expiresAt);
         }
@@ -42,7 +50,7 @@ const codesSteps = stepFlow<PickData>({
           branchId: data.branchId ?? 0,
           now: ctx.now,
         });
-        if (!all.ok) return ended(A(`codes.refused.${all.reason}`));
+        if (!all.ok) return refused(all.reason);
         if (all.codes.length === 0) {
           return ended(A("pick.noMembers", { branch: raw(data.branchName ?? "") }));
         }
