@@ -25,6 +25,7 @@ import { refreshOutcomes } from "../../src/services/outcomes.ts";
 import { takeSnapshots } from "../../src/services/rates.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
+import { TEST_SECRET_KEY } from "../helpers/secretKey.ts";
 import { buildWorld, idFor, shanghai, type World } from "../helpers/world.ts";
 
 const TZ = "Asia/Shanghai";
@@ -108,6 +109,7 @@ describe("the digest command line (no database needed)", () => {
     expect(badDate.out).toContain("日期 2026-13-01 无效");
     const noDatabase = await run(["--org", "1"], {
       DATABASE_URL: "postgres://postgres@127.0.0.1:1/nothing",
+      SECRET_KEY: TEST_SECRET_KEY,
     });
     expect(noDatabase.code).toBe(1);
     expect(noDatabase.out).toContain("无法打开数据库（ECONNREFUSED");
@@ -328,6 +330,7 @@ describe.each(DB_KINDS)("npm run digest on %s", (kind) => {
               PATH: process.env.PATH,
               HOME: process.env.HOME,
               DATABASE_URL: database.current.url!,
+              SECRET_KEY: TEST_SECRET_KEY,
               GRADUATION_YEAR: "2026",
             },
             stdio: ["ignore", "pipe", "pipe"],

@@ -91,6 +91,8 @@ export const transferInFlow = privateOnly(
             return { invalid: A("transferIn.notFound") };
           }
           const { id, name } = found.member;
+          const why = await filingRefusal(ctx, id, "in_admin");
+          if (why) return { invalid: why };
           const subject = { id, name, maskedId: maskIdNumber(parsed.idNumber) };
           // M1.4.3: the receiving side may only start a further-study transfer.
           return {
