@@ -82,7 +82,7 @@ describe("npm start", () => {
   });
 
   it("exits 2 naming PORT when PORT=abc", () => {
-    const result = spawnSync("node_modules/.bin/tsx", ["src/main.ts"], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env: { PATH: process.env.PATH, PORT: "abc", DATA_DIR: tempDir() },
       encoding: "utf8",
     });
