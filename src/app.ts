@@ -22,6 +22,7 @@ import { appJobs } from "./jobs/jobs.ts";
 import { startScheduler } from "./jobs/runner.ts";
 import type { Logger } from "./logger.ts";
 import { startDeliveryLoop } from "./outbox/worker.ts";
+import { deliveryCounts } from "./services/deliveryHealth.ts";
 
 export interface RunningApp {
   port: number;
@@ -119,13 +120,14 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       graduationYear: config.graduationYear,
       now: () => new Date(),
     };
+    const opened = database;
+    readiness.deliveries = () => deliveryCounts(opened.db, new Date());
     readiness.db = database.kind;
     log.info(t("startup.listening", { url: `http://localhost:${port}`, db: database.kind }));
-    const db = database;
     const httpServer = server!;
     return {
       port,
-      database: db,
+      database: opened,
       async stop() {
         readiness.db = null;
         await closeServer(httpServer);
@@ -133,7 +135,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         await wecom?.idle();
         await scheduler.stop();
         await delivery.stop();
-        await db.close();
+        await opened.close();
         releaseLock();
       },
     };

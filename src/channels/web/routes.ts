@@ -22,7 +22,13 @@ export interface WebChatDeps {
   now(): Date;
 }
 
-const id = z.string().trim().min(1).max(64);
+// No control characters: PostgreSQL stores no NUL, and no id of ours needs one.
+const id = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((v) => !/\p{Cc}/u.test(v));
 const messageBody = z
   .object({
     user: id,
