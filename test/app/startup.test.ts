@@ -40,7 +40,7 @@ describe("npm start", () => {
     const port = await freePort();
     const first = spawnApp({ DATA_DIR: dataDir }, port);
     const health = await waitHealthy(port);
-    expect(health.body).toEqual({ ok: true, db: "pglite" });
+    expect(health.body).toEqual({ ok: true, db: "pglite", deliveries: { dead: 0, late: 0 } });
     expect(first.output()).toContain("已载入演示数据");
 
     // A second copy on the same directory is refused with a clear message (PGlite loses data).
@@ -71,7 +71,7 @@ describe("npm start", () => {
         { DATABASE_URL: database.url, DEMO_DATA: "true", DATA_DIR: tempDir() },
         port,
       );
-      expect((await waitHealthy(port)).body).toEqual({ ok: true, db: "postgres" });
+      expect((await waitHealthy(port)).body).toMatchObject({ ok: true, db: "postgres" });
       app.child.kill("SIGTERM");
       expect(await app.exited).toBe(0);
       const counts = await countsOf(database.url, "");

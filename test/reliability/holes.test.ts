@@ -2,7 +2,6 @@
  * Issue 16.6, small holes: an update Telegram would never send (text or button data not a
  * string), a NUL in a web chat id, and a reply to the bot from someone unbound in a group.
  */
-import type { Update } from "grammy/types";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram/runtime.ts";
 import { loadConfig } from "../../src/config.ts";

@@ -11,6 +11,13 @@ import { inlineKeyboard, MAX_TEXT, splitText } from "./format.ts";
 
 export const TELEGRAM_CHANNEL = "telegram";
 
+/**
+ * Called before every API call that puts a message into the chat (edits too): the outbox's
+ * pacing between the parts of one delivery. Answers pass none.
+ */
+export type Step = () => Promise<void>;
+const unpaced: Step = async () => {};
+
 /** Whom a question is for, in a group: the person pressed a button or wrote a message. */
 export interface Asked {
   user: Pick<User, "id" | "first_name" | "username">;
@@ -27,13 +34,18 @@ export async function sendReply(
   chatId: string,
   reply: RenderedReply,
   asked?: Asked,
+  step: Step = unpaced,
 ): Promise<number> {
-  if (reply.image) await sendImage(api, chatId, reply.image);
-  if (reply.expectsReply) return sendQuestion(api, chatId, reply, asked);
+  if (reply.image) {
+    await step();
+    await sendImage(api, chatId, reply.image);
+  }
+  if (reply.expectsReply) return sendQuestion(api, chatId, reply, asked, step);
   const parts = splitText(reply.text);
   let last = 0;
   for (const [i, part] of parts.entries()) {
     const isLast = i === parts.length - 1;
+    await step();
     const sent = await api.sendMessage(chatId, part, {
       ...(isLast && reply.buttons.length > 0 ? { reply_markup: inlineKeyboard(reply) } : {}),
     });
@@ -68,12 +80,17 @@ async function sendQuestion(
   chatId: string,
   reply: RenderedReply,
   asked: Asked | undefined,
+  step: Step,
 ): Promise<number> {
   const mention = asked && asked.messageId === undefined ? mentionOf(asked.user) : null;
   const parts = splitText(reply.text, MAX_TEXT - (mention?.text.length ?? 0));
   const question = parts.pop() ?? "";
-  for (const part of parts) await api.sendMessage(chatId, part);
+  for (const part of parts) {
+    await step();
+    await api.sendMessage(chatId, part);
+  }
   const markup: ForceReply = { force_reply: true, selective: true };
+  await step();
   const sent = await api.sendMessage(chatId, `${mention?.text ?? ""}${question}`, {
     reply_markup: markup,
     ...(mention?.entity ? { entities: [mention.entity] } : {}),
@@ -102,16 +119,18 @@ export async function editReply(
   chatId: string,
   messageId: number,
   reply: RenderedReply,
+  step: Step = unpaced,
 ): Promise<number> {
-  if (reply.text.length > MAX_TEXT) return sendReply(api, chatId, reply);
+  if (reply.text.length > MAX_TEXT) return sendReply(api, chatId, reply, undefined, step);
   const markup: InlineKeyboardMarkup = inlineKeyboard(reply);
   try {
+    await step();
     await api.editMessageText(chatId, messageId, reply.text, { reply_markup: markup });
     return messageId;
   } catch (error) {
     if (isBadRequest(error, "message is not modified")) return messageId;
     if (isBadRequest(error, "message to edit not found") || isBadRequest(error, "can't be edited"))
-      return sendReply(api, chatId, reply);
+      return sendReply(api, chatId, reply, undefined, step);
     throw error;
   }
 }

@@ -20,7 +20,12 @@ function setup(settings = SETTINGS, state: "ready" | "starting" | "off" = "ready
   const accepted: WecomMessage[] = [];
   const readiness: Readiness = { db: state === "ready" ? "pglite" : null };
   if (state !== "off")
-    readiness.wecomCallback = () => ({ crypto, accept: (m) => accepted.push(m) });
+    readiness.wecomCallback = () => ({
+      crypto,
+      accept: async (m) => {
+        accepted.push(m);
+      },
+    });
   return { app: createHttpApp(readiness, "zh-CN"), crypto, accepted };
 }
 
