@@ -14,7 +14,7 @@ CREATE TABLE "inbound_messages" (
 --> statement-breakpoint
 CREATE TABLE "send_log" (
 	"key" text NOT NULL,
-	"at" timestamp (3) with time zone NOT NULL
+	"at" bigint NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "wecom_sends" DISABLE ROW LEVEL SECURITY;--> statement-breakpoint

@@ -580,7 +580,8 @@ export const sendLog = pgTable(
   "send_log",
   {
     key: text("key").notNull(),
-    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+    /** Milliseconds since the epoch: the scheduler's own unit, compared exactly. */
+    at: bigint("at", { mode: "number" }).notNull(),
   },
   (t) => [index("send_log_key_at_idx").on(t.key, t.at)],
 );

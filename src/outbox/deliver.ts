@@ -18,7 +18,7 @@ import { type Db, databaseUnavailable, query } from "../db/client.ts";
 import { outbox, sentMessages } from "../db/schema.ts";
 import type { Reply } from "../dialogs/types.ts";
 import { isLocale, type Locale } from "../i18n.ts";
-import { chatKey } from "./budgets.ts";
+import { channelKey, chatKey } from "./budgets.ts";
 import type { Clock } from "./clock.ts";
 import { type Planned, planRound } from "./planner.ts";
 import type { Relevance } from "./relevance.ts";
@@ -183,8 +183,14 @@ export async function deliverDue(db: Db, options: DeliveryOptions): Promise<Deli
     }
     if (planned.length === 0) break;
     planned.sort((a, b) => a.slot - b.slot || a.id - b.id);
-    const run = (p: Planned) =>
-      deliverOne(db, p, senders.get(p.channel)!, {
+    // Slots of this round not yet begun: once passed, they are not sends in anyone's way (their
+    // deliveries take new ones when they begin).
+    const waiting = new Map<string, number[]>();
+    for (const p of planned) waiting.set(p.channel, [...(waiting.get(p.channel) ?? []), p.slot]);
+    const run = (p: Planned) => {
+      const mine = waiting.get(p.channel)!;
+      mine.splice(mine.indexOf(p.slot), 1);
+      return deliverOne(db, p, senders.get(p.channel)!, {
         render: options.render,
         relevance: options.relevance,
         clock,
@@ -193,7 +199,9 @@ export async function deliverDue(db: Db, options: DeliveryOptions): Promise<Deli
         backoffMs: settings.backoffMs,
         maxBackoffMs: settings.maxBackoffMs,
         pending: options.pending,
+        waiting: mine,
       });
+    };
     await inPool(planned, settings.concurrency, run, options.pending);
   }
   return report;
@@ -242,6 +250,8 @@ interface RunContext {
   backoffMs: number;
   maxBackoffMs: number;
   pending?: PendingWrite[];
+  /** This round's slots on the channel's key whose deliveries have not begun. */
+  waiting: number[];
 }
 
 type Prepared =
@@ -280,18 +290,20 @@ async function deliverOne(
   const { clock } = ctx;
   const chat = chatKey(row.channel, row.chatId);
   const parts: number[] = [];
-  let sendAt = row.slot;
   try {
-    if (chat) {
-      // Fresh: an answer may have gone to this chat since the round was planned.
-      const log = await loadLog(db, [chat], clock.now());
-      sendAt = earliestSlot([{ times: log.get(chat.key)!, windows: chat.windows }], sendAt);
+    // Checked again after the wait: a timer that fired late (a busy process) loses its slot too.
+    let slot = row.slot;
+    for (let check = 0; check < 3; check++) {
+      const next = await onTime(db, row, slot, check === 0, clock, ctx.waiting);
+      const moved = next !== slot;
+      slot = next;
+      await clock.sleep(slot - clock.now());
+      if (!moved && clock.now() - slot <= LATE_MS) break;
     }
   } catch (error) {
     if (databaseUnavailable(error)) ctx.pending?.push(giveBack);
     throw error;
   }
-  await clock.sleep(sendAt - clock.now());
   parts.push(clock.now());
   const pace: Pace = async () => {
     const keys = keysOf(row.channel, row.chatId);
@@ -367,6 +379,54 @@ async function deliverOne(
     throw error;
   }
   ctx.report.sent++;
+}
+
+/** A send this much after its slot has lost it (a slow send or a long message ahead of it). */
+const LATE_MS = 20;
+
+/**
+ * When to send: the planned slot, unless the chat has had an answer since the round was
+ * planned (read fresh), or the slot has passed while earlier sends took their time; then the
+ * message takes the next slot the limits allow and gives the old one back, so sends that fell
+ * behind do not go all at once.
+ */
+async function onTime(
+  db: Db,
+  { channel, chatId }: Planned,
+  reserved: number,
+  fresh: boolean,
+  clock: Clock,
+  waiting: number[],
+): Promise<number> {
+  const now = clock.now();
+  const late = now - reserved > LATE_MS;
+  if (!late && !fresh) return reserved;
+  const chat = chatKey(channel, chatId);
+  const shared = channelKey(channel);
+  const keys = keysOf(channel, chatId).filter((k) => late || k.key === chat?.key);
+  if (keys.length === 0) return reserved;
+  const log = await loadLog(db, keys, now);
+  const constraints = keys.map((k) => {
+    const times = log.get(k.key)!;
+    if (k.key === shared?.key) {
+      // Neither our own reservation, nor the passed ones of this round's sends still to begin.
+      for (const t of [reserved, ...waiting.filter((w) => w < now)]) {
+        const at = times.indexOf(t);
+        if (at >= 0) times.splice(at, 1);
+      }
+    }
+    return { times, windows: k.windows };
+  });
+  const slot = earliestSlot(constraints, Math.max(now, reserved));
+  if (late && shared && slot !== reserved) {
+    await query(
+      db,
+      sql`update send_log set at = ${slot}::bigint
+          where ctid = (select ctid from send_log
+                        where key = ${shared.key} and at = ${reserved}::bigint limit 1)`,
+    );
+  }
+  return slot;
 }
 
 /** The first step: render and ready the message, or settle the delivery when there is none. */

@@ -52,18 +52,21 @@ export async function planRound(db: Db, channel: string, options: PlanOptions): 
   const staleBefore = new Date(now.getTime() - options.leaseMs).toISOString();
   return db.transaction(async (tx) => {
     await query(tx, sql`select pg_advisory_xact_lock(hashtext(${`zhtj:deliveries:${channel}`}))`);
+    // Chats with more waiting come first: their own limits make them the longest to serve, so
+    // the channel's shared capacity goes to them whenever their chat allows, and to the rest
+    // (a morning's single digests) in between.
     const heads = await query<Head>(
       tx,
       sql`select id, outbox_id, chat_id, locale, attempts from (
             select distinct on (chat_id) id, outbox_id, chat_id, locale, attempts, status,
-                   available_at, claimed_at
+                   available_at, claimed_at, count(*) over (partition by chat_id) as waiting
             from deliveries
             where channel = ${channel} and status in ('queued', 'sending')
             order by chat_id, id
           ) h
           where (status = 'queued' and available_at <= ${at}::timestamptz)
              or (status = 'sending' and claimed_at < ${staleBefore}::timestamptz)
-          order by available_at, id
+          order by waiting desc, available_at, id
           limit ${options.limit}`,
     );
     if (heads.length === 0) return [];

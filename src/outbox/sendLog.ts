@@ -1,6 +1,6 @@
 /**
  * The send log in the database: what each rate-limit key sent and which slots are taken, read
- * by every copy's scheduler. Times are milliseconds since the epoch in code, timestamptz here.
+ * by every copy's scheduler. Times are milliseconds since the epoch.
  */
 import { sql } from "drizzle-orm";
 import { type Db, query } from "../db/client.ts";
@@ -26,10 +26,10 @@ export async function loadLog(
   const since = keys.map((k) => now - Math.max(...k.windows.map((w) => w.windowMs)));
   const rows = await query<{ key: string; ms: string | number }>(
     db,
-    sql`select l.key, (extract(epoch from l.at) * 1000)::bigint as ms
+    sql`select l.key, l.at as ms
         from unnest(${sql.param(keys.map((k) => k.key))}::text[],
                     ${sql.param(since)}::bigint[]) as v(k, since)
-        join send_log l on l.key = v.k and l.at > to_timestamp(v.since / 1000.0)
+        join send_log l on l.key = v.k and l.at > v.since
         order by l.key, l.at`,
   );
   for (const row of rows) log.get(row.key)?.push(Number(row.ms));
@@ -41,7 +41,7 @@ export async function appendLog(db: Db, entries: LogEntry[]): Promise<void> {
   await query(
     db,
     sql`insert into send_log (key, at)
-        select k, to_timestamp(ms / 1000.0)
+        select k, ms
         from unnest(${sql.param(entries.map((e) => e.key))}::text[],
                     ${sql.param(entries.map((e) => e.at))}::bigint[]) as v(k, ms)`,
   );
@@ -51,8 +51,7 @@ export async function appendLog(db: Db, entries: LogEntry[]): Promise<void> {
 export async function pruneLog(db: Db, now: number): Promise<void> {
   await query(
     db,
-    sql`delete from send_log
-        where at < to_timestamp(${(now - LONGEST_WINDOW_MS) / 1000}::double precision)`,
+    sql`delete from send_log where at < ${now - LONGEST_WINDOW_MS}::bigint`,
   );
 }
 

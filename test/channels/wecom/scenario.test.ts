@@ -252,7 +252,7 @@ describe.each(DB_KINDS)("the WeCom app on %s", (kind) => {
       .values(
         Array.from({ length: 30 }, (_, i) => ({
           key: "wecom:aV",
-          at: new Date(now.getTime() - 10_000 + i),
+          at: now.getTime() - 10_000 + i,
         })),
       );
     fake.reset();
