@@ -138,6 +138,8 @@ export interface DeliveryOptions {
   concurrency?: number;
   /** Owned by the caller: writes still to make from earlier calls. */
   pending?: PendingWrite[];
+  /** Runs before every round (the loop fans out what was queued meanwhile). */
+  beforeRound?: (now: Date) => Promise<unknown>;
   signal?: AbortSignal;
 }
 
@@ -169,6 +171,7 @@ export async function deliverDue(db: Db, options: DeliveryOptions): Promise<Deli
   if (options.pending) await flushPending(options.pending);
   const senders = new Map(options.senders.map((s) => [s.channel, s]));
   while (!options.signal?.aborted) {
+    await options.beforeRound?.(timeNow());
     const planned: Planned[] = [];
     for (const channel of senders.keys()) {
       planned.push(

@@ -49,10 +49,7 @@ export async function appendLog(db: Db, entries: LogEntry[]): Promise<void> {
 
 /** Forgets sends no window looks at any more. */
 export async function pruneLog(db: Db, now: number): Promise<void> {
-  await query(
-    db,
-    sql`delete from send_log where at < ${now - LONGEST_WINDOW_MS}::bigint`,
-  );
+  await query(db, sql`delete from send_log where at < ${now - LONGEST_WINDOW_MS}::bigint`);
 }
 
 /** The keys a message to this chat counts against. */

@@ -43,7 +43,6 @@ export function startDeliveryLoop(options: {
   let lastPrune = 0;
   const round = async () => {
     const now = new Date(clock.now());
-    await fanOut(options.db, now);
     await deliverDue(options.db, {
       senders: options.senders,
       render: options.render,
@@ -52,6 +51,10 @@ export function startDeliveryLoop(options: {
       clock,
       pending,
       signal: stopping.signal,
+      // Events queued while a long round of sends goes on join the next round, not the next tick.
+      beforeRound: async (at) => {
+        while ((await fanOut(options.db, at)) > 0);
+      },
       ...options.tuning,
     });
     if (clock.now() - lastPrune > PRUNE_EVERY_MS) {

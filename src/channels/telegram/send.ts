@@ -7,7 +7,7 @@ import type { ForceReply, InlineKeyboardMarkup, MessageEntity, User } from "gram
 import type { Db } from "../../db/client.ts";
 import type { RenderedReply } from "../../dialogs/types.ts";
 import { migrateChat } from "../../services/chatBindings.ts";
-import { inlineKeyboard, MAX_TEXT, splitText } from "./format.ts";
+import { inlineKeyboard, MAX_CAPTION, MAX_TEXT, splitText } from "./format.ts";
 
 export const TELEGRAM_CHANNEL = "telegram";
 
@@ -36,7 +36,15 @@ export async function sendReply(
   asked?: Asked,
   step: Step = unpaced,
 ): Promise<number> {
-  if (reply.image) {
+  if (reply.image && !reply.expectsReply && reply.text.length <= MAX_CAPTION) {
+    // One message: the picture with the text as its caption.
+    await step();
+    const photo = await sendImage(api, chatId, reply.image, {
+      caption: reply.text,
+      ...(reply.buttons.length > 0 ? { reply_markup: inlineKeyboard(reply) } : {}),
+    });
+    if (photo !== null) return photo;
+  } else if (reply.image) {
     await step();
     await sendImage(api, chatId, reply.image);
   }
@@ -55,16 +63,30 @@ export async function sendReply(
 }
 
 /**
- * The reply's picture as a photo before its text. The text matters more: a photo that fails
- * (too large, no right to send media) is dropped. A migrated group is still reported, so the
- * whole reply goes to the new chat.
+ * The reply's picture as a photo: with the text as its caption when that fits, else before the
+ * text. The text matters more: a photo that fails (too large, no right to send media) is dropped
+ * and the text sent alone. A migrated group is still reported, so the whole reply goes to the
+ * new chat; so is a 429, which the caller waits out.
  */
-async function sendImage(api: Api, chatId: string, image: NonNullable<RenderedReply["image"]>) {
+async function sendImage(
+  api: Api,
+  chatId: string,
+  image: NonNullable<RenderedReply["image"]>,
+  extra: { caption?: string; reply_markup?: InlineKeyboardMarkup } = {},
+): Promise<number | null> {
   try {
-    await api.sendPhoto(chatId, new InputFile(Buffer.from(image.png, "base64"), "chart.png"));
+    const sent = await api.sendPhoto(
+      chatId,
+      new InputFile(Buffer.from(image.png, "base64"), "chart.png"),
+      extra,
+    );
+    return sent.message_id;
   } catch (error) {
     if (error instanceof GrammyError && error.parameters.migrate_to_chat_id !== undefined)
       throw error;
+    // A rate limit is not the picture's fault: the outbox waits and sends it all again.
+    if (error instanceof GrammyError && error.error_code === 429) throw error;
+    return null;
   }
 }
 
