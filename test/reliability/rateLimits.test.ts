@@ -19,12 +19,7 @@ import { relevance } from "../../src/outbox/relevance.ts";
 import { startDeliveryLoop } from "../../src/outbox/worker.ts";
 import { queueDigests } from "../../src/services/digests.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
-import {
-  BOT,
-  type Call,
-  type FakeBotApi,
-  startFakeBotApi,
-} from "../channels/telegram/fakeBotApi.ts";
+import { type Call, type FakeBotApi, startFakeBotApi } from "../channels/telegram/fakeBotApi.ts";
 import { virtualClock } from "../helpers/clock.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
