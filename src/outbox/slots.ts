@@ -46,16 +46,17 @@ const allowed = (w: Window, full: boolean) => w.limit - (full ? 0 : (w.reserve ?
 /** The earliest time at or after `from` that fits one window of one key. */
 function earliestFor(times: number[], w: Window, full: boolean, from: number): number {
   const limit = allowed(w, full);
-  if (fits(times, limit, w.windowMs, from)) return from;
+  const windowMs = w.windowMs + (w.marginMs ?? 0);
+  if (fits(times, limit, windowMs, from)) return from;
   // Feasibility only changes where a send enters or leaves a window.
   const candidates: number[] = [];
   for (const x of times) {
     if (x > from) candidates.push(x);
-    if (x + w.windowMs > from) candidates.push(x + w.windowMs);
+    if (x + windowMs > from) candidates.push(x + windowMs);
   }
   candidates.sort((a, b) => a - b);
-  for (const t of candidates) if (fits(times, limit, w.windowMs, t)) return t;
-  return Math.max(from, (times.at(-1) ?? from) + w.windowMs);
+  for (const t of candidates) if (fits(times, limit, windowMs, t)) return t;
+  return Math.max(from, (times.at(-1) ?? from) + windowMs);
 }
 
 /**

@@ -143,6 +143,10 @@ export function startTelegram(options: TelegramOptions): TelegramRuntime {
     if (settings.webhookUrl) {
       webhook = webhookCallback(bot, honoAdapter, {
         secretToken: settings.webhookSecret,
+        // No timeout of grammY's: once it fired, an update that failed afterwards (the
+        // database gone) became an unhandled rejection that ended the process. A button's
+        // answer has its own deadline (updates.ts); a lost database fails within seconds.
+        timeoutMilliseconds: Number.POSITIVE_INFINITY,
       }) as WebhookHandler;
       await retrying(() =>
         bot.api.setWebhook(

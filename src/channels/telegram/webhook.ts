@@ -1,7 +1,7 @@
 /** POST /telegram/webhook. The route exists from the start, as hono cannot add routes later. */
 import { BotError } from "grammy";
 import { Hono } from "hono";
-import { DatabaseUnavailableError } from "../../db/client.ts";
+import { databaseUnavailable } from "../../db/client.ts";
 import type { WebhookHandler } from "./runtime.ts";
 
 export const WEBHOOK_PATH = "/telegram/webhook";
@@ -26,9 +26,7 @@ export function telegramWebhookRoutes(handler: () => WebhookHandler | null | und
       return await handle(c);
     } catch (error) {
       // The database was gone: the HTTP app answers 503 and Telegram sends the update again.
-      if (error instanceof BotError && error.error instanceof DatabaseUnavailableError)
-        throw error.error;
-      throw error;
+      throw databaseUnavailable(error instanceof BotError ? error.error : error) ?? error;
     }
   });
   return app;

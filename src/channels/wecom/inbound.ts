@@ -4,7 +4,7 @@
  * dialogs, a number → the button it stands for, a card click → the card's action. Replies go
  * out through `message/send` at once, counted against WeCom's per-member limits.
  */
-import type { Db } from "../../db/client.ts";
+import { type Db, databaseUnavailable } from "../../db/client.ts";
 import { parseCommand } from "../../dialogs/commands.ts";
 import type { DialogEngine } from "../../dialogs/engine.ts";
 import { loadChatUser } from "../../dialogs/identity.ts";
@@ -26,8 +26,13 @@ export interface WecomInboundOptions {
   answers: AnswerBudget;
   defaultLocale: Locale;
   now(): Date;
+  sleep(ms: number): Promise<void>;
   onError(error: unknown): void;
 }
+
+/** An answer waits this long in all for a database that went away after its input was stored. */
+const REPLY_ATTEMPTS = 30;
+const REPLY_RETRY_MS = 1_000;
 
 /**
  * A self-built app only has private chats, yet approval cards go to chats bound with `/bind`,
@@ -105,7 +110,20 @@ export function wecomInbound(options: WecomInboundOptions) {
     if (!handled) return;
     const out = await options.engine.handle(handled);
     if (out.duplicate) return;
-    // The input is stored: an answer WeCom does not take now is not worth handling it again.
-    await reply(user, out.replies).catch(options.onError);
+    // The input is stored now, and handling it again would only find it done: the answer is
+    // retried here while the database is away for a moment (its numbered choices are saved
+    // before it is sent), and given up on only for any other failure.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await reply(user, out.replies);
+        return;
+      } catch (error) {
+        if (!databaseUnavailable(error) || attempt >= REPLY_ATTEMPTS) {
+          options.onError(error);
+          return;
+        }
+        await options.sleep(REPLY_RETRY_MS);
+      }
+    }
   };
 }

@@ -47,7 +47,16 @@ export function createWecomChannel(options: {
   const answers = answerBudget(db, clock, onError);
   queue.handle(
     WECOM_CHANNEL,
-    wecomInbound({ db, engine, client, answers, defaultLocale, now, onError }),
+    wecomInbound({
+      db,
+      engine,
+      client,
+      answers,
+      defaultLocale,
+      now,
+      onError,
+      sleep: (ms) => clock.sleep(ms),
+    }),
   );
   return {
     callback: {
