@@ -82,8 +82,6 @@ describe.runIf(process.env.TEST_DATABASE_URL && clusterAvailable())(
       await waitHealthy(port, 60_000);
     }, 120_000);
     afterAll(async () => {
-      if (process.env.OUTAGE_LOG)
-        (await import("node:fs")).writeFileSync(process.env.OUTAGE_LOG, app?.output() ?? "");
       if (app && app.child.exitCode === null) {
         app.child.kill("SIGTERM");
         await app.exited;
