@@ -42,7 +42,7 @@ export interface InboundOptions {
   leaseMs?: number;
   /** After this many failed tries a message is set aside (`failed`) so its chat moves on. */
   maxAttempts?: number;
-  /** Chats handled at once. */
+  /** Chats handled at once, and claimed at once: the rest is left to other copies. */
   concurrency?: number;
 }
 
@@ -94,7 +94,7 @@ export function createInboundQueue(options: InboundOptions): InboundQueue {
               ) h
               where (status = 'queued' and available_at <= ${now}::timestamptz)
                  or (status = 'working' and claimed_at < ${stale}::timestamptz)
-              limit 100
+              limit ${concurrency}
             ) due
             where m.id = due.id
             returning m.id, m.channel, m.payload, m.attempts`,
@@ -136,15 +136,9 @@ export function createInboundQueue(options: InboundOptions): InboundQueue {
       giveBack.shift();
     }
     const claimed = await claim();
-    for (let i = 0; i < claimed.length; i += concurrency) {
-      const results = await Promise.allSettled(claimed.slice(i, i + concurrency).map(handleOne));
-      const failure = results.find((r) => r.status === "rejected");
-      if (failure) {
-        // The database went away: what was not started goes back to the queue with the rest.
-        giveBack.push(...claimed.slice(i + concurrency));
-        throw failure.reason;
-      }
-    }
+    const results = await Promise.allSettled(claimed.map(handleOne));
+    const failure = results.find((r) => r.status === "rejected");
+    if (failure) throw failure.reason;
     return claimed.length;
   }
 
