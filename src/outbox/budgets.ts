@@ -36,7 +36,7 @@ export const BUDGETS = {
       { limit: 30, windowMs: 1_000, reserve: 3 },
       { limit: 1, windowMs: 37 },
     ],
-    chat: [{ limit: 1, windowMs: 1_000, marginMs: 50 }],
+    chat: [{ limit: 1, windowMs: 1_000, marginMs: 30 }],
     group: [{ limit: 20, windowMs: 60_000, reserve: 2 }],
     isGroup: (chatId) => chatId.startsWith("-"),
   },

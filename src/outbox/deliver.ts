@@ -140,6 +140,8 @@ export interface DeliveryOptions {
   pending?: PendingWrite[];
   /** Runs before every round (the loop fans out what was queued meanwhile). */
   beforeRound?: (now: Date) => Promise<unknown>;
+  /** Told when a chat held back by its own limits may go next (clock time): wake up then. */
+  onDeferred?: (at: number) => void;
   signal?: AbortSignal;
 }
 
@@ -181,6 +183,7 @@ export async function deliverDue(db: Db, options: DeliveryOptions): Promise<Deli
           horizonMs: settings.horizonMs,
           leaseMs: settings.leaseMs,
           limit: settings.limit,
+          onDeferred: options.onDeferred,
         })),
       );
     }

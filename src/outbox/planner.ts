@@ -46,7 +46,14 @@ interface Head {
   attempts: number;
 }
 
-export async function planRound(db: Db, channel: string, options: PlanOptions): Promise<Planned[]> {
+export async function planRound(
+  db: Db,
+  channel: string,
+  options: PlanOptions & {
+    /** Told the earliest time a chat held back by its own limits may go (clock time). */
+    onDeferred?: (at: number) => void;
+  },
+): Promise<Planned[]> {
   const { now, clock, horizonMs } = options;
   const at = now.toISOString();
   const staleBefore = new Date(now.getTime() - options.leaseMs).toISOString();
@@ -91,7 +98,10 @@ export async function planRound(db: Db, channel: string, options: PlanOptions): 
       // Held back by its own chat's limits: not worth looking at again before then. Held back
       // only by the channel's: it will be soon, and is left as it is.
       const ownSlot = earliestSlot(own, start);
-      if (ownSlot > start + horizonMs) deferred.push({ id: head.id, waitMs: ownSlot - start });
+      if (ownSlot > start + horizonMs) {
+        deferred.push({ id: head.id, waitMs: ownSlot - start });
+        options.onDeferred?.(ownSlot);
+      }
     }
     if (shared && claims.length > 0) {
       await appendLog(

@@ -41,6 +41,8 @@ export function startDeliveryLoop(options: {
   const pending: PendingWrite[] = [];
   let running: Promise<void> | null = null;
   let lastPrune = 0;
+  /** The earliest moment a chat held back by its limits may go: the loop wakes then. */
+  let wakeAt = Number.POSITIVE_INFINITY;
   const round = async () => {
     const now = new Date(clock.now());
     await deliverDue(options.db, {
@@ -54,6 +56,9 @@ export function startDeliveryLoop(options: {
       // Events queued while a long round of sends goes on join the next round, not the next tick.
       beforeRound: async (at) => {
         while ((await fanOut(options.db, at)) > 0);
+      },
+      onDeferred: (at) => {
+        wakeAt = Math.min(wakeAt, at);
       },
       ...options.tuning,
     });
@@ -73,8 +78,10 @@ export function startDeliveryLoop(options: {
   };
   const loop = (async () => {
     while (!stopping.signal.aborted) {
+      if (wakeAt <= clock.now()) wakeAt = Number.POSITIVE_INFINITY;
       await tick();
-      await clock.sleep(options.intervalMs, stopping.signal);
+      const wait = Math.min(options.intervalMs, wakeAt - clock.now());
+      await clock.sleep(Math.max(0, wait), stopping.signal);
     }
   })();
   return {
