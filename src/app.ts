@@ -3,6 +3,7 @@
  * database, migrations and demo data. `main.ts` is the process around it.
  */
 import { type ServerType, serve } from "@hono/node-server";
+import { createInboundQueue } from "./channels/inbound.ts";
 import { startTelegram } from "./channels/telegram/runtime.ts";
 import { demoBindingCodes } from "./channels/web/demo.ts";
 import { webSender } from "./channels/web/sender.ts";
@@ -24,13 +25,18 @@ import { translator } from "./i18n.ts";
 import { appJobs } from "./jobs/jobs.ts";
 import { startScheduler } from "./jobs/runner.ts";
 import type { Logger } from "./logger.ts";
+import { relevance } from "./outbox/relevance.ts";
 import { startDeliveryLoop } from "./outbox/worker.ts";
+import { deliveryCounts } from "./services/deliveryHealth.ts";
 
 export interface RunningApp {
   port: number;
   database: Database;
   stop(): Promise<void>;
 }
+
+/** How often the inbound queue is looked at when no store woke it. */
+const INBOUND_INTERVAL_MS = 1_000;
 
 /** Stop everything within this budget, whatever is still in flight. */
 const SHUTDOWN_BUDGET_MS = 9_000;
@@ -101,6 +107,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         })
       : null;
     if (telegram && config.telegram?.webhookUrl) readiness.telegramWebhook = telegram.webhook;
+    // Messages acknowledged before they are handled wait here, stored (WeCom's callback).
+    const inbound = createInboundQueue({
+      db: database.db,
+      onError: (err) => log.error({ err }, t("reliability:log.inboundError")),
+    });
     const wecom = config.wecom
       ? createWecomChannel({
           settings: config.wecom,
@@ -109,8 +120,10 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           defaultLocale: config.defaultLocale,
           now: () => new Date(),
           onError: (err) => log.error({ err }, t("wecom:processError")),
+          inbound,
         })
       : null;
+    inbound.start(INBOUND_INTERVAL_MS);
     if (wecom) readiness.wecomCallback = () => wecom.callback;
     const delivery = startDeliveryLoop({
       db: database.db,
@@ -120,6 +133,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         ...(wecom ? [wecom.sender] : []),
       ],
       render: notificationRenderer(season, config.defaultLocale),
+      relevance: relevance(config.timezone),
       intervalMs: 1_000,
       onError: (err) => log.error({ err }, t("startup.deliveryError")),
     });
@@ -138,21 +152,22 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       graduationYear: config.graduationYear,
       now: () => new Date(),
     };
+    const opened = database;
+    readiness.deliveries = () => deliveryCounts(opened.db, new Date());
     readiness.db = database.kind;
     log.info(t("startup.listening", { url: `http://localhost:${port}`, db: database.kind }));
-    const db = database;
     const httpServer = server!;
     return {
       port,
-      database: db,
+      database: opened,
       async stop() {
         readiness.db = null;
         await closeServer(httpServer);
         await telegram?.stop();
-        await wecom?.idle();
+        await inbound.stop();
         await scheduler.stop();
         await delivery.stop();
-        await db.close();
+        await opened.close();
         releaseLock();
       },
     };

@@ -1,5 +1,5 @@
 /** The process: configuration, logging, start-up and graceful shutdown. */
-import { startApp } from "./app.ts";
+import { type RunningApp, startApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { DataDirLockedError } from "./db/pidLock.ts";
 import { UnknownKeyError } from "./db/sealing.ts";
@@ -23,9 +23,29 @@ async function main() {
   }
   const log = createLogger(config.logLevel);
   const t = translator(config.defaultLocale);
-  let app: Awaited<ReturnType<typeof startApp>>;
+  // The signal handlers come first: a SIGTERM during start-up (an orchestrator that gave up, a
+  // test that saw /healthz turn 200) waits for the start to settle and then stops cleanly,
+  // instead of Node's default of dying at once with 143.
+  let app: RunningApp | null = null;
+  let starting: Promise<unknown> = Promise.resolve();
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(t("startup.stopping", { signal }));
+    const force = setTimeout(() => process.exit(EXIT_FAILED), 10_000);
+    force.unref();
+    await starting.catch(() => {});
+    await app?.stop();
+    log.info(t("startup.stopped"));
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
   try {
-    app = await startApp(config, log);
+    const started = startApp(config, log);
+    starting = started;
+    app = await started;
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       process.stderr.write(`${t("startup.dataDirLocked", { dir: error.dir, pid: error.pid })}\n`);
@@ -39,19 +59,6 @@ async function main() {
     }
     process.exit(EXIT_FAILED);
   }
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(t("startup.stopping", { signal }));
-    const force = setTimeout(() => process.exit(EXIT_FAILED), 10_000);
-    force.unref();
-    await app.stop();
-    log.info(t("startup.stopped"));
-    process.exit(0);
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
 }
 
 await main().catch((error: unknown) => {

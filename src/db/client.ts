@@ -74,6 +74,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === "postgres") {
     const client = postgres(target.url, {
       max: target.max ?? 10,
+      // A lost server answers a connect at once; an unreachable one would hold every query 30 s.
+      connect_timeout: 10,
       onnotice: () => {},
       connection: { application_name: "zhtj-bot" },
     });
@@ -134,6 +136,56 @@ function alwaysPrepared(client: postgres.Sql): postgres.Sql {
       }
     },
   });
+}
+
+/**
+ * The database could not be reached: the connection dropped, was refused or timed out, or the
+ * server is shutting down or starting. Nothing of the failed work was committed, and the same
+ * work can be tried again later: HTTP edges answer 503, so platforms send it again.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("the database is unavailable", { cause });
+    this.name = "DatabaseUnavailableError";
+  }
+}
+
+/** postgres.js's own codes for a connection it lost or could not make. */
+const DRIVER_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECTION_ENDED",
+  "CONNECT_TIMEOUT",
+]);
+/** Socket errors of a server that is gone or unreachable. */
+const SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+/** SQLSTATEs of a server that is shutting down, crashed, starting or full. */
+const SERVER_STATES = new Set(["57P01", "57P02", "57P03", "53300"]);
+
+/**
+ * The one place that tells a lost database from every other failure: the typed error for one
+ * (whichever driver, however drizzle wrapped it), or null.
+ */
+export function databaseUnavailable(error: unknown): DatabaseUnavailableError | null {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof DatabaseUnavailableError) return e;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== "string") continue;
+    if (DRIVER_CODES.has(code) || SOCKET_CODES.has(code) || SERVER_STATES.has(code))
+      return new DatabaseUnavailableError(error);
+    // Class 08: connection exception.
+    if (/^08[0-9A-Z]{3}$/.test(code)) return new DatabaseUnavailableError(error);
+  }
+  return null;
 }
 
 /** True for a unique-constraint violation from either driver (drizzle may wrap the error). */

@@ -564,8 +564,13 @@ export const deliveries = pgTable(
     chatId: text("chat_id").notNull(),
     /** The chat user's language at fan-out (private chats), else the default. */
     locale: text("locale"),
-    status: text("status").$type<"queued" | "sending" | "sent" | "dead">().notNull(),
+    /**
+     * `dead`: the platform refused it for good (chat gone, bot blocked, bad request);
+     * `expired`: it failed for a passing reason until its message no longer mattered.
+     */
+    status: text("status").$type<DeliveryStatus>().notNull(),
     attempts: integer("attempts").notNull().default(0),
+    /** When it may be tried (queued); the slot planned for it within the rate limits (sending). */
     availableAt: timestamp("available_at", { withTimezone: true }).notNull(),
     claimedAt: timestamp("claimed_at", { withTimezone: true }),
     deliveredAt: timestamp("delivered_at", { withTimezone: true }),
@@ -577,8 +582,15 @@ export const deliveries = pgTable(
   (t) => [
     uniqueIndex("deliveries_once_uq").on(t.outboxId, t.channel, t.chatId),
     index("deliveries_due_idx").on(t.availableAt).where(sql`${t.status} in ('queued', 'sending')`),
+    // Each chat's oldest open delivery goes first: a chat gets its messages in order.
+    index("deliveries_head_idx")
+      .on(t.channel, t.chatId, t.id)
+      .where(sql`${t.status} in ('queued', 'sending')`),
+    index("deliveries_dead_idx").on(t.id).where(sql`${t.status} = 'dead'`),
   ],
 );
+
+export type DeliveryStatus = "queued" | "sending" | "sent" | "dead" | "expired";
 
 /** Where a referenced bot message (a card) was sent, so later outcomes edit it in place. */
 export const sentMessages = pgTable(
@@ -613,13 +625,50 @@ export const wecomCards = pgTable("wecom_cards", {
   codeIssuedAt: timestamp("code_issued_at", { withTimezone: true }),
 });
 
-/** Messages sent to each WeCom user in the last hour: WeCom drops what exceeds its limits. */
-export const wecomSends = pgTable(
-  "wecom_sends",
+// Reliability
+
+/**
+ * Messages a platform handed over that are acknowledged only once stored here (WeCom gives up
+ * on a callback after 5 s and never resends one answered 200). A worker handles them in order
+ * per chat, across copies, and deletes each once handled; the dialogs' own update keys then
+ * keep a resend from running twice. Channel-neutral: a row is the platform's message as JSON.
+ */
+export const inboundMessages = pgTable(
+  "inbound_messages",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    userId: text("user_id").notNull(),
-    sentAt: timestamp("sent_at", { withTimezone: true }).notNull(),
+    channel: text("channel").notNull(),
+    /** The platform's id of the message: a resend of a stored one is not stored again. */
+    updateKey: text("update_key").notNull(),
+    /** Messages of one chat are handled one at a time, oldest first. */
+    chatKey: text("chat_key").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    status: text("status").$type<"queued" | "working" | "failed">().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    availableAt: timestamp("available_at", { withTimezone: true }).notNull(),
+    claimedAt: timestamp("claimed_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("wecom_sends_user_idx").on(t.userId, t.sentAt)],
+  (t) => [
+    uniqueIndex("inbound_messages_key_uq").on(t.channel, t.updateKey),
+    index("inbound_messages_head_idx")
+      .on(t.channel, t.chatKey, t.id)
+      .where(sql`${t.status} in ('queued', 'working')`),
+  ],
+);
+
+/**
+ * Messages sent, and slots taken for messages about to be sent, per rate-limit key (a bot, a
+ * chat): the sliding windows of every platform limit are counted here, so all copies share
+ * them. Rows older than the longest window are pruned.
+ */
+export const sendLog = pgTable(
+  "send_log",
+  {
+    key: text("key").notNull(),
+    /** Milliseconds since the epoch: the scheduler's own unit, compared exactly. */
+    at: bigint("at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("send_log_key_at_idx").on(t.key, t.at)],
 );

@@ -25,7 +25,7 @@ import {
 } from "node:crypto";
 import { parseIdNumber } from "../domain/idNumber.ts";
 
-export type SealPurpose = "id-number" | "chat-log";
+export type SealPurpose = "id-number" | "chat-log" | "inbound";
 
 const VERSION = "1";
 const IV_BYTES = 12;

@@ -6,7 +6,7 @@
 
 import { sql } from "drizzle-orm";
 import { RATE_DEFAULTS } from "../config.ts";
-import { type Db, query } from "../db/client.ts";
+import { type Db, databaseUnavailable, query } from "../db/client.ts";
 import type { Season } from "../domain/calendar.ts";
 import { isLocale, type Locale } from "../i18n.ts";
 import { looksLikeCode } from "../services/bindings.ts";
@@ -66,13 +66,19 @@ export class DialogEngine {
     this.#options = options;
   }
 
-  /** Processes one input. Never throws: failures become a localized apology. */
+  /**
+   * Processes one input. Failures become a localized apology, except a database that cannot be
+   * reached: that throws `DatabaseUnavailableError`, nothing of the input was stored, and the
+   * channel must not acknowledge it (the platform sends it again, the web chat answers 503).
+   */
   async handle(raw: DialogInput, record?: RecordTurn): Promise<DialogOutput> {
-    const input = storable(raw);
     for (let attempt = 0; ; attempt++) {
       try {
+        const input = storable(raw);
         return await this.#db.transaction((tx) => this.#process(tx, input, record));
       } catch (error) {
+        const down = databaseUnavailable(error);
+        if (down) throw down;
         if (error instanceof DuplicateUpdate) return { duplicate: true, replies: [] };
         // Another copy saved this dialog between our load and save: everything was rolled
         // back (the update key too), so running again is safe.
@@ -146,6 +152,9 @@ export class DialogEngine {
     );
     if (command) return this.#command(ctx, state, command.name, command.arg);
     if (state.flow) return this.#continue(ctx, state, { type: "text", text: input });
+    // In a group, someone not bound who replies to the bot is not asked for a binding code
+    // there for everyone to read: binding happens in a private chat (/start CODE).
+    if (!isBound(ctx.identity) && ctx.isGroup) return { state, replies: [] };
     if (!isBound(ctx.identity)) {
       if (looksLikeCode(input)) return this.#bind(ctx, state, input);
       return this.#start(ctx, "bind", undefined);

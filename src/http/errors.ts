@@ -4,10 +4,14 @@
  */
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { databaseUnavailable } from "../db/client.ts";
 import { type Locale, translator } from "../i18n.ts";
 
 /** A status and what to say, for errors the app raises on purpose. */
 export function errorAnswer(error: unknown): { status: 400 | 413 | 500 | 503; key: string } {
+  // Work that found the database gone stored nothing: 503, so a platform sends it again and a
+  // person is told to try again, in their words.
+  if (databaseUnavailable(error)) return { status: 503, key: "unavailable" };
   if (error instanceof HTTPException && error.status === 413)
     return { status: 413, key: "tooLarge" };
   if (error instanceof HTTPException && error.status < 500)
@@ -15,9 +19,11 @@ export function errorAnswer(error: unknown): { status: 400 | 413 | 500 | 503; ke
   // A malformed escape in a URL or a body that is not what it claims.
   if (error instanceof URIError || error instanceof SyntaxError)
     return { status: 400, key: "badRequest" };
-  // The database being down belongs here too (503 with its own text), once it is told apart.
   return { status: 500, key: "internal" };
 }
+
+/** When a client should try again after the database was found gone. */
+const RETRY_AFTER_SECONDS = 5;
 
 export function errorHandler(
   defaultLocale: Locale,
@@ -26,6 +32,11 @@ export function errorHandler(
   const t = translator(defaultLocale);
   return (error: unknown, c: Context) => {
     const { status, key } = errorAnswer(error);
+    if (status === 503) {
+      return c.json({ error: t("reliability:unavailable") }, 503, {
+        "retry-after": String(RETRY_AFTER_SECONDS),
+      });
+    }
     if (status >= 500) onError?.(error);
     return c.json({ error: t(`webchat:errors.${key}`) }, status);
   };

@@ -1,20 +1,35 @@
 /**
- * Stage two of delivery: each delivery row is claimed (SKIP LOCKED, so copies never share a
- * row), rendered and sent through its channel's sender, then marked sent. A failure retries
- * with exponential backoff and ends as `dead` after `maxAttempts`; a claim left by a crashed
- * copy expires after `leaseMs` and is delivered again.
+ * Stage two of delivery. Rounds of: plan (which chats get their next message, and when, within
+ * every platform limit: planner.ts), then send each planned delivery at its slot. A send has
+ * three steps, so that what the platform accepted is never lost to the database going away:
+ *
+ * 1. a transaction renders the message and stores what it needs beforehand (button tokens);
+ * 2. the platform is called, outside any transaction, pacing the parts of a long message;
+ * 3. a transaction records the outcome (sent, the platform's message id, the send log). If the
+ *    database is gone by then, the outcome is kept in memory and written once it is back.
+ *
+ * A failure is typed by the sender: `RetryLater` (the platform's rate limit: wait as long as it
+ * says), `PermanentFailure` (refused for good: `dead`), anything else passing: tried again with
+ * backoff capped at a few minutes for as long as the message matters (relevance.ts), then
+ * `expired`. A claim left by a copy that died expires after `leaseMs` and is planned again.
  */
 import { eq, sql } from "drizzle-orm";
-import { type Db, rowsOf } from "../db/client.ts";
-import { deliveries, outbox, sentMessages } from "../db/schema.ts";
+import { type Db, databaseUnavailable, query } from "../db/client.ts";
+import { outbox, sentMessages } from "../db/schema.ts";
 import type { Reply } from "../dialogs/types.ts";
 import { isLocale, type Locale } from "../i18n.ts";
+import { channelKey, chatKey } from "./budgets.ts";
+import type { Clock } from "./clock.ts";
+import { type Planned, planRound } from "./planner.ts";
+import type { Relevance } from "./relevance.ts";
+import { appendLog, keysOf, loadLog } from "./sendLog.ts";
+import { earliestSlot, insertTime } from "./slots.ts";
 
 export type OutboxEvent = typeof outbox.$inferSelect;
 
 /**
- * Thrown by a sender when the platform's rate limit leaves no room now: the delivery waits
- * `afterMs` and does not count the try towards the dead-letter limit.
+ * The platform's rate limit left no room (a 429, or its own quota said so): the delivery waits
+ * `afterMs` and the try does not count.
  */
 export class RetryLater extends Error {
   constructor(
@@ -26,21 +41,62 @@ export class RetryLater extends Error {
   }
 }
 
+/** The platform refused the message for good (chat not found, bot blocked, bad request). */
+export class PermanentFailure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PermanentFailure";
+  }
+}
+
 export interface ChannelTarget {
   chatId: string;
   locale: Locale | null;
 }
 
-/** One platform. `send` runs inside the delivery's transaction (the web chat writes rows). */
+/** Waits until one more message of the delivery under way may go, and takes its slot. */
+export type Pace = () => Promise<void>;
+
+/**
+ * For a sender calling its platform once per message: lets the first message through (its slot
+ * was planned) and paces every later one.
+ */
+export function pacedAfterFirst(pace: Pace): Pace {
+  let first = true;
+  return async () => {
+    if (first) first = false;
+    else await pace();
+  };
+}
+
+export interface Transmission {
+  /** The platform's id of the message that now shows the reply (a later edit replaces it). */
+  messageId: string | null;
+  /** Where it went, when the platform moved the chat meanwhile (a group became a supergroup). */
+  chatId?: string;
+  /** Writes what the platform answered, in the transaction that records the delivery. */
+  record?(tx: Db): Promise<void>;
+}
+
+export interface PreparedSend {
+  /** Calls the platform, outside any transaction; `pace()` before each message after the first. */
+  transmit(pace: Pace): Promise<Transmission>;
+}
+
+/** One platform. */
 export interface ChannelSender {
   channel: string;
-  send(
+  /**
+   * Readies one message inside the delivery's first transaction: everything the platform will
+   * show must be stored here (button tokens), since the send happens after it committed.
+   */
+  prepare(
     tx: Db,
     target: ChannelTarget,
     message: Reply,
     /** Set when `message.edit` refers to a message sent earlier to this chat. */
     previousMessageId: string | null,
-  ): Promise<{ messageId: string | null }>;
+  ): Promise<PreparedSend>;
 }
 
 /** What an event says to one chat; null when there is nothing left to say. */
@@ -51,134 +107,428 @@ export type Renderer = (
   now: Date,
 ) => Promise<Reply | null>;
 
+/**
+ * Writes that could not be made because the database went away (an outcome the platform
+ * already accepted, a claim to give back). The worker keeps them and they run first next time.
+ */
+export type PendingWrite = () => Promise<void>;
+
 export interface DeliveryOptions {
   senders: ChannelSender[];
   render: Renderer;
+  /** Deliveries due by this time are sent; the rounds' time moves on with the clock. */
   now: Date;
+  /**
+   * Paces the sends. Without one, time is virtual: it starts at `now` and moves only as the
+   * pacing waits, so everything due goes out in one call, in the order and spacing the limits
+   * dictate (tests and tools; the delivery loop passes the system clock).
+   */
+  clock?: Clock;
+  /** Whether a message still matters (default: always). */
+  relevance?: Relevance;
+  /** At most this many chats per channel and round. */
   limit?: number;
-  maxAttempts?: number;
   leaseMs?: number;
-  /** Backoff base: the n-th retry waits base × 2^(n-1). */
+  /** Backoff: the n-th retry of a passing failure waits base × 2^(n-1), at most `maxBackoffMs`. */
   backoffMs?: number;
+  maxBackoffMs?: number;
+  /** A round claims what can go within this time. */
+  horizonMs?: number;
+  /** Sends in flight at once. */
+  concurrency?: number;
+  /** Owned by the caller: writes still to make from earlier calls. */
+  pending?: PendingWrite[];
+  /** Runs before every round (the loop fans out what was queued meanwhile). */
+  beforeRound?: (now: Date) => Promise<unknown>;
+  /** Told when a chat held back by its own limits may go next (clock time): wake up then. */
+  onDeferred?: (at: number) => void;
+  signal?: AbortSignal;
 }
 
 export interface DeliveryReport {
   sent: number;
   retried: number;
   dead: number;
+  expired: number;
 }
 
-interface Claimed {
-  id: number;
-  outbox_id: number;
-  channel: string;
-  chat_id: string;
-  locale: string | null;
-  attempts: number;
-}
+const DEFAULTS = {
+  limit: 100,
+  leaseMs: 60_000,
+  backoffMs: 5_000,
+  maxBackoffMs: 5 * 60_000,
+  horizonMs: 1_000,
+  concurrency: 4,
+};
 
+/** Delivers everything due, round after round, until a round finds nothing to send. */
 export async function deliverDue(db: Db, options: DeliveryOptions): Promise<DeliveryReport> {
-  const { senders, render, now } = options;
-  const limit = options.limit ?? 100;
-  const maxAttempts = options.maxAttempts ?? 8;
-  const leaseMs = options.leaseMs ?? 60_000;
-  const backoffMs = options.backoffMs ?? 5_000;
-  const report: DeliveryReport = { sent: 0, retried: 0, dead: 0 };
-  if (senders.length === 0) return report;
-  const channels = sql.join(
-    senders.map((s) => sql`${s.channel}`),
-    sql`, `,
-  );
-  const at = now.toISOString();
-  const staleBefore = new Date(now.getTime() - leaseMs).toISOString();
-  const claimed = rowsOf<Claimed>(
-    await db.execute(sql`
-      update deliveries d set status = 'sending', claimed_at = ${at}::timestamptz,
-        attempts = d.attempts + 1
-      where d.id in (
-        select id from deliveries
-        where channel in (${channels})
-          and ((status = 'queued' and available_at <= ${at}::timestamptz)
-            or (status = 'sending' and claimed_at < ${staleBefore}::timestamptz))
-        order by id
-        limit ${limit}
-        for update skip locked
-      )
-      returning d.id, d.outbox_id, d.channel, d.chat_id, d.locale, d.attempts
-    `),
-  );
-  for (const row of claimed) {
-    const sender = senders.find((s) => s.channel === row.channel)!;
-    const target: ChannelTarget = {
-      chatId: row.chat_id,
-      locale: isLocale(row.locale) ? row.locale : null,
-    };
-    // The claim's attempt number fences the row: once this copy's lease has expired and another
-    // copy reclaimed it, neither the send nor the outcome of this copy may land.
-    const stillOurs = sql`${deliveries.id} = ${row.id} and ${deliveries.status} = 'sending' and ${deliveries.attempts} = ${row.attempts}`;
-    try {
-      const delivered = await db.transaction(async (tx) => {
-        // The row lock keeps reclaimers away for as long as this send is in flight.
-        const [mine] = await tx
-          .select({ id: deliveries.id })
-          .from(deliveries)
-          .where(stillOurs)
-          .for("update", { skipLocked: true });
-        if (!mine) return false;
-        const [event] = await tx.select().from(outbox).where(eq(outbox.id, row.outbox_id));
-        const message = event ? await render(tx, event, target, now) : null;
-        let messageId: string | null = null;
-        if (message) {
-          const previous = message.ref
-            ? await tx
-                .select({ id: sentMessages.platformMessageId })
-                .from(sentMessages)
-                .where(
-                  sql`${sentMessages.channel} = ${row.channel} and ${sentMessages.chatId} = ${row.chat_id} and ${sentMessages.ref} = ${message.ref}`,
-                )
-            : [];
-          ({ messageId } = await sender.send(tx, target, message, previous[0]?.id ?? null));
-          if (message.ref && messageId && !message.edit) {
-            await tx
-              .insert(sentMessages)
-              .values({
-                channel: row.channel,
-                chatId: row.chat_id,
-                ref: message.ref,
-                platformMessageId: messageId,
-                updatedAt: now,
-              })
-              .onConflictDoUpdate({
-                target: [sentMessages.channel, sentMessages.chatId, sentMessages.ref],
-                set: { platformMessageId: messageId, updatedAt: now },
-              });
-          }
-        }
-        await tx
-          .update(deliveries)
-          .set({ status: "sent", deliveredAt: now, platformMessageId: messageId, lastError: null })
-          .where(eq(deliveries.id, row.id));
-        return true;
-      });
-      if (delivered) report.sent++;
-    } catch (error) {
-      // A platform's own limit is not a failure: wait as long as it says, and keep the attempt.
-      const later = error instanceof RetryLater;
-      const dead = !later && row.attempts >= maxAttempts;
-      const wait = later ? error.afterMs : backoffMs * 2 ** Math.max(0, row.attempts - 1);
-      await db
-        .update(deliveries)
-        .set({
-          status: dead ? "dead" : "queued",
-          ...(later ? { attempts: row.attempts - 1 } : {}),
-          availableAt: new Date(now.getTime() + wait),
-          lastError:
-            error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500),
-        })
-        .where(stillOurs);
-      if (dead) report.dead++;
-      else report.retried++;
+  const settings = { ...DEFAULTS, ...stripUndefined(options) };
+  const clock = options.clock ?? pacingOnly(options.now);
+  // Waiting costs nothing on a clock of our own: plan however far the limits push a message.
+  if (!options.clock) settings.horizonMs = Number.POSITIVE_INFINITY;
+  const start = clock.now();
+  const timeNow = () => new Date(options.now.getTime() + (clock.now() - start));
+  const report: DeliveryReport = { sent: 0, retried: 0, dead: 0, expired: 0 };
+  if (options.pending) await flushPending(options.pending);
+  const senders = new Map(options.senders.map((s) => [s.channel, s]));
+  while (!options.signal?.aborted) {
+    await options.beforeRound?.(timeNow());
+    const planned: Planned[] = [];
+    for (const channel of senders.keys()) {
+      planned.push(
+        ...(await planRound(db, channel, {
+          now: timeNow(),
+          clock,
+          horizonMs: settings.horizonMs,
+          leaseMs: settings.leaseMs,
+          limit: settings.limit,
+          onDeferred: options.onDeferred,
+        })),
+      );
     }
+    if (planned.length === 0) break;
+    planned.sort((a, b) => a.slot - b.slot || a.id - b.id);
+    // Slots of this round not yet begun: once passed, they are not sends in anyone's way (their
+    // deliveries take new ones when they begin).
+    const waiting = new Map<string, number[]>();
+    for (const p of planned) waiting.set(p.channel, [...(waiting.get(p.channel) ?? []), p.slot]);
+    const run = (p: Planned) => {
+      const mine = waiting.get(p.channel)!;
+      mine.splice(mine.indexOf(p.slot), 1);
+      return deliverOne(db, p, senders.get(p.channel)!, {
+        render: options.render,
+        relevance: options.relevance,
+        clock,
+        timeNow,
+        report,
+        backoffMs: settings.backoffMs,
+        maxBackoffMs: settings.maxBackoffMs,
+        pending: options.pending,
+        waiting: mine,
+      });
+    };
+    await inPool(planned, settings.concurrency, run, options.pending);
   }
   return report;
+}
+
+/** Runs `work` over `items` in order, at most `size` at once; stops at a lost database. */
+async function inPool<T>(
+  items: T[],
+  size: number,
+  work: (item: T) => Promise<void>,
+  pending: PendingWrite[] | undefined,
+): Promise<void> {
+  let failure: unknown = null;
+  const running = new Set<Promise<void>>();
+  for (const item of items) {
+    if (failure) break;
+    const task: Promise<void> = work(item)
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => running.delete(task));
+    running.add(task);
+    if (running.size >= size) await Promise.race(running);
+  }
+  await Promise.all(running);
+  if (failure) {
+    // The rest of the round stays claimed by us; give it back once the database returns.
+    if (pending && databaseUnavailable(failure)) return;
+    throw failure;
+  }
+}
+
+async function flushPending(pending: PendingWrite[]): Promise<void> {
+  while (pending.length > 0) {
+    await pending[0]!();
+    pending.shift();
+  }
+}
+
+interface RunContext {
+  render: Renderer;
+  relevance?: Relevance;
+  clock: Clock;
+  timeNow: () => Date;
+  report: DeliveryReport;
+  backoffMs: number;
+  maxBackoffMs: number;
+  pending?: PendingWrite[];
+  /** This round's slots on the channel's key whose deliveries have not begun. */
+  waiting: number[];
+}
+
+type Prepared =
+  | { kind: "gone" }
+  | { kind: "done" }
+  | { kind: "send"; event: OutboxEvent; message: Reply; ready: PreparedSend };
+
+async function deliverOne(
+  db: Db,
+  row: Planned,
+  sender: ChannelSender,
+  ctx: RunContext,
+): Promise<void> {
+  const target: ChannelTarget = {
+    chatId: row.chatId,
+    locale: isLocale(row.locale) ? row.locale : null,
+  };
+  // The claim's attempt number fences the row: once this copy's lease has expired and another
+  // copy reclaimed it, no outcome of this copy may land.
+  const stillOurs = sql`id = ${row.id} and status = 'sending' and attempts = ${row.attempts}`;
+  const giveBack: PendingWrite = async () => {
+    await query(db, sql`update deliveries set status = 'queued' where ${stillOurs}`);
+  };
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(db, row, sender, target, stillOurs, ctx);
+  } catch (error) {
+    if (databaseUnavailable(error)) ctx.pending?.push(giveBack);
+    throw error;
+  }
+  if (prepared.kind === "gone") return;
+  if (prepared.kind === "done") {
+    ctx.report.sent++;
+    return;
+  }
+  const { clock } = ctx;
+  const chat = chatKey(row.channel, row.chatId);
+  const parts: number[] = [];
+  try {
+    // Checked again after the wait: a timer that fired late (a busy process) loses its slot too.
+    let slot = row.slot;
+    for (let check = 0; check < 3; check++) {
+      const next = await onTime(db, row, slot, check === 0, clock, ctx.waiting);
+      const moved = next !== slot;
+      slot = next;
+      await clock.sleep(slot - clock.now());
+      if (!moved && clock.now() - slot <= LATE_MS) break;
+    }
+  } catch (error) {
+    if (databaseUnavailable(error)) ctx.pending?.push(giveBack);
+    throw error;
+  }
+  parts.push(clock.now());
+  const pace: Pace = async () => {
+    const keys = keysOf(row.channel, row.chatId);
+    const log = await loadLog(db, keys, clock.now());
+    const constraints = keys.map((k) => {
+      const times = [...log.get(k.key)!];
+      if (k.key === chat?.key) for (const t of parts) insertTime(times, t);
+      return { times, windows: k.windows };
+    });
+    const slot = earliestSlot(constraints, clock.now(), true);
+    const shared = keys.find((k) => k.key !== chat?.key);
+    if (shared) await appendLog(db, [{ key: shared.key, at: slot }]);
+    await clock.sleep(slot - clock.now());
+    parts.push(clock.now());
+  };
+  let sent: Transmission;
+  try {
+    sent = await prepared.ready.transmit(pace);
+  } catch (error) {
+    if (databaseUnavailable(error)) {
+      ctx.pending?.push(giveBack);
+      throw error;
+    }
+    await failed(db, row, prepared.event, error, stillOurs, ctx).catch((e: unknown) => {
+      if (databaseUnavailable(e)) ctx.pending?.push(giveBack);
+      throw e;
+    });
+    return;
+  }
+  const record: PendingWrite = () =>
+    db.transaction(async (tx) => {
+      const now = ctx.timeNow();
+      const mine = await query(
+        tx,
+        sql`update deliveries set status = 'sent', delivered_at = ${now.toISOString()}::timestamptz,
+              platform_message_id = ${sent.messageId}, last_error = null
+            where ${stillOurs} returning id`,
+      );
+      // Lost the lease meanwhile (a send slower than it): the copy that took over records it.
+      if (mine.length === 0) return;
+      const chatId = sent.chatId ?? row.chatId;
+      const message = prepared.message;
+      if (message.ref && sent.messageId && !message.edit) {
+        await tx
+          .insert(sentMessages)
+          .values({
+            channel: row.channel,
+            chatId,
+            ref: message.ref,
+            platformMessageId: sent.messageId,
+            updatedAt: now,
+          })
+          .onConflictDoUpdate({
+            target: [sentMessages.channel, sentMessages.chatId, sentMessages.ref],
+            set: { platformMessageId: sent.messageId, updatedAt: now },
+          });
+      }
+      const counted = chatKey(row.channel, chatId);
+      if (counted)
+        await appendLog(
+          tx,
+          parts.map((at) => ({ key: counted.key, at })),
+        );
+      await sent.record?.(tx);
+    });
+  try {
+    await record();
+  } catch (error) {
+    if (!databaseUnavailable(error) || !ctx.pending) throw error;
+    // The platform has it: only the bookkeeping waits for the database.
+    ctx.pending.push(record);
+    ctx.report.sent++;
+    throw error;
+  }
+  ctx.report.sent++;
+}
+
+/** A send this much after its slot has lost it (a slow send or a long message ahead of it). */
+const LATE_MS = 20;
+
+/**
+ * When to send: the planned slot, unless the chat has had an answer since the round was
+ * planned (read fresh), or the slot has passed while earlier sends took their time; then the
+ * message takes the next slot the limits allow and gives the old one back, so sends that fell
+ * behind do not go all at once.
+ */
+async function onTime(
+  db: Db,
+  { channel, chatId }: Planned,
+  reserved: number,
+  fresh: boolean,
+  clock: Clock,
+  waiting: number[],
+): Promise<number> {
+  const now = clock.now();
+  const late = now - reserved > LATE_MS;
+  if (!late && !fresh) return reserved;
+  const chat = chatKey(channel, chatId);
+  const shared = channelKey(channel);
+  const keys = keysOf(channel, chatId).filter((k) => late || k.key === chat?.key);
+  if (keys.length === 0) return reserved;
+  const log = await loadLog(db, keys, now);
+  const constraints = keys.map((k) => {
+    const times = log.get(k.key)!;
+    if (k.key === shared?.key) {
+      // Neither our own reservation, nor the passed ones of this round's sends still to begin.
+      for (const t of [reserved, ...waiting.filter((w) => w < now)]) {
+        const at = times.indexOf(t);
+        if (at >= 0) times.splice(at, 1);
+      }
+    }
+    return { times, windows: k.windows };
+  });
+  const slot = earliestSlot(constraints, Math.max(now, reserved));
+  if (late && shared && slot !== reserved) {
+    await query(
+      db,
+      sql`update send_log set at = ${slot}::bigint
+          where ctid = (select ctid from send_log
+                        where key = ${shared.key} and at = ${reserved}::bigint limit 1)`,
+    );
+  }
+  return slot;
+}
+
+/** The first step: render and ready the message, or settle the delivery when there is none. */
+async function prepare(
+  db: Db,
+  row: Planned,
+  sender: ChannelSender,
+  target: ChannelTarget,
+  stillOurs: ReturnType<typeof sql>,
+  ctx: RunContext,
+): Promise<Prepared> {
+  return db.transaction(async (tx): Promise<Prepared> => {
+    const now = ctx.timeNow();
+    // The row lock keeps a reclaimer away while the message is made.
+    const mine = await query(tx, sql`select id from deliveries where ${stillOurs} for update`);
+    if (mine.length === 0) return { kind: "gone" };
+    const [event] = await tx.select().from(outbox).where(eq(outbox.id, row.outboxId));
+    // Tried before and failed: it goes only while it still matters.
+    if (event && row.attempts > 1 && ctx.relevance && !(await ctx.relevance(tx, event, now))) {
+      await settle(tx, stillOurs, "expired", now);
+      ctx.report.expired++;
+      return { kind: "gone" };
+    }
+    const message = event ? await ctx.render(tx, event, target, now) : null;
+    if (!event || !message) {
+      await settle(tx, stillOurs, "sent", now);
+      return { kind: "done" };
+    }
+    const previous = message.ref
+      ? await tx
+          .select({ id: sentMessages.platformMessageId })
+          .from(sentMessages)
+          .where(
+            sql`${sentMessages.channel} = ${row.channel} and ${sentMessages.chatId} = ${row.chatId} and ${sentMessages.ref} = ${message.ref}`,
+          )
+      : [];
+    const ready = await sender.prepare(tx, target, message, previous[0]?.id ?? null);
+    return { kind: "send", event, message, ready };
+  });
+}
+
+async function settle(tx: Db, stillOurs: ReturnType<typeof sql>, status: string, now: Date) {
+  await query(
+    tx,
+    sql`update deliveries set status = ${status}, delivered_at = ${now.toISOString()}::timestamptz
+        where ${stillOurs}`,
+  );
+}
+
+/** What a failed send becomes: wait as told, dead, expired, or another try after backoff. */
+async function failed(
+  db: Db,
+  row: Planned,
+  event: OutboxEvent,
+  error: unknown,
+  stillOurs: ReturnType<typeof sql>,
+  ctx: RunContext,
+): Promise<void> {
+  const now = ctx.timeNow();
+  const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+  let status: "queued" | "dead" | "expired" = "queued";
+  let waitMs = 0;
+  let counts = true;
+  if (error instanceof RetryLater) {
+    waitMs = error.afterMs;
+    counts = false;
+  } else if (error instanceof PermanentFailure) {
+    status = "dead";
+  } else if (ctx.relevance && !(await ctx.relevance(db, event, now))) {
+    status = "expired";
+  } else {
+    waitMs = Math.min(ctx.backoffMs * 2 ** Math.max(0, row.attempts - 1), ctx.maxBackoffMs);
+  }
+  await query(
+    db,
+    sql`update deliveries set status = ${status}, last_error = ${reason},
+          attempts = attempts - ${counts ? 0 : 1},
+          available_at = ${new Date(now.getTime() + waitMs).toISOString()}::timestamptz
+        where ${stillOurs}`,
+  );
+  if (status === "dead") ctx.report.dead++;
+  else if (status === "expired") ctx.report.expired++;
+  else ctx.report.retried++;
+}
+
+/** A clock that stands still but for the pacing's waits. */
+function pacingOnly(start: Date): Clock {
+  let now = start.getTime();
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      if (ms > 0) now += ms;
+    },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

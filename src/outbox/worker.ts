@@ -1,10 +1,21 @@
 /**
- * The delivery loop of one app copy: fan out new events, then deliver what is due, every
- * interval, never two rounds at once. Copies share the work through row claims.
+ * The delivery loop of one app copy: fan out new events, then deliver what is due, again and
+ * again, never two rounds at once. Copies share the work through row claims and share the
+ * platforms' limits through the send log. Writes the database refused while it was away are
+ * kept and made first once it is back.
  */
 import type { Db } from "../db/client.ts";
-import { type ChannelSender, deliverDue, type Renderer } from "./deliver.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import {
+  type ChannelSender,
+  type DeliveryOptions,
+  deliverDue,
+  type PendingWrite,
+  type Renderer,
+} from "./deliver.ts";
 import { fanOut } from "./fanOut.ts";
+import type { Relevance } from "./relevance.ts";
+import { pruneLog } from "./sendLog.ts";
 
 export interface DeliveryLoop {
   /** Runs one round now (tests, and right after a change that should be seen at once). */
@@ -12,31 +23,52 @@ export interface DeliveryLoop {
   stop(): Promise<void>;
 }
 
+const PRUNE_EVERY_MS = 60_000;
+
 export function startDeliveryLoop(options: {
   db: Db;
   senders: ChannelSender[];
   render: Renderer;
+  relevance?: Relevance;
   intervalMs: number;
-  now?: () => Date;
+  clock?: Clock;
   onError?: (error: unknown) => void;
+  /** Passed on to every round (tests tune pacing and leases). */
+  tuning?: Partial<Pick<DeliveryOptions, "concurrency" | "horizonMs" | "leaseMs" | "backoffMs">>;
 }): DeliveryLoop {
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const stopping = new AbortController();
+  const pending: PendingWrite[] = [];
   let running: Promise<void> | null = null;
-  let stopped = false;
+  let lastPrune = 0;
+  /** The earliest moment a chat held back by its limits may go: the loop wakes then. */
+  let wakeAt = Number.POSITIVE_INFINITY;
   const round = async () => {
-    // Drain: keep going while rounds find work, so a burst is not spread over many ticks.
-    for (let i = 0; i < 20; i++) {
-      const fanned = await fanOut(options.db, now());
-      const report = await deliverDue(options.db, {
-        senders: options.senders,
-        render: options.render,
-        now: now(),
-      });
-      if (fanned === 0 && report.sent + report.retried + report.dead === 0) return;
+    const now = new Date(clock.now());
+    await deliverDue(options.db, {
+      senders: options.senders,
+      render: options.render,
+      relevance: options.relevance,
+      now,
+      clock,
+      pending,
+      signal: stopping.signal,
+      // Events queued while a long round of sends goes on join the next round, not the next tick.
+      beforeRound: async (at) => {
+        while ((await fanOut(options.db, at)) > 0);
+      },
+      onDeferred: (at) => {
+        wakeAt = Math.min(wakeAt, at);
+      },
+      ...options.tuning,
+    });
+    if (clock.now() - lastPrune > PRUNE_EVERY_MS) {
+      await pruneLog(options.db, clock.now());
+      lastPrune = clock.now();
     }
   };
   const tick = () => {
-    if (running || stopped) return running ?? Promise.resolve();
+    if (running || stopping.signal.aborted) return running ?? Promise.resolve();
     running = round()
       .catch((error) => options.onError?.(error))
       .finally(() => {
@@ -44,13 +76,19 @@ export function startDeliveryLoop(options: {
       });
     return running;
   };
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      if (wakeAt <= clock.now()) wakeAt = Number.POSITIVE_INFINITY;
+      await tick();
+      const wait = Math.min(options.intervalMs, wakeAt - clock.now());
+      await clock.sleep(Math.max(0, wait), stopping.signal);
+    }
+  })();
   return {
     runOnce: () => tick(),
     async stop() {
-      stopped = true;
-      clearInterval(timer);
+      stopping.abort();
+      await loop;
       await running;
     },
   };

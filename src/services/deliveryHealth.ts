@@ -1,9 +1,19 @@
 /**
- * Dead letters: deliveries that failed `maxAttempts` times and are no longer retried. Admins see
- * those of their organization's bound chats in /pending.
+ * Deliveries that need a look. Dead letters are refused for good by their platform (chat gone,
+ * bot blocked, bad request); admins see those of their organization's bound chats in /pending.
+ * Late ones are still being tried (a platform down, a rate limit) but are older than they should.
  */
 import { sql } from "drizzle-orm";
-import { type Queryable, rowsOf } from "../db/client.ts";
+import { type Queryable, query, rowsOf } from "../db/client.ts";
+
+/** A delivery not sent this long after it was queued counts as late in /healthz. */
+export const LATE_AFTER_MS = 10 * 60_000;
+
+export interface DeliveryCounts {
+  dead: number;
+  /** Not sent yet, and queued more than 10 minutes ago. */
+  late: number;
+}
 
 export async function deadDeliveries(db: Queryable, orgId: number): Promise<number> {
   const [row] = rowsOf<{ n: number }>(
@@ -13,4 +23,16 @@ export async function deadDeliveries(db: Queryable, orgId: number): Promise<numb
       where d.status = 'dead' and b.org_id = ${orgId}`),
   );
   return row?.n ?? 0;
+}
+
+export async function deliveryCounts(db: Queryable, now: Date): Promise<DeliveryCounts> {
+  const lateBefore = new Date(now.getTime() - LATE_AFTER_MS).toISOString();
+  const [row] = await query<DeliveryCounts>(
+    db,
+    sql`select (select count(*)::int from deliveries where status = 'dead') as dead,
+               (select count(*)::int from deliveries
+                where status in ('queued', 'sending')
+                  and created_at < ${lateBefore}::timestamptz) as late`,
+  );
+  return row ?? { dead: 0, late: 0 };
 }

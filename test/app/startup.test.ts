@@ -41,7 +41,7 @@ describe("npm start", () => {
     const port = await freePort();
     const first = spawnApp({ DATA_DIR: dataDir }, port);
     const health = await waitHealthy(port);
-    expect(health.body).toEqual({ ok: true, db: "pglite" });
+    expect(health.body).toEqual({ ok: true, db: "pglite", deliveries: { dead: 0, late: 0 } });
     expect(first.output()).toContain("已载入演示数据");
     // R4: the embedded database's key is made on first start, readable by this user only.
     const keyFile = join(dataDir, "secret.key");
@@ -97,7 +97,7 @@ describe("npm start", () => {
         },
         port,
       );
-      expect((await waitHealthy(port)).body).toEqual({ ok: true, db: "postgres" });
+      expect((await waitHealthy(port)).body).toMatchObject({ ok: true, db: "postgres" });
       app.child.kill("SIGTERM");
       expect(await app.exited).toBe(0);
       // With demo data on, the log offers its people's binding codes.
@@ -124,7 +124,7 @@ describe("npm start", () => {
   });
 
   it("exits 2 naming PORT when PORT=abc", () => {
-    const result = spawnSync("node_modules/.bin/tsx", ["src/main.ts"], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env: { PATH: process.env.PATH, PORT: "abc", DATA_DIR: tempDir() },
       encoding: "utf8",
     });

@@ -18,15 +18,19 @@ export function testDeliveries(db: () => Db) {
   const received = new Map<string, RenderedReply[]>();
   const sender: ChannelSender = {
     channel: "test",
-    async send(tx, target, message) {
+    async prepare(tx, target, message) {
       const [rendered] = await renderWithTokens(
         tx,
         { channel: "test", chatId: target.chatId, userId: null, stateVersion: null },
         translate(target.locale ?? "en"),
         [message],
       );
-      received.set(target.chatId, [...(received.get(target.chatId) ?? []), rendered!]);
-      return { messageId: message.ref ?? null };
+      return {
+        transmit: async () => {
+          received.set(target.chatId, [...(received.get(target.chatId) ?? []), rendered!]);
+          return { messageId: message.ref ?? null };
+        },
+      };
     },
   };
   return {

@@ -1,10 +1,12 @@
-/** Runs the real `src/main.ts` in a child process, as `npm start` does. */
+/**
+ * Runs the real `src/main.ts` in a child process, as `npm start` does: one node process with
+ * tsx as its loader, so a signal reaches the app itself.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
 
 export interface SpawnedApp {
   child: ChildProcess;
@@ -29,7 +31,7 @@ export async function freePort(): Promise<number> {
 
 export function spawnApp(env: NodeJS.ProcessEnv, port: number): SpawnedApp {
   let out = "";
-  const child = spawn(TSX, ["src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -12,9 +12,13 @@ await deliverDue(database.db, {
   senders: [
     {
       channel: "rec",
-      async send() {
-        process.stdout.write("SENDING\n");
-        return new Promise<never>(() => {});
+      async prepare() {
+        return {
+          transmit() {
+            process.stdout.write("SENDING\n");
+            return new Promise<never>(() => {});
+          },
+        };
       },
     },
   ],

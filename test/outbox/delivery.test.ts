@@ -1,6 +1,7 @@
 /**
- * Outbox delivery (issue 8.1): every event reaches every chat exactly once, across copies of the
- * app, flaky platforms and a copy killed mid-send; what never gets through ends as a dead letter.
+ * Outbox delivery (issue 8.1, 16.3): every event reaches every chat exactly once, across copies
+ * of the app, flaky platforms and a copy killed mid-send; a passing failure is tried again for
+ * as long as the message matters, a permanent refusal is a dead letter at once.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { chatBindings, outbox } from "../../src/db/schema.ts";
 import {
   type ChannelSender,
   deliverDue,
+  PermanentFailure,
   type Renderer,
   RetryLater,
 } from "../../src/outbox/deliver.ts";
@@ -28,14 +30,23 @@ const render: Renderer = async (_db, event) => ({
   text: { key: "chat:raw", params: { value: event.id } },
 });
 
-function recorder(channel = "rec") {
-  const sent: string[] = [];
+/** A sender whose platform call is `platform` (by default: it takes everything). */
+function recorder(
+  channel = "rec",
+  platform: () => Promise<void> = async () => {},
+  sent: string[] = [],
+) {
   const sender: ChannelSender = {
     channel,
-    async send(_tx, target, message) {
-      const params = (message.text as unknown as { params: { value: number } }).params;
-      sent.push(`${params.value}@${target.chatId}`);
-      return { messageId: null };
+    async prepare(_tx, target, message) {
+      return {
+        async transmit() {
+          await platform();
+          const params = (message.text as unknown as { params: { value: number } }).params;
+          sent.push(`${params.value}@${target.chatId}`);
+          return { messageId: null };
+        },
+      };
     },
   };
   return { sent, sender };
@@ -58,10 +69,14 @@ async function queueChatEvents(db: Db, count: number, chats = 10) {
 async function drain(db: Db, sender: ChannelSender, now: Date) {
   let sent = 0;
   for (;;) {
-    const fanned = await fanOut(db, now, 50);
-    const report = await deliverDue(db, { senders: [sender], render, now, limit: 20 });
+    await fanOut(db, now, 50);
+    const report = await deliverDue(db, { senders: [sender], render, now, limit: 5 });
     sent += report.sent;
-    if (fanned === 0 && report.sent + report.retried + report.dead === 0) return sent;
+    const [open] = rowsOf<{ n: number }>(
+      await db.execute(sql`select (select count(*)::int from outbox where status = 'queued')
+        + (select count(*)::int from deliveries where status <> 'sent') as n`),
+    );
+    if (open?.n === 0) return sent;
   }
 }
 
@@ -78,15 +93,10 @@ describe.each(DB_KINDS)("outbox delivery on %s", (kind) => {
   it("a sender that fails 3 times then succeeds delivers once, after exponential backoff", async () => {
     await queueChatEvents(db(), 1, 1);
     let calls = 0;
-    const { sent, sender: ok } = recorder();
-    const flaky: ChannelSender = {
-      channel: "rec",
-      async send(tx, target, message, previous) {
-        calls++;
-        if (calls <= 3) throw new Error(`platform down (${calls})`);
-        return ok.send(tx, target, message, previous);
-      },
-    };
+    const { sent, sender: flaky } = recorder("rec", async () => {
+      calls++;
+      if (calls <= 3) throw new Error(`platform down (${calls})`);
+    });
     const options = { senders: [flaky], render, backoffMs: 1_000 };
     await fanOut(db(), T0);
     let now = T0;
@@ -118,24 +128,18 @@ describe.each(DB_KINDS)("outbox delivery on %s", (kind) => {
   it("a platform's rate limit waits as long as it says and never makes a dead letter", async () => {
     await queueChatEvents(db(), 1, 1);
     let limited = 10;
-    const { sent, sender: ok } = recorder();
-    const busy: ChannelSender = {
-      channel: "rec",
-      async send(tx, target, message, previous) {
-        if (limited-- > 0) throw new RetryLater("limit reached", 60_000);
-        return ok.send(tx, target, message, previous);
-      },
-    };
+    const { sent, sender: busy } = recorder("rec", async () => {
+      if (limited-- > 0) throw new RetryLater("limit reached", 60_000);
+    });
     await fanOut(db(), T0);
     let now = T0;
     for (let i = 0; i < 10; i++) {
-      const report = await deliverDue(db(), { senders: [busy], render, now, maxAttempts: 3 });
-      expect(report).toEqual({ sent: 0, retried: 1, dead: 0 });
+      const report = await deliverDue(db(), { senders: [busy], render, now });
+      expect(report).toEqual({ sent: 0, retried: 1, dead: 0, expired: 0 });
       const early = await deliverDue(db(), {
         senders: [busy],
         render,
         now: new Date(now.getTime() + 59_999),
-        maxAttempts: 3,
       });
       expect(early.retried).toBe(0);
       now = new Date(now.getTime() + 60_000);
@@ -143,11 +147,11 @@ describe.each(DB_KINDS)("outbox delivery on %s", (kind) => {
     expect(await statusOf(db())).toEqual([
       { status: "queued", attempts: 0, last_error: "limit reached" },
     ]);
-    expect((await deliverDue(db(), { senders: [busy], render, now, maxAttempts: 3 })).sent).toBe(1);
+    expect((await deliverDue(db(), { senders: [busy], render, now })).sent).toBe(1);
     expect(sent).toEqual(["1@c0"]);
   });
 
-  it("after N failed tries a delivery is dead, and the admins of the bound organization can see it", async () => {
+  it("a permanent refusal is a dead letter at once, and the admins of the bound organization can see it", async () => {
     const w = await buildWorld(db());
     await db().insert(chatBindings).values({ channel: "rec", chatId: "gU", orgId: w.org.U });
     await db()
@@ -160,25 +164,59 @@ describe.each(DB_KINDS)("outbox delivery on %s", (kind) => {
         dedupeKey: "dead:1",
         status: "queued",
       });
-    const broken: ChannelSender = {
-      channel: "rec",
-      async send() {
-        throw new Error("chat not found");
-      },
+    const { sender: broken } = recorder("rec", async () => {
+      throw new PermanentFailure("Bad Request: chat not found");
+    });
+    await fanOut(db(), T0);
+    expect(await deliverDue(db(), { senders: [broken], render, now: T0 })).toMatchObject({
+      dead: 1,
+    });
+    expect(await statusOf(db())).toEqual([
+      { status: "dead", attempts: 1, last_error: "Bad Request: chat not found" },
+    ]);
+    const later = await deliverDue(db(), {
+      senders: [broken],
+      render,
+      now: new Date(T0.getTime() + 86_400_000),
+    });
+    expect(later).toEqual({ sent: 0, retried: 0, dead: 0, expired: 0 });
+    expect(await deadDeliveries(db(), w.org.U)).toBe(1);
+    expect(await deadDeliveries(db(), w.org.V)).toBe(0);
+  });
+
+  it("a passing failure is retried, backoff capped at 5 minutes, while the message matters, then expires", async () => {
+    await queueChatEvents(db(), 1, 1);
+    const { sender: down } = recorder("rec", async () => {
+      throw new Error("connect ETIMEDOUT");
+    });
+    let matters = true;
+    const options = {
+      senders: [down],
+      render,
+      relevance: async () => matters,
+      backoffMs: 5_000,
     };
     await fanOut(db(), T0);
     let now = T0;
-    for (let i = 0; i < 3; i++) {
-      await deliverDue(db(), { senders: [broken], render, now, maxAttempts: 3, backoffMs: 10 });
-      now = new Date(now.getTime() + 60_000);
+    const waits: number[] = [];
+    // Eleven minutes of outage and more: nothing is dead, every try comes after its wait.
+    for (let i = 0; i < 12; i++) {
+      expect(await deliverDue(db(), { ...options, now })).toMatchObject({ retried: 1, dead: 0 });
+      const [row] = rowsOf<{ available_at: string | Date }>(
+        await db().execute(sql`select available_at from deliveries`),
+      );
+      const due = new Date(row!.available_at);
+      waits.push(due.getTime() - now.getTime());
+      now = due;
     }
-    expect(await statusOf(db())).toEqual([
-      { status: "dead", attempts: 3, last_error: "chat not found" },
+    expect(waits).toEqual([
+      5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000, 300_000, 300_000,
+      300_000,
     ]);
-    const later = await deliverDue(db(), { senders: [broken], render, now, maxAttempts: 3 });
-    expect(later).toEqual({ sent: 0, retried: 0, dead: 0 });
-    expect(await deadDeliveries(db(), w.org.U)).toBe(1);
-    expect(await deadDeliveries(db(), w.org.V)).toBe(0);
+    // The message stops mattering (its application was decided): given up, not dead.
+    matters = false;
+    expect(await deliverDue(db(), { ...options, now })).toMatchObject({ expired: 1 });
+    expect(await statusOf(db())).toMatchObject([{ status: "expired" }]);
   });
 });
 
@@ -188,15 +226,34 @@ describe.runIf(process.env.TEST_DATABASE_URL)(
     const database = useTestDatabase("postgres");
     const db = () => database.current.db;
 
-    it("two copies over 1,000 events deliver each exactly once", async () => {
-      await queueChatEvents(db(), 1_000);
+    it("two copies over 1,000 events deliver each exactly once, each chat's in order", async () => {
+      await queueChatEvents(db(), 1_000, 100);
+      // Fanned out first: two copies fanning out at once may create a chat's deliveries out of
+      // order (the outbox's fan-out); this test is about delivering them.
+      while ((await fanOut(db(), T0)) > 0);
       const second: Database = await openDatabase({ kind: "postgres", url: database.current.url! });
       try {
+        // Each copy's record, and both in the order the platform saw them.
+        const both: string[] = [];
         const a = recorder();
         const b = recorder();
+        const seenBy = (r: ReturnType<typeof recorder>): ChannelSender => ({
+          channel: "rec",
+          async prepare(tx, target, message, previous) {
+            const ready = await r.sender.prepare(tx, target, message, previous);
+            const params = (message.text as unknown as { params: { value: number } }).params;
+            return {
+              async transmit(pace) {
+                const sent = await ready.transmit(pace);
+                both.push(`${params.value}@${target.chatId}`);
+                return sent;
+              },
+            };
+          },
+        });
         const [sentA, sentB] = await Promise.all([
-          drain(db(), a.sender, T0),
-          drain(second.db, b.sender, T0),
+          drain(db(), seenBy(a), T0),
+          drain(second.db, seenBy(b), T0),
         ]);
         const all = [...a.sent, ...b.sent];
         expect(all).toHaveLength(1_000);
@@ -204,6 +261,13 @@ describe.runIf(process.env.TEST_DATABASE_URL)(
         expect(sentA + sentB).toBe(1_000);
         // Both copies took part: the rows were split, not serialized through one copy.
         expect(Math.min(a.sent.length, b.sent.length)).toBeGreaterThan(0);
+        // A chat's messages went out in the order they were queued, whichever copy sent them.
+        const lastOf = new Map<string, number>();
+        for (const entry of both) {
+          const [event, chat] = entry.split("@") as [string, string];
+          expect(Number(event)).toBeGreaterThan(lastOf.get(chat) ?? 0);
+          lastOf.set(chat, Number(event));
+        }
         const [left] = rowsOf<{ n: number }>(
           await db().execute(sql`select count(*)::int as n from deliveries where status <> 'sent'`),
         );

@@ -2,8 +2,11 @@
  * Issue 10, reliability: the real app (`src/main.ts`, PostgreSQL, Telegram webhook against the
  * fake Bot API) is killed with SIGKILL in the middle of a burst of approvals and started again.
  * Every press it acknowledged must have taken effect, Telegram's resends of the others must
- * complete them, every notification must be delivered, and no log line may carry a full ID
- * number or the bot token.
+ * complete them, every notification must be queued once and go out within Telegram's limits
+ * (the 300 decided cards of one group take 17 minutes at 20 a minute: the test watches the
+ * first of them and that nothing is lost, dead or sent twice; test/reliability/rateLimits
+ * shows a backlog drain on a virtual clock), and no log line may carry a full ID number or the
+ * bot token.
  */
 import { readFileSync } from "node:fs";
 import type { Update } from "grammy/types";
@@ -17,7 +20,7 @@ import { buildScene, GROUP, SECRET, TOKEN } from "./telegramScene.ts";
 
 const COUNT = 300;
 
-/** tsx runs the app in a child node process: SIGKILL to the launcher alone leaves it serving. */
+/** Kills a process and whatever it started. */
 function killTree(pid: number, signal: NodeJS.Signals): void {
   let children: number[] = [];
   try {
@@ -52,7 +55,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("kill -9 mid-load, then restart", 
     // The spawned app runs on the real clock: waiting since the scene's date, the applications
     // would be auto-returned (R27) as it starts.
     await database.current.query("update applications set stage_since = now()");
-    fake = await startFakeBotApi();
+    fake = await startFakeBotApi({ limits: true });
   });
   afterAll(async () => {
     for (const app of apps) {
@@ -136,26 +139,48 @@ describe.runIf(process.env.TEST_DATABASE_URL)("kill -9 mid-load, then restart", 
     );
     expect(states).toEqual([{ state: "completed", n: COUNT }]);
 
-    // The delivery loop of the restarted app sends everything, the killed copy's leases too.
+    // The restarted app fans every event out once and delivers within the group's limits, the
+    // killed copy's leases too: nothing dead, nothing twice, nothing refused by Telegram.
     const deadline = Date.now() + 40_000;
-    let pending = -1;
+    let sentCount = 0;
     while (Date.now() < deadline) {
-      const [row] = await database.current.query<{ n: number }>(
-        `select (select count(*)::int from outbox where status <> 'sent')
-              + (select count(*)::int from deliveries where status <> 'sent') as n`,
+      const [row] = await database.current.query<{ queued: number; sent: number }>(
+        `select (select count(*)::int from outbox where status <> 'sent') as queued,
+                (select count(*)::int from deliveries where status = 'sent') as sent`,
       );
-      pending = row!.n;
-      if (pending === 0) break;
+      sentCount = row!.sent;
+      if (row!.queued === 0 && sentCount >= 18) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    expect(pending).toBe(0);
-    // Every decided card was edited in the group, each once per application at least.
-    const edited = new Set(
-      fake.calls
-        .filter((c) => c.method === "editMessageText" && Number(c.params.chat_id) === GROUP)
-        .map((c) => c.params.message_id),
+    const byStatus = await database.current.query<{ status: string; n: number }>(
+      "select status, count(*)::int as n from deliveries group by status order by status",
     );
-    expect(edited.size).toBeGreaterThan(0);
+    expect(byStatus.filter((r) => !["queued", "sending", "sent"].includes(r.status))).toEqual([]);
+    expect(sentCount).toBeGreaterThanOrEqual(10);
+    const [perOutbox] = await database.current.query<{ n: number }>(
+      `select count(*)::int as n from outbox o
+       where o.event = 'card_outcome'
+         and (select count(*) from deliveries d where d.outbox_id = o.id) <> 1`,
+    );
+    expect(perOutbox!.n).toBe(0);
+    // Sends in flight when the first copy died are missing from the shared send log, so the
+    // restarted copy may meet a 429 or two for them: it waits them out (nothing is dead above).
+    expect(fake.tooMany.length).toBeLessThanOrEqual(4);
+    // What the group got (the decided cards; the scene sent the first card elsewhere) is what
+    // was recorded as sent, but for the few sends in flight when the
+    // first copy was killed (the Bot API has no idempotency key: README, Reliability).
+    const toGroup = fake.calls.filter(
+      (c) =>
+        ["sendMessage", "editMessageText"].includes(c.method) &&
+        Number(c.params.chat_id) === GROUP &&
+        c.result,
+    );
+    const [sentToGroup] = await database.current.query<{ n: number }>(
+      `select count(*)::int as n from deliveries d join outbox o on o.id = d.outbox_id
+       where d.chat_id = '${GROUP}' and d.status = 'sent' and o.event = 'card_outcome'`,
+    );
+    expect(toGroup.length).toBeGreaterThanOrEqual(sentToGroup!.n);
+    expect(toGroup.length - sentToGroup!.n).toBeLessThanOrEqual(4);
     const [history] = await database.current.query<{ n: number }>(
       "select count(*)::int as n from application_history where action = 'approve'",
     );

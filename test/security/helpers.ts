@@ -68,7 +68,9 @@ export function securityApp(
     telegramSecret: WEBHOOK_SECRET,
     wecomCallback: () => ({
       crypto: wecomCrypto,
-      accept: (m) => handled.wecom.push(m),
+      accept: async (m) => {
+        handled.wecom.push(m);
+      },
       now: () => now,
     }),
   };

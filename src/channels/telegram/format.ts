@@ -8,6 +8,8 @@ import type { RenderedReply } from "../../dialogs/types.ts";
 
 /** Telegram's limit on a message's text, in UTF-16 code units. */
 export const MAX_TEXT = 4096;
+/** Telegram's limit on a photo's caption. */
+export const MAX_CAPTION = 1024;
 /** Telegram's limit on a callback query's popup text. */
 export const MAX_POPUP = 200;
 

@@ -3,8 +3,9 @@
  * rather than `bot.start()`, so a stop waits for the update in hand and another app copy polling
  * the same bot (Telegram answers 409) only makes this one wait its turn.
  */
-import { type Api, type Bot, GrammyError } from "grammy";
+import { type Api, type Bot, BotError, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
+import { DatabaseUnavailableError } from "../../db/client.ts";
 
 /** grammY's Node typings name the `abort-controller` shim's signal; a native one works alike. */
 export const forGrammy = (signal: AbortSignal) => signal as Parameters<Api["getUpdates"]>[1];
@@ -40,6 +41,12 @@ export async function poll(bot: Bot, options: PollingOptions): Promise<void> {
       try {
         await bot.handleUpdate(update);
       } catch (error) {
+        // Nothing of it was stored: leave the offset, so Telegram hands it over again.
+        if (error instanceof BotError && error.error instanceof DatabaseUnavailableError) {
+          options.onError(error.error);
+          await sleep(options.retryMs, signal);
+          break;
+        }
         options.onError(error);
       }
       offset = update.update_id + 1;

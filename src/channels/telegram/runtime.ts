@@ -4,7 +4,7 @@
  * the app: getting ready is retried in the background, and notifications wait in the outbox.
  */
 import { autoRetry } from "@grammyjs/auto-retry";
-import { type Api, Bot, GrammyError, HttpError, webhookCallback } from "grammy";
+import { Api, Bot, GrammyError, HttpError, webhookCallback } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Context as HonoContext } from "hono";
 import type { Config } from "../../config.ts";
@@ -12,8 +12,11 @@ import type { Db } from "../../db/client.ts";
 import type { DialogEngine } from "../../dialogs/engine.ts";
 import { type Locale, translator } from "../../i18n.ts";
 import type { Logger } from "../../logger.ts";
+import { type Clock, systemClock } from "../../outbox/clock.ts";
 import type { ChannelSender } from "../../outbox/deliver.ts";
+import { answerBudget } from "../../outbox/sendLog.ts";
 import { ALLOWED_UPDATES, forGrammy, poll, sleep } from "./polling.ts";
+import { TELEGRAM_CHANNEL } from "./send.ts";
 import { telegramSender } from "./sender.ts";
 import { handleUpdates } from "./updates.ts";
 
@@ -33,6 +36,8 @@ export interface TelegramOptions {
   pollTimeoutSeconds?: number;
   /** First wait before retrying a failed start-up step; it doubles up to a minute. */
   retryMs?: number;
+  /** Times the answers counted against Telegram's limits (tests inject their own). */
+  clock?: Clock;
 }
 
 export interface TelegramRuntime {
@@ -45,8 +50,18 @@ export interface TelegramRuntime {
   stop(): Promise<void>;
 }
 
-/** A 429 is retried after its retry_after, up to this long; beyond it the outbox's backoff. */
+/** An answer's 429 is retried after its retry_after, up to this long. */
 const MAX_RETRY_AFTER_SECONDS = 30;
+/** A notification's Bot API call gives up after this long (the outbox tries again later). */
+const PUSH_TIMEOUT_SECONDS = 15;
+/** Bot API methods that put a message into a chat: each counts against the limits. */
+const COUNTED = new Set([
+  "sendMessage",
+  "sendPhoto",
+  "sendDocument",
+  "editMessageText",
+  "editMessageReplyMarkup",
+]);
 
 export function startTelegram(options: TelegramOptions): TelegramRuntime {
   const { settings, log } = options;
@@ -70,6 +85,23 @@ export function startTelegram(options: TelegramOptions): TelegramRuntime {
       rethrowHttpErrors: true,
     }),
   );
+  // Answers go at once, counted in the shared send log (each try, after autoRetry's waits), so
+  // the outbox paces notifications around them.
+  const answers = answerBudget(options.db, options.clock ?? systemClock, (err) =>
+    log.warn({ err }, t("telegram:log.error")),
+  );
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    const chatId = (payload as { chat_id?: unknown }).chat_id;
+    if (!COUNTED.has(method) || chatId === undefined) return prev(method, payload, signal);
+    const result = await prev(method, payload, signal);
+    if (result.ok) await answers.sent(TELEGRAM_CHANNEL, String(chatId));
+    return result;
+  });
+  // Notifications: their own client, no automatic retry (the outbox waits out a 429 itself).
+  const pushApi = new Api(settings.token, {
+    ...(settings.apiRoot ? { apiRoot: settings.apiRoot } : {}),
+    timeoutSeconds: PUSH_TIMEOUT_SECONDS,
+  });
   const onError = (err: unknown) => log.error({ err: loggable(err) }, t("telegram:log.error"));
   handleUpdates(bot, {
     db: options.db,
@@ -111,6 +143,10 @@ export function startTelegram(options: TelegramOptions): TelegramRuntime {
     if (settings.webhookUrl) {
       webhook = webhookCallback(bot, honoAdapter, {
         secretToken: settings.webhookSecret,
+        // No timeout of grammY's: once it fired, an update that failed afterwards (the
+        // database gone) became an unhandled rejection that ended the process. A button's
+        // answer has its own deadline (updates.ts); a lost database fails within seconds.
+        timeoutMilliseconds: Number.POSITIVE_INFINITY,
       }) as WebhookHandler;
       await retrying(() =>
         bot.api.setWebhook(
@@ -138,7 +174,7 @@ export function startTelegram(options: TelegramOptions): TelegramRuntime {
 
   return {
     api: bot.api,
-    sender: telegramSender(bot.api, options.defaultLocale),
+    sender: telegramSender(pushApi, options.db, options.defaultLocale),
     webhook: () => webhook,
     ready,
     async stop() {

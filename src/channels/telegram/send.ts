@@ -7,9 +7,16 @@ import type { ForceReply, InlineKeyboardMarkup, MessageEntity, User } from "gram
 import type { Db } from "../../db/client.ts";
 import type { RenderedReply } from "../../dialogs/types.ts";
 import { migrateChat } from "../../services/chatBindings.ts";
-import { inlineKeyboard, MAX_TEXT, splitText } from "./format.ts";
+import { inlineKeyboard, MAX_CAPTION, MAX_TEXT, splitText } from "./format.ts";
 
 export const TELEGRAM_CHANNEL = "telegram";
+
+/**
+ * Called before every API call that puts a message into the chat (edits too): the outbox's
+ * pacing between the parts of one delivery. Answers pass none.
+ */
+export type Step = () => Promise<void>;
+const unpaced: Step = async () => {};
 
 /** Whom a question is for, in a group: the person pressed a button or wrote a message. */
 export interface Asked {
@@ -27,13 +34,26 @@ export async function sendReply(
   chatId: string,
   reply: RenderedReply,
   asked?: Asked,
+  step: Step = unpaced,
 ): Promise<number> {
-  if (reply.image) await sendImage(api, chatId, reply.image);
-  if (reply.expectsReply) return sendQuestion(api, chatId, reply, asked);
+  if (reply.image && !reply.expectsReply && reply.text.length <= MAX_CAPTION) {
+    // One message: the picture with the text as its caption.
+    await step();
+    const photo = await sendImage(api, chatId, reply.image, {
+      caption: reply.text,
+      ...(reply.buttons.length > 0 ? { reply_markup: inlineKeyboard(reply) } : {}),
+    });
+    if (photo !== null) return photo;
+  } else if (reply.image) {
+    await step();
+    await sendImage(api, chatId, reply.image);
+  }
+  if (reply.expectsReply) return sendQuestion(api, chatId, reply, asked, step);
   const parts = splitText(reply.text);
   let last = 0;
   for (const [i, part] of parts.entries()) {
     const isLast = i === parts.length - 1;
+    await step();
     const sent = await api.sendMessage(chatId, part, {
       ...(isLast && reply.buttons.length > 0 ? { reply_markup: inlineKeyboard(reply) } : {}),
     });
@@ -43,16 +63,30 @@ export async function sendReply(
 }
 
 /**
- * The reply's picture as a photo before its text. The text matters more: a photo that fails
- * (too large, no right to send media) is dropped. A migrated group is still reported, so the
- * whole reply goes to the new chat.
+ * The reply's picture as a photo: with the text as its caption when that fits, else before the
+ * text. The text matters more: a photo that fails (too large, no right to send media) is dropped
+ * and the text sent alone. A migrated group is still reported, so the whole reply goes to the
+ * new chat; so is a 429, which the caller waits out.
  */
-async function sendImage(api: Api, chatId: string, image: NonNullable<RenderedReply["image"]>) {
+async function sendImage(
+  api: Api,
+  chatId: string,
+  image: NonNullable<RenderedReply["image"]>,
+  extra: { caption?: string; reply_markup?: InlineKeyboardMarkup } = {},
+): Promise<number | null> {
   try {
-    await api.sendPhoto(chatId, new InputFile(Buffer.from(image.png, "base64"), "chart.png"));
+    const sent = await api.sendPhoto(
+      chatId,
+      new InputFile(Buffer.from(image.png, "base64"), "chart.png"),
+      extra,
+    );
+    return sent.message_id;
   } catch (error) {
     if (error instanceof GrammyError && error.parameters.migrate_to_chat_id !== undefined)
       throw error;
+    // A rate limit is not the picture's fault: the outbox waits and sends it all again.
+    if (error instanceof GrammyError && error.error_code === 429) throw error;
+    return null;
   }
 }
 
@@ -68,12 +102,17 @@ async function sendQuestion(
   chatId: string,
   reply: RenderedReply,
   asked: Asked | undefined,
+  step: Step,
 ): Promise<number> {
   const mention = asked && asked.messageId === undefined ? mentionOf(asked.user) : null;
   const parts = splitText(reply.text, MAX_TEXT - (mention?.text.length ?? 0));
   const question = parts.pop() ?? "";
-  for (const part of parts) await api.sendMessage(chatId, part);
+  for (const part of parts) {
+    await step();
+    await api.sendMessage(chatId, part);
+  }
   const markup: ForceReply = { force_reply: true, selective: true };
+  await step();
   const sent = await api.sendMessage(chatId, `${mention?.text ?? ""}${question}`, {
     reply_markup: markup,
     ...(mention?.entity ? { entities: [mention.entity] } : {}),
@@ -102,16 +141,18 @@ export async function editReply(
   chatId: string,
   messageId: number,
   reply: RenderedReply,
+  step: Step = unpaced,
 ): Promise<number> {
-  if (reply.text.length > MAX_TEXT) return sendReply(api, chatId, reply);
+  if (reply.text.length > MAX_TEXT) return sendReply(api, chatId, reply, undefined, step);
   const markup: InlineKeyboardMarkup = inlineKeyboard(reply);
   try {
+    await step();
     await api.editMessageText(chatId, messageId, reply.text, { reply_markup: markup });
     return messageId;
   } catch (error) {
     if (isBadRequest(error, "message is not modified")) return messageId;
     if (isBadRequest(error, "message to edit not found") || isBadRequest(error, "can't be edited"))
-      return sendReply(api, chatId, reply);
+      return sendReply(api, chatId, reply, undefined, step);
     throw error;
   }
 }

@@ -6,7 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Api, Bot, Context } from "grammy";
 import type { Message, UserFromGetMe } from "grammy/types";
-import type { Db } from "../../db/client.ts";
+import { type Db, databaseUnavailable } from "../../db/client.ts";
 import { sentMessages } from "../../db/schema.ts";
 import type { DialogEngine } from "../../dialogs/engine.ts";
 import type { DialogInput, RenderedReply } from "../../dialogs/types.ts";
@@ -26,12 +26,18 @@ export interface UpdateDeps {
   answerWithinMs?: number;
 }
 
-/** Installs the handlers. Errors are reported, never rethrown: a rethrown update is resent. */
+/**
+ * Installs the handlers. Errors are reported, never rethrown (a rethrown update is resent),
+ * except a database that cannot be reached: nothing of the update was stored, so it must be
+ * resent (the webhook answers 503, polling asks for it again).
+ */
 export function handleUpdates(bot: Bot, deps: UpdateDeps): void {
   bot.use(async (_ctx, next) => {
     try {
       await next();
     } catch (error) {
+      const down = databaseUnavailable(error);
+      if (down) throw down;
       deps.onError(error);
     }
   });
@@ -68,8 +74,9 @@ async function onMessage(ctx: Context, message: Message, deps: UpdateDeps): Prom
     );
     return;
   }
-  const text = message.text;
-  if (text === undefined || !message.from) return;
+  // An update is JSON from outside: a text that is not a string is not ours to read.
+  const text: unknown = message.text;
+  if (typeof text !== "string" || !message.from) return;
   if (message.chat.type !== "private" && !addressedTo(ctx.me, message, text)) return;
   const out = await deps.engine.handle(
     dialogInput(ctx, message.chat, message.from.id, { type: "text", text }, deps),
@@ -103,9 +110,10 @@ async function onButton(ctx: Context, deps: UpdateDeps): Promise<void> {
   const timer = setTimeout(() => void answer(), deps.answerWithinMs ?? 10_000);
   try {
     const chat = query.message?.chat;
-    if (!chat || query.data === undefined) return;
+    const data: unknown = query.data;
+    if (!chat || typeof data !== "string") return;
     const out = await deps.engine.handle(
-      dialogInput(ctx, chat, query.from.id, { type: "action", token: query.data }, deps),
+      dialogInput(ctx, chat, query.from.id, { type: "action", token: data }, deps),
     );
     const withPopup = out.replies.find((r) => r.popup);
     await answer(withPopup?.popup);

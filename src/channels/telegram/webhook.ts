@@ -1,6 +1,8 @@
 /** POST /telegram/webhook. The route exists from the start, as hono cannot add routes later. */
 import { timingSafeEqual } from "node:crypto";
+import { BotError } from "grammy";
 import { Hono } from "hono";
+import { databaseUnavailable } from "../../db/client.ts";
 import type { WebhookHandler } from "./runtime.ts";
 
 export const WEBHOOK_PATH = "/telegram/webhook";
@@ -35,7 +37,12 @@ export function telegramWebhookRoutes(
     if (typeof (update as { update_id?: unknown } | null)?.update_id !== "number") {
       return c.body(null, 400);
     }
-    return handle(c);
+    try {
+      return await handle(c);
+    } catch (error) {
+      // The database was gone: the HTTP app answers 503 and Telegram sends the update again.
+      throw databaseUnavailable(error instanceof BotError ? error.error : error) ?? error;
+    }
   });
   return app;
 }

@@ -4,7 +4,7 @@
  * call repeated once.
  */
 
-/** A non-zero `errcode`: the outbox retries the delivery later. */
+/** A non-zero `errcode` (or the recipient named invalid in a successful answer). */
 export class WecomApiError extends Error {
   constructor(
     readonly api: string,
@@ -48,6 +48,26 @@ export interface TemplateCard {
   replace_text?: string;
 }
 
+/**
+ * `message/send` answers errcode 0 even when the recipient is unknown or outside the app's
+ * visible range: it names them in `invaliduser` instead, and nothing was delivered.
+ */
+function refusedRecipient(answer: ApiAnswer, touser: string): void {
+  const invalid = typeof answer.invaliduser === "string" ? answer.invaliduser.split("|") : [];
+  if (invalid.includes(touser)) throw new WecomApiError("message/send", 81013, "invaliduser");
+}
+
+/**
+ * errcodes that will not change by trying again: the user is unknown or not visible to the app
+ * (40003, 60111, 81013, 82001), the app may not do it (48002, 301002), the message is malformed
+ * (40008, 40058, 44004, 45002). Everything else (-1 busy, 45009 too frequent, …) passes.
+ */
+export const PERMANENT_ERRCODES = new Set([
+  40003, 60111, 81013, 82001, 48002, 301002, 40008, 40058, 44004, 45002,
+]);
+/** "API called too often": WeCom's own rate limit. */
+export const RATE_LIMITED_ERRCODE = 45009;
+
 export class WecomClient {
   readonly #options: WecomClientOptions;
   readonly #clock: () => number;
@@ -66,6 +86,7 @@ export class WecomClient {
       agentid: this.#options.agentId,
       text: { content },
     });
+    refusedRecipient(answer, touser);
     return { msgid: typeof answer.msgid === "string" ? answer.msgid : null };
   }
 
@@ -77,6 +98,7 @@ export class WecomClient {
       agentid: this.#options.agentId,
       template_card: card,
     });
+    refusedRecipient(answer, touser);
     return {
       responseCode: typeof answer.response_code === "string" ? answer.response_code : null,
     };

@@ -1,23 +1,20 @@
 /**
- * Verified WeCom callbacks, handled after the HTTP answer (WeCom gives up on a callback after
- * 5 s and sends it again): text → the dialogs, a number → the button it stands for, a card
- * click → the card's action. Replies go out through `message/send`.
+ * Verified WeCom callbacks. The route stores each in the inbound queue before answering 200
+ * (WeCom never resends one it got a 200 for); the queue's worker then hands it here: text → the
+ * dialogs, a number → the button it stands for, a card click → the card's action. Replies go
+ * out through `message/send` at once, counted against WeCom's per-member limits.
  */
-import type { Db } from "../../db/client.ts";
+import { type Db, databaseUnavailable } from "../../db/client.ts";
 import { parseCommand } from "../../dialogs/commands.ts";
 import type { DialogEngine } from "../../dialogs/engine.ts";
 import { loadChatUser } from "../../dialogs/identity.ts";
 import type { DialogInput, RenderedReply } from "../../dialogs/types.ts";
 import { type Locale, translator } from "../../i18n.ts";
+import type { AnswerBudget } from "../../outbox/sendLog.ts";
+import type { InboundMessage } from "../inbound.ts";
 import type { WecomClient } from "./client.ts";
 import { numberedText } from "./render.ts";
-import {
-  choiceToken,
-  recordSend,
-  rememberResponseCode,
-  saveChoices,
-  WECOM_CHANNEL,
-} from "./store.ts";
+import { choiceToken, rememberResponseCode, saveChoices, WECOM_CHANNEL } from "./store.ts";
 
 /** The string fields of a decrypted callback (`FromUserName`, `MsgType`, `Content`, …). */
 export type WecomMessage = Record<string, string>;
@@ -26,10 +23,16 @@ export interface WecomInboundOptions {
   db: Db;
   engine: DialogEngine;
   client: WecomClient;
+  answers: AnswerBudget;
   defaultLocale: Locale;
   now(): Date;
+  sleep(ms: number): Promise<void>;
   onError(error: unknown): void;
 }
+
+/** An answer waits this long in all for a database that went away after its input was stored. */
+const REPLY_ATTEMPTS = 30;
+const REPLY_RETRY_MS = 1_000;
 
 /**
  * A self-built app only has private chats, yet approval cards go to chats bound with `/bind`,
@@ -39,42 +42,29 @@ export interface WecomInboundOptions {
 const isBindingCommand = (text: string) =>
   parseCommand(text, (name) => name === "bind" || name === "unbind") !== null;
 
-export class WecomInbound {
-  readonly #options: WecomInboundOptions;
-  /** One chain per user: their messages are answered in the order they were sent. */
-  readonly #queues = new Map<string, Promise<void>>();
-
-  constructor(options: WecomInboundOptions) {
-    this.#options = options;
+/** The key of a callback: its MsgId, or sender + time (+ task) of an event, which have none. */
+function updateKeyOf(m: WecomMessage): string {
+  if (m.MsgType === "text" || m.MsgId) {
+    return m.MsgId ? `msg:${m.MsgId}` : `text:${m.FromUserName}:${m.CreateTime ?? ""}`;
   }
+  return `event:${m.FromUserName}:${m.CreateTime ?? ""}:${m.TaskId ?? ""}`;
+}
 
-  /** Queues a verified callback and returns at once. */
-  accept(message: WecomMessage): void {
-    const user = message.FromUserName;
-    if (!user) return;
-    const next = (this.#queues.get(user) ?? Promise.resolve())
-      .then(() => this.#handle(user, message))
-      .catch((error: unknown) => this.#options.onError(error));
-    this.#queues.set(user, next);
-    void next.then(() => {
-      if (this.#queues.get(user) === next) this.#queues.delete(user);
-    });
-  }
+/** A verified callback as a queue row: one chat per user, so their messages keep their order. */
+export function inboundMessage(m: WecomMessage): InboundMessage {
+  return {
+    channel: WECOM_CHANNEL,
+    updateKey: updateKeyOf(m),
+    chatKey: m.FromUserName ?? "",
+    payload: m,
+  };
+}
 
-  /** Resolves once every accepted callback is handled (shutdown, tests). */
-  async idle(): Promise<void> {
-    while (this.#queues.size > 0) await Promise.all(this.#queues.values());
-  }
+/** What the queue's worker does with one stored WeCom callback. */
+export function wecomInbound(options: WecomInboundOptions) {
+  const { db, now } = options;
 
-  async #handle(user: string, message: WecomMessage): Promise<void> {
-    const input = await this.#input(user, message);
-    if (!input) return;
-    const out = await this.#options.engine.handle(input);
-    if (!out.duplicate) await this.#reply(user, out.replies);
-  }
-
-  async #input(user: string, m: WecomMessage): Promise<DialogInput | null> {
-    const { db, now } = this.#options;
+  async function input(user: string, m: WecomMessage): Promise<DialogInput | null> {
     const base = { channel: WECOM_CHANNEL, chatId: user, userId: user, now: now() };
     if (m.MsgType === "text") {
       const text = m.Content ?? "";
@@ -82,7 +72,7 @@ export class WecomInbound {
       return {
         ...base,
         isGroup: token === null && isBindingCommand(text),
-        updateKey: m.MsgId ? `msg:${m.MsgId}` : `text:${user}:${m.CreateTime ?? ""}`,
+        updateKey: updateKeyOf(m),
         input: token ? { type: "action", token } : { type: "text", text },
       };
     }
@@ -93,23 +83,47 @@ export class WecomInbound {
       return {
         ...base,
         isGroup: false,
-        updateKey: `event:${user}:${m.CreateTime ?? ""}:${m.TaskId ?? ""}`,
+        updateKey: updateKeyOf(m),
         input: { type: "action", token: m.EventKey },
       };
     }
     return null;
   }
 
-  async #reply(user: string, replies: RenderedReply[]): Promise<void> {
+  async function reply(user: string, replies: RenderedReply[]): Promise<void> {
     if (replies.length === 0) return;
-    const { db, client, now, defaultLocale } = this.#options;
     const { locale } = await loadChatUser(db, WECOM_CHANNEL, user);
-    const { messages, tokens } = numberedText(replies, translator(locale ?? defaultLocale));
+    const { messages, tokens } = numberedText(replies, translator(locale ?? options.defaultLocale));
     // Saved before sending, so a quick answer to the list finds it.
     await saveChoices(db, user, tokens, now());
     for (const text of messages) {
-      await client.sendText(user, text);
-      await recordSend(db, user, now());
+      await options.client.sendText(user, text);
+      await options.answers.sent(WECOM_CHANNEL, user);
     }
   }
+
+  return async (payload: Record<string, unknown>): Promise<void> => {
+    const m = payload as WecomMessage;
+    const user = m.FromUserName;
+    if (!user) return;
+    const handled = await input(user, m);
+    if (!handled) return;
+    const out = await options.engine.handle(handled);
+    if (out.duplicate) return;
+    // The input is stored now, and handling it again would only find it done: the answer is
+    // retried here while the database is away for a moment (its numbered choices are saved
+    // before it is sent), and given up on only for any other failure.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await reply(user, out.replies);
+        return;
+      } catch (error) {
+        if (!databaseUnavailable(error) || attempt >= REPLY_ATTEMPTS) {
+          options.onError(error);
+          return;
+        }
+        await options.sleep(REPLY_RETRY_MS);
+      }
+    }
+  };
 }

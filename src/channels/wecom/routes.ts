@@ -1,7 +1,8 @@
 /**
  * The WeCom callback URL. GET verifies the URL when an admin saves it in the WeCom console;
  * POST carries messages and events. Both are signed and encrypted: anything that fails a
- * check is refused with a 4xx before it is read, and nothing of a message is logged.
+ * check is refused with a 4xx before it is read, and nothing of a message is logged. A message
+ * is acknowledged only once stored in the inbound queue.
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { type Context, Hono } from "hono";
@@ -12,7 +13,8 @@ import type { WecomMessage } from "./inbound.ts";
 /** What the routes need once the app is ready. */
 export interface WecomCallback {
   crypto: WecomCrypto;
-  accept(message: WecomMessage): void;
+  /** Stores the message for handling; the callback is answered 200 only once it resolves. */
+  accept(message: WecomMessage): Promise<void>;
   /** The clock the callback's timestamp is judged by. */
   now(): Date;
 }
@@ -132,7 +134,9 @@ export function wecomRoutes(getCallback: () => WecomCallback | null | undefined)
       if (plain === null) return c.body(null, 400);
       const message = xmlFields(plain, messageParser);
       if (!message?.FromUserName || !message.MsgType) return c.body(null, 400);
-      request.callback.accept(message);
+      // Stored first: WeCom never resends a callback it got a 200 for. A database that cannot
+      // be reached makes this a 503 (the HTTP app), and WeCom tries again.
+      await request.callback.accept(message);
       // An empty 200 tells WeCom "received, no passive reply"; the answer follows by the API.
       return c.body(null, 200);
     },

@@ -1,18 +1,14 @@
 /**
- * What the WeCom channel keeps in the database: each user's last numbered choices, the cards
- * it sent with their update codes, and a log of recent sends for WeCom's per-member limits.
- * Everything takes the caller's handle, so the outbox's writes share its transaction.
+ * What the WeCom channel keeps in the database: each user's last numbered choices and the cards
+ * it sent with their update codes (WeCom's per-member limits are counted in the outbox's send
+ * log). Everything takes the caller's handle, so the outbox's writes share its transaction.
  */
-import { and, eq, gt, isNotNull, lt, sql } from "drizzle-orm";
+import { and, eq, gt, isNotNull } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { wecomCards, wecomChoices, wecomSends } from "../../db/schema.ts";
-import { RetryLater } from "../../outbox/deliver.ts";
+import { wecomCards, wecomChoices } from "../../db/schema.ts";
 
 export const WECOM_CHANNEL = "wecom";
 
-/** WeCom drops (silently) what a member receives beyond these. */
-const PER_MINUTE = 30;
-const PER_HOUR = 1000;
 /** A card's update code is valid this long after WeCom issued it. */
 const CODE_LIFETIME_MS = 72 * 3_600_000;
 
@@ -62,11 +58,8 @@ export async function rememberResponseCode(db: Db, taskId: string, code: string,
     .where(eq(wecomCards.taskId, taskId));
 }
 
-/**
- * Takes a card's update code, if one is still valid. The code is single use: it is cleared
- * conditionally, so of two copies delivering at once only one spends it.
- */
-export async function takeResponseCode(
+/** A card's update code, if one is still valid (it is spent only once the update is made). */
+export async function peekResponseCode(
   db: Db,
   taskId: string,
   now: Date,
@@ -81,50 +74,16 @@ export async function takeResponseCode(
         gt(wecomCards.codeIssuedAt, new Date(now.getTime() - CODE_LIFETIME_MS)),
       ),
     );
-  if (!card?.responseCode) return null;
-  const taken = await db
+  return card?.responseCode ? { code: card.responseCode, buttons: card.buttons } : null;
+}
+
+/**
+ * The code was used (or refused): forgotten, unless a click brought a newer one meanwhile. Of
+ * two copies that read the same code, only one clears it.
+ */
+export async function spendResponseCode(db: Db, taskId: string, code: string): Promise<void> {
+  await db
     .update(wecomCards)
     .set({ responseCode: null })
-    .where(and(eq(wecomCards.taskId, taskId), eq(wecomCards.responseCode, card.responseCode)))
-    .returning({ taskId: wecomCards.taskId });
-  return taken.length > 0 ? { code: card.responseCode, buttons: card.buttons } : null;
-}
-
-/** Thrown instead of sending: the outbox tries again when the window has room. */
-export class WecomRateLimited extends RetryLater {
-  constructor(afterMs: number) {
-    super("WeCom per-member message limit reached; retry later", afterMs);
-    this.name = "WecomRateLimited";
-  }
-}
-
-export async function assertWithinLimits(db: Db, userId: string, now: Date): Promise<void> {
-  const minuteAgo = new Date(now.getTime() - 60_000).toISOString();
-  const [counts] = await db
-    .select({
-      minute: sql<number>`(count(*) filter (where ${wecomSends.sentAt} > ${minuteAgo}::timestamptz))::int`,
-      hour: sql<number>`count(*)::int`,
-    })
-    .from(wecomSends)
-    .where(
-      and(
-        eq(wecomSends.userId, userId),
-        gt(wecomSends.sentAt, new Date(now.getTime() - 3_600_000)),
-      ),
-    );
-  if ((counts?.minute ?? 0) >= PER_MINUTE) throw new WecomRateLimited(60_000);
-  if ((counts?.hour ?? 0) >= PER_HOUR) throw new WecomRateLimited(10 * 60_000);
-}
-
-/** Logs one sent message, and forgets this user's sends older than the longest window. */
-export async function recordSend(db: Db, userId: string, now: Date): Promise<void> {
-  await db
-    .delete(wecomSends)
-    .where(
-      and(
-        eq(wecomSends.userId, userId),
-        lt(wecomSends.sentAt, new Date(now.getTime() - 3_600_000)),
-      ),
-    );
-  await db.insert(wecomSends).values({ userId, sentAt: now });
+    .where(and(eq(wecomCards.taskId, taskId), eq(wecomCards.responseCode, code)));
 }

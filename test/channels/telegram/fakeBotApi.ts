@@ -2,10 +2,14 @@
  * A fake Telegram Bot API server for tests: the methods the bot uses, long-polling getUpdates,
  * a record of every call, and failures on demand (429 with retry_after, a migrated group, an
  * outage). Edits of identical content answer 400 "message is not modified", as Telegram does.
+ * With `limits`, it enforces Telegram's rate limits on its clock as a sliding window — 30
+ * messages a second per bot, one a second per chat, 20 a minute per group, edits included — and
+ * answers 429 with retry_after to whatever exceeds them, counting each.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Update } from "grammy/types";
+import type { Clock } from "../../../src/outbox/clock.ts";
 
 export const BOT = {
   id: 7000001,
@@ -29,6 +33,8 @@ export interface Call {
   params: Params;
   /** What the fake answered, when it succeeded. */
   result?: Params;
+  /** On the fake's clock, when it arrived. */
+  at: number;
 }
 interface Failure {
   status: number;
@@ -53,10 +59,49 @@ export interface FakeBotApi {
   handled(updateId: number, timeoutMs?: number): Promise<void>;
   /** Messages sent (successfully), oldest first, with their message_id. */
   sent(chatId?: number): Params[];
+  /** 429s the fake answered because a call exceeded a limit (with `limits`). */
+  tooMany: Call[];
   close(): Promise<void>;
 }
 
-export async function startFakeBotApi(): Promise<FakeBotApi> {
+export interface FakeOptions {
+  /** Enforce Telegram's rate limits. */
+  limits?: boolean;
+  /** The fake's time (default: the system clock). */
+  clock?: Pick<Clock, "now">;
+}
+
+/** Methods that put a message into a chat. */
+const COUNTED = new Set(["sendMessage", "sendPhoto", "editMessageText"]);
+const LIMITS = {
+  bot: { limit: 30, windowMs: 1_000 },
+  chat: { limit: 1, windowMs: 1_000 },
+  group: { limit: 20, windowMs: 60_000 },
+};
+
+export async function startFakeBotApi(options: FakeOptions = {}): Promise<FakeBotApi> {
+  const clock = options.clock ?? { now: () => Date.now() };
+  const windows = new Map<string, number[]>();
+  /** Milliseconds until the call fits every window, or 0 (then it is counted). */
+  const admit = (chatId: number): number => {
+    const now = clock.now();
+    const keys: [string, { limit: number; windowMs: number }][] = [
+      ["bot", LIMITS.bot],
+      [`chat:${chatId}`, LIMITS.chat],
+      ...(chatId < 0 ? [[`group:${chatId}`, LIMITS.group] as [string, typeof LIMITS.group]] : []),
+    ];
+    let wait = 0;
+    for (const [key, w] of keys) {
+      const times = (windows.get(key) ?? []).filter((t) => t > now - w.windowMs);
+      windows.set(key, times);
+      if (times.length >= w.limit)
+        wait = Math.max(wait, times[times.length - w.limit]! + w.windowMs - now);
+    }
+    if (wait > 0) return wait;
+    for (const [key] of keys) windows.get(key)!.push(now);
+    return 0;
+  };
+  const tooMany: Call[] = [];
   const calls: Call[] = [];
   const queue: Update[] = [];
   const failures = new Map<string, Failure[]>();
@@ -102,6 +147,7 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
         }
         return due().slice(0, Number(params.limit ?? 100));
       }
+      case "sendPhoto":
       case "sendMessage": {
         const chatId = Number(params.chat_id);
         const messageId = nextMessageId++;
@@ -159,8 +205,8 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
     });
     req.on("end", async () => {
       const method = (req.url ?? "").split("/").pop() ?? "";
-      const params: Params = body ? JSON.parse(body) : {};
-      const call: Call = { method, params };
+      const params = parseBody(body, String(req.headers["content-type"] ?? ""));
+      const call: Call = { method, params, at: clock.now() };
       calls.push(call);
       const reply = (status: number, json: unknown) => {
         if (res.destroyed) return;
@@ -169,6 +215,19 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
       };
       const failure = failures.get(method)?.shift();
       if (failure) return reply(failure.status, failure.body);
+      if (options.limits && COUNTED.has(method)) {
+        const wait = admit(Number(params.chat_id));
+        if (wait > 0) {
+          tooMany.push(call);
+          const retryAfter = Math.ceil(wait / 1000);
+          return reply(429, {
+            ok: false,
+            error_code: 429,
+            description: `Too Many Requests: retry after ${retryAfter}`,
+            parameters: { retry_after: retryAfter },
+          });
+        }
+      }
       try {
         call.result = (await answer(method, params, req)) as Params;
         reply(200, { ok: true, result: call.result });
@@ -184,6 +243,7 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
   const fake: FakeBotApi = {
     url: `http://127.0.0.1:${port}`,
     calls,
+    tooMany,
     down: false,
     push(update) {
       const full = { ...update, update_id: nextUpdateId++ } as Update;
@@ -223,6 +283,15 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
     },
   };
   return fake;
+}
+
+/** JSON, or the fields of a multipart form (grammY uploads a photo that way). */
+function parseBody(body: string, contentType: string): Params {
+  if (!body) return {};
+  if (!contentType.startsWith("multipart/form-data")) return JSON.parse(body) as Params;
+  const fields: Params = {};
+  for (const m of body.matchAll(/name="([^"]+)"\r\n\r\n([^\r]*)\r\n/g)) fields[m[1]!] = m[2];
+  return fields;
 }
 
 /**

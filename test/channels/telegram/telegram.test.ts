@@ -17,9 +17,10 @@ import {
 } from "../../../src/db/schema.ts";
 import { notificationRenderer } from "../../../src/dialogs/cards.ts";
 import { raw } from "../../../src/dialogs/replies.ts";
+import type { Reply } from "../../../src/dialogs/types.ts";
 import { createHttpApp, type Readiness } from "../../../src/http/app.ts";
 import { createLogger } from "../../../src/logger.ts";
-import { deliverDue } from "../../../src/outbox/deliver.ts";
+import { deliverDue, RetryLater } from "../../../src/outbox/deliver.ts";
 import { fanOut } from "../../../src/outbox/fanOut.ts";
 import { issueMemberCode } from "../../../src/services/bindings.ts";
 import { fileApplication } from "../../../src/services/transfers.ts";
@@ -311,9 +312,13 @@ describe.each(DB_KINDS)("Telegram on %s", (kind) => {
     expect(fake.sent().length - sentBefore).toBe(1);
   });
 
-  it("429 is retried once after retry_after; an outage keeps notifications queued; a migrated group keeps its binding; long texts split; not modified is fine", async () => {
+  it("429 waits its retry_after in the outbox; an outage keeps notifications queued; a migrated group keeps its binding; long texts split; not modified is fine", async () => {
     const { sender } = await start("webhook");
     const target = (chat: number) => ({ chatId: String(chat), locale: null });
+    const send = async (chat: number, message: Reply, previous: string | null = null) => {
+      const ready = await sender.prepare(db(), target(chat), message, previous);
+      return ready.transmit(async () => {});
+    };
 
     fake.failNext("sendMessage", 429, {
       ok: false,
@@ -321,21 +326,24 @@ describe.each(DB_KINDS)("Telegram on %s", (kind) => {
       description: "Too Many Requests: retry after 1",
       parameters: { retry_after: 1 },
     });
-    await sender.send(db(), target(M1), { text: raw("你好 <b>_*") }, null);
+    const limited = await send(M1, { text: raw("你好 <b>_*") }).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(RetryLater);
+    expect((limited as RetryLater).afterMs).toBe(1_000);
+    await send(M1, { text: raw("你好 <b>_*") });
     expect(fake.calls.filter((c) => c.method === "sendMessage")).toHaveLength(2);
     expect(fake.sent(M1).map((s) => s.text)).toEqual(["你好 <b>_*"]);
 
     const long = Array.from({ length: 102 }, (_, i) => `${i}`.padEnd(49, "x")).join("\n");
-    await sender.send(db(), target(M2), { text: raw(long) }, null);
+    await send(M2, { text: raw(long) });
     const parts = fake.sent(M2).map((s) => s.text as string);
     expect(parts.length).toBe(2);
     expect(parts.every((p) => p.length <= 4096)).toBe(true);
     expect(parts.join("\n")).toBe(long);
 
-    const { messageId } = await sender.send(db(), target(M1), { text: raw("a"), ref: "r" }, null);
+    const { messageId } = await send(M1, { text: raw("a"), ref: "r" });
     const edited = { text: raw("b"), ref: "r", edit: true };
-    expect(await sender.send(db(), target(M1), edited, messageId)).toEqual({ messageId });
-    expect(await sender.send(db(), target(M1), edited, messageId)).toEqual({ messageId });
+    expect(await send(M1, edited, messageId)).toMatchObject({ messageId });
+    expect(await send(M1, edited, messageId)).toMatchObject({ messageId });
 
     // Telegram unreachable: the card stays in the outbox and goes out later.
     await bindGroup(GVB, w.org.VB);

@@ -27,7 +27,9 @@ function setup(
   if (state !== "off")
     readiness.wecomCallback = () => ({
       crypto,
-      accept: (m) => accepted.push(m),
+      accept: async (m) => {
+        accepted.push(m);
+      },
       now: () => new Date(at * 1000),
     });
   return { app: createHttpApp(readiness, "zh-CN"), crypto, accepted };
