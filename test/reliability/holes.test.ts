@@ -1,6 +1,6 @@
 /**
  * Issue 16.6, small holes: an update Telegram would never send (text or button data not a
- * string), a NUL in a web chat id, and a reply to the bot from someone unbound in a group.
+ * string), a NUL in a web chat id or session cookie, and a reply to the bot from someone unbound in a group.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram/runtime.ts";
@@ -15,6 +15,8 @@ import {
 } from "../channels/telegram/fakeBotApi.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
+import { SESSION_COOKIE, sessionCookie } from "../helpers/webchat.ts";
+import { buildWorld } from "../helpers/world.ts";
 import { SECRET, TOKEN } from "./telegramScene.ts";
 
 const NOW = new Date("2026-08-10T02:00:00Z");
@@ -49,7 +51,10 @@ describe.each(DB_KINDS)("small holes on %s", (kind) => {
       retryMs: 50,
     });
     await runtime.ready;
-    const app = createHttpApp({ db: kind, telegramWebhook: runtime.webhook }, "zh-CN");
+    const app = createHttpApp(
+      { db: kind, telegramWebhook: runtime.webhook, telegramSecret: SECRET },
+      "zh-CN",
+    );
     const post = (update: unknown) =>
       app.request("/telegram/webhook", {
         method: "POST",
@@ -143,7 +148,9 @@ describe.each(DB_KINDS)("small holes on %s", (kind) => {
     ).toContain("绑定码");
   });
 
-  it("a NUL in a web chat id is a 400 with a message, not a 500", async () => {
+  it("a NUL in a web chat id or a session cookie is a 4xx with a message, not a 500", async () => {
+    const w = await buildWorld(db());
+    const { cookie } = await sessionCookie(db(), { memberId: w.member.m1 }, NOW);
     const app = createHttpApp(
       {
         db: kind,
@@ -158,19 +165,30 @@ describe.each(DB_KINDS)("small holes on %s", (kind) => {
       },
       "zh-CN",
     );
-    for (const body of [
-      { user: "a\u0000b", text: "/menu" },
-      { user: "alice", chat: "g\u0000", text: "/menu" },
-    ]) {
-      const res = await app.request("/api/webchat/messages", {
+    const send = (body: unknown, as = cookie) =>
+      app.request("/api/webchat/messages", {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", cookie: as },
         body: JSON.stringify(body),
       });
-      expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: string }).error).toMatch(/字段 (user|chat) 无效/);
-    }
-    const inbox = await app.request(`/api/webchat/inbox?chat=${encodeURIComponent("g\u0000")}`);
+    const error = async (res: Response) => ((await res.json()) as { error: string }).error;
+    const nulChat = await send({ chat: "g\u0000", text: "/menu" });
+    expect(nulChat.status).toBe(400);
+    expect(await error(nulChat)).toBe("字段 chat 无效");
+    // The person is the session's, never a field: a NUL there is an unknown field.
+    const nulUser = await send({ user: "a\u0000b", text: "/menu" });
+    expect(nulUser.status).toBe(400);
+    expect(await error(nulUser)).toBe("不认识的字段：user");
+    // A cookie that decodes to a NUL is no session (it never reaches the database).
+    const nulCookie = await send({ text: "/menu" }, `${SESSION_COOKIE}=a%00b`);
+    expect(nulCookie.status).toBe(401);
+    expect(await error(nulCookie)).toBe("请先登录（输入绑定码）");
+    const inbox = await app.request(`/api/webchat/inbox?chat=${encodeURIComponent("g\u0000")}`, {
+      headers: { cookie },
+    });
     expect(inbox.status).toBe(400);
+    expect(await error(inbox)).toBe("字段 chat 无效");
+    // The same session still works.
+    expect((await send({ text: "/menu" })).status).toBe(200);
   });
 });

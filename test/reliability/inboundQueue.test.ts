@@ -20,7 +20,7 @@ const SETTINGS = {
   corpId: "ww-test-corp",
   agentId: 1000002,
   secret: "test-secret",
-  token: "callback-token",
+  token: "callbackToken",
   encodingAesKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
 };
 
@@ -62,7 +62,9 @@ describe.each(DB_KINDS)("the inbound queue on %s", (kind) => {
         AgentID: 1000002,
       }),
     );
-    return app.request(signedPath(crypto, encrypted), {
+    // Signed now: a callback older than five minutes is refused as a replay.
+    const timestamp = String(Math.floor(NOW.getTime() / 1000));
+    return app.request(signedPath(crypto, encrypted, {}, { timestamp }), {
       method: "POST",
       headers: { "content-type": "text/xml" },
       body: envelope(encrypted),
@@ -81,6 +83,12 @@ describe.each(DB_KINDS)("the inbound queue on %s", (kind) => {
     expect(res.status).toBe(200);
     // Acknowledged and stored; this copy "dies" before its worker gets to it.
     expect(await queued()).toEqual([{ update_key: "msg:7001", status: "queued" }]);
+    // What waits is sealed: neither who wrote nor what they wrote is readable in a copy.
+    const [stored] = await database.current.query<{ payload: Record<string, unknown> }>(
+      "select payload from inbound_messages",
+    );
+    expect(Object.keys(stored!.payload)).toEqual(["sealed"]);
+    expect(JSON.stringify(stored!.payload)).not.toMatch(/zhangsan|\/help/);
     expect(repliesTo("zhangsan")).toBe(0);
     const second = await copy();
     await second.channel.idle();

@@ -14,20 +14,25 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WecomCrypto } from "../../src/channels/wecom/crypto.ts";
 import { openDatabase } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
+import { members } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import { type FakeBotApi, startFakeBotApi } from "../channels/telegram/fakeBotApi.ts";
 import { FakeWecom } from "../channels/wecom/fakeWecom.ts";
 import { envelope, messageXml, signedPath } from "../channels/wecom/wire.ts";
 import { type Cluster, clusterAvailable, startCluster } from "../helpers/cluster.ts";
+import { TEST_SECRET_KEY } from "../helpers/secretKey.ts";
 import { freePort, type SpawnedApp, spawnApp, waitHealthy } from "../helpers/spawnApp.ts";
+import { sessionCookie } from "../helpers/webchat.ts";
 import { brokenInvariants } from "./invariants.ts";
-import { buildScene, GROUP, SECRET, TOKEN } from "./telegramScene.ts";
+import { buildScene, GROUP, idNumberOf, SECRET, TOKEN } from "./telegramScene.ts";
 
 const PRESSES = 16; // 12 during the burst, 4 during the outage: one minute of a group's limit
+const WEB_PEOPLE = 20; // 19 during the burst, one during the outage
 const WECOM = {
   WECOM_CORP_ID: "ww-test-corp",
   WECOM_AGENT_ID: "1000002",
   WECOM_SECRET: "test-secret",
-  WECOM_TOKEN: "callback-token",
+  WECOM_TOKEN: "callbackToken",
   WECOM_ENCODING_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
 };
 
@@ -43,6 +48,8 @@ describe.runIf(process.env.TEST_DATABASE_URL && clusterAvailable())(
     let approvals: Update[];
     let applications: number[];
     let admin: postgres.Sql;
+    /** Each web chat person's session cookie, opened before the app starts. */
+    const cookies: string[] = [];
 
     beforeAll(async () => {
       cluster = await startCluster();
@@ -57,6 +64,22 @@ describe.runIf(process.env.TEST_DATABASE_URL && clusterAvailable())(
       applications = scene.applications;
       await scene.stop();
       await database.query("update applications set stage_since = now()");
+      const [scenePerson] = await database.query<{ branch: number }>(
+        "select branch_id as branch from members limit 1",
+      );
+      const webPeople = await database.db
+        .insert(members)
+        .values(
+          Array.from({ length: WEB_PEOPLE }, (_, i) => ({
+            name: `网聊${i}`,
+            ...sealIdNumber(idNumberOf(2_000 + i)),
+            branchId: scenePerson!.branch,
+          })),
+        )
+        .returning({ id: members.id });
+      for (const p of webPeople) {
+        cookies.push((await sessionCookie(database.db, { memberId: p.id })).cookie);
+      }
       await database.close();
       admin = postgres(url, {
         max: 1,
@@ -69,6 +92,7 @@ describe.runIf(process.env.TEST_DATABASE_URL && clusterAvailable())(
       app = spawnApp(
         {
           DATABASE_URL: url,
+          SECRET_KEY: TEST_SECRET_KEY,
           TELEGRAM_BOT_TOKEN: TOKEN,
           TELEGRAM_API_ROOT: fake.url,
           TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
@@ -129,20 +153,25 @@ describe.runIf(process.env.TEST_DATABASE_URL && clusterAvailable())(
           AgentID: 1000002,
         }),
       );
+      // Signed when sent (a resend too): WeCom's timestamp is checked against the clock.
       return () =>
-        call(signedPath(crypto, encrypted), {
-          method: "POST",
-          headers: { "content-type": "text/xml" },
-          body: envelope(encrypted),
-        });
+        call(
+          signedPath(crypto, encrypted, {}, { timestamp: String(Math.floor(Date.now() / 1000)) }),
+          {
+            method: "POST",
+            headers: { "content-type": "text/xml" },
+            body: envelope(encrypted),
+          },
+        );
     };
+    /** The page of person `i` sends /help: their session's cookie, from the app's own origin. */
     const web =
-      (user: string): Request =>
+      (i: number): Request =>
       () =>
         call("/api/webchat/messages", {
           method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ user, text: "/help" }),
+          headers: { "content-type": "application/json", cookie: cookies[i]!, origin: base() },
+          body: JSON.stringify({ text: "/help" }),
         });
     const health = async () => {
       const res = await call("/healthz", {});
@@ -173,7 +202,7 @@ describe.runIf(process.env.TEST_DATABASE_URL && clusterAvailable())(
           wecomUsers.push(`w${i}`);
           return wecomText(`w${i}`, `9100${i}`);
         }),
-        ...Array.from({ length: 19 }, (_, i) => web(`web${i}`)),
+        ...Array.from({ length: WEB_PEOPLE - 1 }, (_, i) => web(i)),
       ];
       const burstDone = run(burst);
       await new Promise((r) => setTimeout(r, 30));
@@ -192,6 +221,7 @@ describe.runIf(process.env.TEST_DATABASE_URL && clusterAvailable())(
         await new Promise((r) => setTimeout(r, 100));
         down = await health();
       }
+      alive();
       expect(down).toEqual({ status: 503, body: { ok: false, db: "down" } });
       const during = await run([
         ...approvals.slice(12).map(press),
@@ -201,7 +231,7 @@ describe.runIf(process.env.TEST_DATABASE_URL && clusterAvailable())(
         }),
       ]);
       expect(during.map((r) => r.status)).toEqual(during.map(() => 503));
-      const webDuring = await web("web-down")();
+      const webDuring = await web(WEB_PEOPLE - 1)();
       expect(webDuring.status).toBe(503);
       expect(JSON.parse(webDuring.body)).toEqual({
         error: "暂时无法连接数据库，这条消息没有被处理，请稍后再试。",

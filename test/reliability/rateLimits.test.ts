@@ -10,6 +10,7 @@ import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram
 import { loadConfig } from "../../src/config.ts";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { chatBindings, members, outbox } from "../../src/db/schema.ts";
+import { sealIdNumber } from "../../src/db/sealing.ts";
 import { notificationRenderer } from "../../src/dialogs/cards.ts";
 import { createLogger } from "../../src/logger.ts";
 import { systemClock } from "../../src/outbox/clock.ts";
@@ -102,8 +103,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("platform rate limits on PostgreSQ
       .values(
         Array.from({ length: CARDS }, (_, i) => ({
           name: `学生${i}`,
-          idNumber: idNumberOf(5_000 + i),
-          birthDate: "2004-02-02",
+          ...sealIdNumber(idNumberOf(5_000 + i)),
           branchId: w.org.UB1,
           graduationBranchId: w.org.UB1,
           graduationYear: YEAR,
