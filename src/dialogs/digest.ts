@@ -11,6 +11,7 @@ import { COUNTED_IDENTITIES, type Indicator, type Rate } from "../domain/indicat
 import { isLeadingOrgan } from "../domain/organization.ts";
 import { schoolOf } from "../domain/tree.ts";
 import type { Locale } from "../i18n.ts";
+import type { EventPayloads } from "../notices/events.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import {
   type OrgRef,
@@ -349,14 +350,14 @@ const percent = (n: number, of: number) => (of === 0 ? "—" : `${((n / of) * 10
 /** R27: two days ahead, unless the application has moved on since the warning was queued. */
 export async function warningReply(
   db: Db,
-  payload: { applicationId?: number; returnAt?: string },
+  payload: EventPayloads["auto_return_warning"],
   orgId: number,
   now: Date,
   season: Season,
 ): Promise<Reply | null> {
   const view = await applicationView(
     db,
-    { applicationId: payload.applicationId ?? -1, viewer: null },
+    { applicationId: payload.applicationId, viewer: null },
     now,
     season,
   );
@@ -387,15 +388,15 @@ export async function warningReply(
 /** R14, R15: who has stayed how long, and where. */
 export async function reminderReply(
   db: Db,
-  payload: { memberId?: number; months?: number },
+  payload: EventPayloads["retention_reminder"],
 ): Promise<Reply | null> {
   const [row] = await db
     .select({ name: members.name, branch: organizations.name })
     .from(members)
     .innerJoin(organizations, eq(organizations.id, members.branchId))
-    .where(eq(members.id, payload.memberId ?? -1));
+    .where(eq(members.id, payload.memberId));
   if (!row) return null;
   return reply(
-    D("reminder", { name: raw(row.name), branch: raw(row.branch), months: payload.months ?? 0 }),
+    D("reminder", { name: raw(row.name), branch: raw(row.branch), months: payload.months }),
   );
 }
