@@ -18,8 +18,16 @@ import {
 } from "../notices/events.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
+import {
+  approveAction,
+  assignBranchAction,
+  detailsAction,
+  gcApproveAction,
+  gcRejectAction,
+  rejectAction,
+} from "./flows/decide.ts";
 import { formatTime } from "./format.ts";
-import { globalButton, raw, reply, text } from "./replies.ts";
+import { raw, reply, text } from "./replies.ts";
 import { requestLines } from "./requestLines.ts";
 import type { Button, Reply, Text } from "./types.ts";
 
@@ -57,13 +65,13 @@ function cardBody(view: ApplicationView, season: Season): Text[] {
 export function decisionButtons(view: Pick<ApplicationView, "id" | "state">): Button[] {
   // The stage shown travels with the press: one too late hears how it stands now (R26).
   const args = { id: view.id, state: view.state };
-  const details = globalButton(C("details"), "details", args);
+  const details = detailsAction.button(C("details"), args);
   if (view.state === "awaiting_assignment") {
-    return [globalButton(C("assignBranch"), "assignBranch", args), details];
+    return [assignBranchAction.button(C("assignBranch"), args), details];
   }
   return [
-    globalButton(C("approve"), "approve", args),
-    globalButton(C("reject"), "reject", args),
+    approveAction.button(C("approve"), args),
+    rejectAction.button(C("reject"), args),
     details,
   ];
 }
@@ -198,8 +206,8 @@ export async function graduationChangeCard(
   if (r.state !== "pending") return { text: [...body, C(`gc.result.${r.state}`)] };
   return reply(body, [
     [
-      globalButton(C("gc.approve"), "gcApprove", { id: r.id }),
-      globalButton(C("gc.reject"), "gcReject", { id: r.id }),
+      gcApproveAction.button(C("gc.approve"), { id: r.id }),
+      gcRejectAction.button(C("gc.reject"), { id: r.id }),
     ],
   ]);
 }

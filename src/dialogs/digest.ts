@@ -31,11 +31,12 @@ import {
 } from "../services/regionQueue.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
+import { approveAction, detailsAction, openPendingAction, rejectAction } from "./flows/decide.ts";
 import { formatTime } from "./format.ts";
 import { barText, breakdownLines, byXs, indicatorLines } from "./rateLines.ts";
 import { regionButtons, regionSummaryLines } from "./region.ts";
 import { translate } from "./render.ts";
-import { globalButton, raw, reply, text } from "./replies.ts";
+import { raw, reply, text } from "./replies.ts";
 import type { Reply, Text } from "./types.ts";
 
 const D = (key: string, params?: Text["params"]) => text(`digest:${key}`, params);
@@ -337,7 +338,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
   if (digest.ratesNotRecorded) lines.push(D("rates.notRecorded"));
   const answer = reply(lines, [
     [
-      globalButton(D("openPending"), "openPending"),
+      openPendingAction.button(D("openPending")),
       ...(digest.region ? regionButtons(digest.region) : []),
     ],
   ]);
@@ -377,9 +378,9 @@ export async function warningReply(
     }),
     [
       [
-        globalButton(text("card:approve"), "approve", args),
-        globalButton(text("card:reject"), "reject", args),
-        globalButton(text("card:details"), "details", args),
+        approveAction.button(text("card:approve"), args),
+        rejectAction.button(text("card:reject"), args),
+        detailsAction.button(text("card:details"), args),
       ],
     ],
   );
