@@ -149,6 +149,7 @@ const seasonCalendar = z
           reviewEnd: day,
           wrapUpStart: day,
           target: day,
+          retentionFrom: day,
           autoReturnDays: z.number().int().min(1).max(365),
         })
         .partial()

@@ -49,6 +49,8 @@ export function refusalText(r: Refusal, timezone = "Asia/Shanghai"): Text {
       });
     case "text_too_long":
       return text("transfer:refusal.text_too_long", { max: r.max });
+    case "retention_not_yet":
+      return text("seasons:refusal.retention_not_yet", { date: r.from });
     default:
       return text(`transfer:refusal.${r.reason}`);
   }

@@ -14,6 +14,11 @@ export interface SeasonDates {
   wrapUpStart: string;
   /** Essentially everything completed by this day. */
   target: string;
+  /**
+   * R15 (provincial practice): retaining the relation at school is offered from this day on
+   * (after 31 Jul), when it is clear who truly found no place.
+   */
+  retentionFrom: string;
 }
 
 export interface Season extends SeasonDates {
@@ -33,6 +38,7 @@ export function defaultSeasonDates(year: number): SeasonDates {
     reviewEnd: `${year}-09-30`,
     wrapUpStart: `${year}-10-01`,
     target: `${year}-10-31`,
+    retentionFrom: `${year}-08-01`,
   };
 }
 
@@ -140,4 +146,9 @@ export function autoReturnCutoff(season: Season, now: Date): Date | null {
   const limit = season.autoReturnDays * DAY_MS + 1;
   if (now.getTime() < wrapUpStartMs(season) + limit) return null;
   return new Date(now.getTime() - limit);
+}
+
+/** R15: whether retaining at school may be chosen at `now` (from `retentionFrom` 00:00 on). */
+export function retentionOpen(season: Season, now: Date): boolean {
+  return now >= startOfDay(season.retentionFrom, season.timezone);
 }

@@ -44,6 +44,8 @@ export type Refusal =
   | { ok: false; reason: "no_school" }
   | { ok: false; reason: "no_special_unit_library" }
   | { ok: false; reason: "lookup_limit"; max: number; retryAt: Date }
+  /** R15: retaining at school is offered only from this day ("YYYY-MM-DD"). */
+  | { ok: false; reason: "retention_not_yet"; from: string }
   | ({ ok: false } & { reason: FlowBranchRefusal })
   | { ok: false; reason: IdNumberError }
   | ({ ok: false } & TransferRefusal);

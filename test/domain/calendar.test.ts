@@ -26,6 +26,7 @@ describe("§4 calendar: default dates of graduation year Y (G3)", () => {
       reviewEnd: "2026-09-30",
       wrapUpStart: "2026-10-01",
       target: "2026-10-31",
+      retentionFrom: "2026-08-01",
     });
   });
 
@@ -40,6 +41,7 @@ describe("§4 calendar: default dates of graduation year Y (G3)", () => {
       reviewEnd: "2021-09-30",
       wrapUpStart: "2021-10-01",
       target: "2021-10-31",
+      retentionFrom: "2021-08-01",
     });
   });
 
@@ -57,6 +59,7 @@ describe("§4 calendar: default dates of graduation year Y (G3)", () => {
       reviewEnd: "2021-09-30",
       wrapUpStart: "2021-10-08",
       target: "2021-10-31",
+      retentionFrom: "2021-08-01",
     });
     expect(seasonFor(2020, SH, overrides)).toEqual({
       ...seasonFor(2020, SH),
