@@ -2,6 +2,7 @@
  * The season calendar of SPEC §4 (G3) for graduation year Y, in the configured time zone.
  * Every date is configurable per year; the defaults are the guide's.
  */
+import { DEFAULT_TARGETS, defaultTargetsFor, type Target, type TargetDefault } from "./targets.ts";
 
 export interface SeasonDates {
   /** R7: marked branches graduating this year become graduate organizations. */
@@ -26,6 +27,8 @@ export interface Season extends SeasonDates {
   timezone: string;
   /** R27: more than this many days at one approval stage → returned. */
   autoReturnDays: number;
+  /** §5: the targets every region has unless a committee sets stricter ones (TARGETS). */
+  targets: Target[];
 }
 
 export type SeasonOverrides = Record<string, Partial<SeasonDates & { autoReturnDays: number }>>;
@@ -42,11 +45,17 @@ export function defaultSeasonDates(year: number): SeasonDates {
   };
 }
 
-export function seasonFor(year: number, timezone: string, overrides: SeasonOverrides = {}): Season {
+export function seasonFor(
+  year: number,
+  timezone: string,
+  overrides: SeasonOverrides = {},
+  targetDefaults: readonly TargetDefault[] = DEFAULT_TARGETS,
+): Season {
   return {
     year,
     timezone,
     autoReturnDays: 10,
+    targets: defaultTargetsFor(year, targetDefaults),
     ...defaultSeasonDates(year),
     ...overrides[String(year)],
   };
