@@ -28,6 +28,7 @@ import {
   regionItems,
   regionSummary,
 } from "../services/regionQueue.ts";
+import { type TargetReport, targetReport } from "../services/targets.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
 import { formatTime } from "./format.ts";
@@ -35,6 +36,7 @@ import { barText, breakdownLines, byXs, indicatorLines } from "./rateLines.ts";
 import { regionButtons, regionSummaryLines } from "./region.ts";
 import { translate } from "./render.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
+import { targetReportLines } from "./targetLines.ts";
 import type { Reply, Text } from "./types.ts";
 
 const D = (key: string, params?: Text["params"]) => text(`digest:${key}`, params);
@@ -83,6 +85,8 @@ export interface Digest {
      * `--date`); null when they were counted live.
      */
     recordedDay: string | null;
+    /** §5: each rate against the target due next, and the children below their targets. */
+    targets?: TargetReport;
     /** R18: the region's share of "not placed" and the schools far above it; today's only. */
     notPlaced: { flagged: SchoolShare[]; region: { notPlaced: number; total: number } } | null;
   } | null;
@@ -182,7 +186,8 @@ export async function digestFor(
     const recorded = await recordedRegionRates(db, org.id, season.year, day, now);
     if (recorded.ok) {
       const { previous, day: recordedDay, ...current } = recorded;
-      indicators = { current, previous, recordedDay, notPlaced: null };
+      const targets = await targetReport(db, current, now, season);
+      indicators = { current, previous, recordedDay, targets, notPlaced: null };
     } else ratesNotRecorded = true;
   } else if (isLeadingOrgan(org)) {
     const current = await rates(db, org.id, season.year, now);
@@ -192,6 +197,7 @@ export async function digestFor(
         current,
         previous: before ? recordedRates(before.counts) : null,
         recordedDay: null,
+        targets: await targetReport(db, current, now, season),
         notPlaced: await notPlacedShares(db, org.path, season.year),
       };
     }
@@ -311,6 +317,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
       ...indicatorLines(current, (indicator: Indicator) =>
         changeText(current[indicator], previous?.[indicator]),
       ),
+      ...(ind.targets ? targetReportLines(ind.targets) : []),
       ...breakdownLines(current, (line) => D("rates.indented", { line })),
     );
     const signal = ind.notPlaced;

@@ -11,6 +11,7 @@ import { graduationFlow } from "./graduation.ts";
 import { identityFlow } from "./identity.ts";
 import { locateFlow } from "./locate.ts";
 import { ratesFlow } from "./rates.ts";
+import { targetsCommand } from "./targets.ts";
 
 /** Menu order, two to a row. */
 const ADMIN_FLOWS = [
@@ -30,6 +31,7 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
   for (const flow of ADMIN_FLOWS) registry.flow(flow);
   for (const name of COMMANDS)
     registry.command(name, () => ({ replies: [], begin: { flow: name } }));
+  registry.command("targets", targetsCommand);
   return registry;
 }
 
