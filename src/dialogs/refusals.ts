@@ -59,6 +59,7 @@ export function refusalText(r: Refusal, timezone = "Asia/Shanghai"): Text {
     case "target_bad_percent":
     case "target_not_leading_organ":
     case "target_unknown":
+    case "branch_not_mixed":
       return text(`seasons:refusal.${r.reason}`);
     default:
       return text(`transfer:refusal.${r.reason}`);

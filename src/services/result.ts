@@ -53,6 +53,8 @@ export type Refusal =
   | { ok: false; reason: "target_not_leading_organ" }
   | { ok: false; reason: "target_not_stricter"; percent: number; due: string }
   | { ok: false; reason: "target_unknown" }
+  /** R6: graduating members are marked one by one only in a branch marked "mixed". */
+  | { ok: false; reason: "branch_not_mixed" }
   | ({ ok: false } & { reason: FlowBranchRefusal })
   | { ok: false; reason: IdNumberError }
   | ({ ok: false } & TransferRefusal);
