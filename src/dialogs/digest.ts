@@ -11,6 +11,7 @@ import { COUNTED_IDENTITIES, type Indicator, type Rate } from "../domain/indicat
 import { isLeadingOrgan } from "../domain/organization.ts";
 import { schoolOf } from "../domain/tree.ts";
 import type { Locale } from "../i18n.ts";
+import { type Leftover, leftoversUnder } from "../services/leftovers.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import {
   type OrgRef,
@@ -32,6 +33,7 @@ import { type TargetReport, targetReport } from "../services/targets.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
 import { formatTime } from "./format.ts";
+import { leftoverLines } from "./leftoverLines.ts";
 import { barText, breakdownLines, byXs, indicatorLines } from "./rateLines.ts";
 import { regionButtons, regionSummaryLines } from "./region.ts";
 import { translate } from "./render.ts";
@@ -92,6 +94,8 @@ export interface Digest {
   } | null;
   /** A digest of a past day asked for rates nobody recorded then. */
   ratesNotRecorded?: boolean;
+  /** R14, R15: members retained past their 6-month point under the organization. */
+  leftovers?: Leftover[];
 }
 
 /**
@@ -202,6 +206,7 @@ export async function digestFor(
       };
     }
   }
+  const leftovers = await leftoversUnder(db, org.id, now, season);
   return {
     org: { id: org.id, name: org.name },
     day,
@@ -210,6 +215,7 @@ export async function digestFor(
     region,
     indicators,
     ...(ratesNotRecorded ? { ratesNotRecorded } : {}),
+    ...(leftovers.length > 0 ? { leftovers } : {}),
   };
 }
 
@@ -341,6 +347,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
     }
   }
   if (digest.ratesNotRecorded) lines.push(D("rates.notRecorded"));
+  if (digest.leftovers) lines.push(...leftoverLines(digest.leftovers, tz));
   const answer = reply(lines, [
     [
       globalButton(D("openPending"), "openPending"),

@@ -10,6 +10,7 @@ import { codesFlow } from "./codes.ts";
 import { graduationFlow } from "./graduation.ts";
 import { identityFlow } from "./identity.ts";
 import { locateFlow } from "./locate.ts";
+import { lostContactFlow } from "./lostContact.ts";
 import { mixedFlow } from "./mixed.ts";
 import { ratesFlow } from "./rates.ts";
 import { targetsCommand } from "./targets.ts";
@@ -24,10 +25,11 @@ const ADMIN_FLOWS = [
   graduationFlow,
   identityFlow,
   mixedFlow,
+  lostContactFlow,
 ] as const;
 
 /** Typed shortcuts (`/rates`) for the flows that need no argument to start. */
-const COMMANDS = ["locate", "rates", "codes", "graduation", "identity", "mixed"] as const;
+const COMMANDS = ["locate", "rates", "codes", "graduation", "identity", "mixed", "lost"] as const;
 
 export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
   for (const flow of ADMIN_FLOWS) registry.flow(flow);
