@@ -19,7 +19,7 @@ import {
   weakerThanInherited,
 } from "../domain/targets.ts";
 import { pathIds } from "../domain/tree.ts";
-import { loadAdmin, loadOrg } from "./orgStore.ts";
+import { loadAdmin, loadChain, loadOrg } from "./orgStore.ts";
 import type { OrgRef } from "./rates.ts";
 import { type Refusal, refuse } from "./result.ts";
 
@@ -70,11 +70,9 @@ export async function targetsOf(
   const ids = pathIds(admin.org.path);
   const own = await ownTargets(db, ids, season.year);
   const effective = effectiveTargets(layersOf(admin.org.path, own, season));
-  const names = new Map<number, OrgRef>();
-  for (const id of ids) {
-    const org = await loadOrg(db, id);
-    if (org) names.set(id, { id: org.id, name: org.name });
-  }
+  const names = new Map(
+    (await loadChain(db, admin.org)).map((o) => [o.id, { id: o.id, name: o.name }]),
+  );
   const setterOf = (t: Target): OrgRef | null => {
     const id = [...ids]
       .reverse()
