@@ -7,6 +7,8 @@ import { resolve } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
 import type { SeasonOverrides } from "./domain/calendar.ts";
+import type { Indicator } from "./domain/indicators.ts";
+import { DEFAULT_TARGETS, type TargetDefault } from "./domain/targets.ts";
 import { isLocale, type Locale, translator } from "./i18n.ts";
 
 /** Reason codes; each has a text under `config.why.<code>` in the locales. */
@@ -35,7 +37,8 @@ type Why =
   | "proxies"
   | "hours"
   | "days"
-  | "perMinute";
+  | "perMinute"
+  | "targets";
 
 const why = (code: Why) => ({ message: code });
 
@@ -149,6 +152,7 @@ const seasonCalendar = z
           reviewEnd: day,
           wrapUpStart: day,
           target: day,
+          retentionFrom: day,
           autoReturnDays: z.number().int().min(1).max(365),
         })
         .partial()
@@ -156,6 +160,22 @@ const seasonCalendar = z
       why("seasonCalendar"),
     ),
   );
+
+/**
+ * §5 default targets, "fq:100:08-31,sx:95:10-31,xs:95:10-31": indicator, whole percent, and the
+ * day ("MM-DD") of the graduation year. Set, it replaces the guide's list.
+ */
+const targetEntry = z
+  .string()
+  .regex(/^(fq|sx|xs|dw):(100|[1-9]\d?):(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, why("targets"))
+  .transform((entry) => {
+    const [indicator, percent, monthDay] = entry.split(":") as [Indicator, string, string];
+    return { indicator, percent: Number(percent), monthDay };
+  });
+const targetList = z
+  .string()
+  .transform((v) => list(v.replace(/\s+/g, "")))
+  .pipe(z.array(targetEntry, why("targets")).min(1, why("targets")));
 
 const envSchema = z.object({
   PORT: optional(
@@ -171,6 +191,7 @@ const envSchema = z.object({
     z.coerce.number(why("year")).int(why("year")).min(2000, why("year")).max(2100, why("year")),
   ),
   SEASON_CALENDAR: optional(seasonCalendar),
+  TARGETS: optional(targetList),
   SCHEDULE_SWEEP: optional(cronExpression),
   SCHEDULE_CONVERSION: optional(cronExpression),
   SCHEDULE_REMINDERS: optional(cronExpression),
@@ -247,6 +268,8 @@ export interface Config {
   graduationYear: number;
   /** Per-year changes to the season calendar (SPEC §4); see `seasonFor`. */
   seasonOverrides: SeasonOverrides;
+  /** §5 targets every region has unless a committee sets stricter ones (TARGETS). */
+  targetDefaults: TargetDefault[];
   /** Cron expressions of the jobs (src/jobs), in `timezone`. */
   schedules: Schedules;
   logLevel: string;
@@ -382,6 +405,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     demoData: e.DEMO_DATA ?? database.kind === "pglite",
     graduationYear: e.GRADUATION_YEAR ?? yearIn(timezoneName, now),
     seasonOverrides: e.SEASON_CALENDAR ?? {},
+    targetDefaults: e.TARGETS ?? [...DEFAULT_TARGETS],
     schedules: {
       sweep: e.SCHEDULE_SWEEP ?? "5 * * * *",
       conversion: e.SCHEDULE_CONVERSION ?? "10 0 * * *",

@@ -37,6 +37,24 @@ describe("configuration from the environment", () => {
     expect(loadConfig({ DATABASE_URL: url, SECRET_KEY, DEMO_DATA: "on" }, NOW).demoData).toBe(true);
   });
 
+  it("§5 targets: the guide's defaults, replaced by TARGETS; a bad list is named with why", () => {
+    expect(loadConfig({}, NOW).targetDefaults).toEqual([
+      { indicator: "fq", percent: 100, monthDay: "08-31" },
+      { indicator: "sx", percent: 95, monthDay: "10-31" },
+      { indicator: "xs", percent: 95, monthDay: "10-31" },
+    ]);
+    expect(loadConfig({ TARGETS: "fq:90:09-15, dw:50:10-31" }, NOW).targetDefaults).toEqual([
+      { indicator: "fq", percent: 90, monthDay: "09-15" },
+      { indicator: "dw", percent: 50, monthDay: "10-31" },
+    ]);
+    for (const bad of ["fq:101:08-31", "zz:90:08-31", "fq:90:8-31", "fq:90"]) {
+      const error = problemsOf({ TARGETS: bad, DEFAULT_LOCALE: "en" });
+      expect(error.problems).toEqual([
+        { name: "TARGETS", why: expect.stringContaining("fq:100:08-31,sx:95:10-31") },
+      ]);
+    }
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadConfig({ PORT: "", DATABASE_URL: " " }, NOW).port).toBe(3000);
   });

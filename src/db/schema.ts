@@ -29,7 +29,7 @@ import type {
   StudyType,
   TransferReason,
 } from "../domain/application.ts";
-import { DEAD_STATES } from "../domain/indicators.ts";
+import { DEAD_STATES, type Indicator } from "../domain/indicators.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
 import type { MemberIdentity } from "../domain/member.ts";
 import type {
@@ -141,6 +141,12 @@ export const members = pgTable(
     agesOut: boolean("ages_out").notNull().default(false),
     /** When a retained (R15) or flow-branch (R14) stay began, for the 5 / 11 month reminders. */
     retainedSince: timestamp("retained_since", { withTimezone: true }),
+    /**
+     * 失联: the member's organization cannot reach them (issue 21), with the admin's reason.
+     * Shown beside them in the leftovers lists; it excludes them from nothing.
+     */
+    lostContactReason: text("lost_contact_reason"),
+    lostContactAt: timestamp("lost_contact_at", { withTimezone: true }),
     /**
      * The member's outcome (§5) copied from their latest live application, so the indicators
      * read one row per person instead of searching applications for each. Written only by
@@ -392,6 +398,29 @@ export const indicatorSnapshots = pgTable(
     takenAt: timestamp("taken_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.graduationYear, t.day] })],
+);
+
+/**
+ * §5 targets a leading organ set for its region and season: one per indicator and due day.
+ * The season's defaults (TARGETS) are not stored; see src/domain/targets.ts for inheritance.
+ */
+export const targets = pgTable(
+  "targets",
+  {
+    orgId: integer("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    graduationYear: smallint("graduation_year").notNull(),
+    indicator: text("indicator").$type<Indicator>().notNull(),
+    due: date("due", { mode: "string" }).notNull(),
+    percent: smallint("percent").notNull(),
+    setByAdminId: integer("set_by_admin_id").references(() => admins.id),
+    setAt: timestamp("set_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.graduationYear, t.indicator, t.due] }),
+    check("targets_percent_ck", sql`${t.percent} between 1 and 100`),
+  ],
 );
 
 /** One row per job and period: whoever inserts it runs that period (exactly once). */

@@ -12,6 +12,7 @@ import { isLeadingOrgan } from "../domain/organization.ts";
 import { schoolOf } from "../domain/tree.ts";
 import type { Locale } from "../i18n.ts";
 import type { EventPayloads } from "../notices/events.ts";
+import { type Leftover, leftoversUnder } from "../services/leftovers.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import {
   type OrgRef,
@@ -29,14 +30,17 @@ import {
   regionItems,
   regionSummary,
 } from "../services/regionQueue.ts";
+import { type TargetReport, targetReport } from "../services/targets.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
 import { approveAction, detailsAction, openPendingAction, rejectAction } from "./flows/decide.ts";
 import { formatTime } from "./format.ts";
+import { leftoverLines } from "./leftoverLines.ts";
 import { barText, breakdownLines, byXs, indicatorLines } from "./rateLines.ts";
 import { regionButtons, regionSummaryLines } from "./region.ts";
 import { translate } from "./render.ts";
 import { raw, reply, text } from "./replies.ts";
+import { targetReportLines } from "./targetLines.ts";
 import type { Reply, Text } from "./types.ts";
 
 const D = (key: string, params?: Text["params"]) => text(`digest:${key}`, params);
@@ -85,11 +89,15 @@ export interface Digest {
      * `--date`); null when they were counted live.
      */
     recordedDay: string | null;
+    /** §5: each rate against the target due next, and the children below their targets. */
+    targets?: TargetReport;
     /** R18: the region's share of "not placed" and the schools far above it; today's only. */
     notPlaced: { flagged: SchoolShare[]; region: { notPlaced: number; total: number } } | null;
   } | null;
   /** A digest of a past day asked for rates nobody recorded then. */
   ratesNotRecorded?: boolean;
+  /** R14, R15: members retained past their 6-month point under the organization. */
+  leftovers?: Leftover[];
 }
 
 /**
@@ -184,7 +192,8 @@ export async function digestFor(
     const recorded = await recordedRegionRates(db, org.id, season.year, day, now);
     if (recorded.ok) {
       const { previous, day: recordedDay, ...current } = recorded;
-      indicators = { current, previous, recordedDay, notPlaced: null };
+      const targets = await targetReport(db, current, now, season);
+      indicators = { current, previous, recordedDay, targets, notPlaced: null };
     } else ratesNotRecorded = true;
   } else if (isLeadingOrgan(org)) {
     const current = await rates(db, org.id, season.year, now);
@@ -194,10 +203,12 @@ export async function digestFor(
         current,
         previous: before ? recordedRates(before.counts) : null,
         recordedDay: null,
+        targets: await targetReport(db, current, now, season),
         notPlaced: await notPlacedShares(db, org.path, season.year),
       };
     }
   }
+  const leftovers = await leftoversUnder(db, org.id, now, season);
   return {
     org: { id: org.id, name: org.name },
     day,
@@ -206,6 +217,7 @@ export async function digestFor(
     region,
     indicators,
     ...(ratesNotRecorded ? { ratesNotRecorded } : {}),
+    ...(leftovers.length > 0 ? { leftovers } : {}),
   };
 }
 
@@ -313,6 +325,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
       ...indicatorLines(current, (indicator: Indicator) =>
         changeText(current[indicator], previous?.[indicator]),
       ),
+      ...(ind.targets ? targetReportLines(ind.targets) : []),
       ...breakdownLines(current, (line) => D("rates.indented", { line })),
     );
     const signal = ind.notPlaced;
@@ -336,6 +349,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
     }
   }
   if (digest.ratesNotRecorded) lines.push(D("rates.notRecorded"));
+  if (digest.leftovers) lines.push(...leftoverLines(digest.leftovers, tz));
   const answer = reply(lines, [
     [
       openPendingAction.button(D("openPending")),

@@ -49,6 +49,18 @@ export function refusalText(r: Refusal, timezone = "Asia/Shanghai"): Text {
       });
     case "text_too_long":
       return text("transfer:refusal.text_too_long", { max: r.max });
+    case "retention_not_yet":
+      return text("seasons:refusal.retention_not_yet", { date: r.from });
+    case "target_bad_date":
+      return text("seasons:refusal.target_bad_date", { year: r.year });
+    case "target_not_stricter":
+      return text("seasons:refusal.target_not_stricter", { percent: r.percent, due: r.due });
+    case "target_bad_indicator":
+    case "target_bad_percent":
+    case "target_not_leading_organ":
+    case "target_unknown":
+    case "branch_not_mixed":
+      return text(`seasons:refusal.${r.reason}`);
     default:
       return text(`transfer:refusal.${r.reason}`);
   }

@@ -2,6 +2,7 @@
  * The season calendar of SPEC §4 (G3) for graduation year Y, in the configured time zone.
  * Every date is configurable per year; the defaults are the guide's.
  */
+import { DEFAULT_TARGETS, defaultTargetsFor, type Target, type TargetDefault } from "./targets.ts";
 
 export interface SeasonDates {
   /** R7: marked branches graduating this year become graduate organizations. */
@@ -14,6 +15,11 @@ export interface SeasonDates {
   wrapUpStart: string;
   /** Essentially everything completed by this day. */
   target: string;
+  /**
+   * R15 (provincial practice): retaining the relation at school is offered from this day on
+   * (after 31 Jul), when it is clear who truly found no place.
+   */
+  retentionFrom: string;
 }
 
 export interface Season extends SeasonDates {
@@ -21,6 +27,8 @@ export interface Season extends SeasonDates {
   timezone: string;
   /** R27: more than this many days at one approval stage → returned. */
   autoReturnDays: number;
+  /** §5: the targets every region has unless a committee sets stricter ones (TARGETS). */
+  targets: Target[];
 }
 
 export type SeasonOverrides = Record<string, Partial<SeasonDates & { autoReturnDays: number }>>;
@@ -33,14 +41,21 @@ export function defaultSeasonDates(year: number): SeasonDates {
     reviewEnd: `${year}-09-30`,
     wrapUpStart: `${year}-10-01`,
     target: `${year}-10-31`,
+    retentionFrom: `${year}-08-01`,
   };
 }
 
-export function seasonFor(year: number, timezone: string, overrides: SeasonOverrides = {}): Season {
+export function seasonFor(
+  year: number,
+  timezone: string,
+  overrides: SeasonOverrides = {},
+  targetDefaults: readonly TargetDefault[] = DEFAULT_TARGETS,
+): Season {
   return {
     year,
     timezone,
     autoReturnDays: 10,
+    targets: defaultTargetsFor(year, targetDefaults),
     ...defaultSeasonDates(year),
     ...overrides[String(year)],
   };
@@ -140,4 +155,9 @@ export function autoReturnCutoff(season: Season, now: Date): Date | null {
   const limit = season.autoReturnDays * DAY_MS + 1;
   if (now.getTime() < wrapUpStartMs(season) + limit) return null;
   return new Date(now.getTime() - limit);
+}
+
+/** R15: whether retaining at school may be chosen at `now` (from `retentionFrom` 00:00 on). */
+export function retentionOpen(season: Season, now: Date): boolean {
+  return now >= startOfDay(season.retentionFrom, season.timezone);
 }

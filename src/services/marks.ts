@@ -107,7 +107,10 @@ export async function markBranchGraduation(
       .update(organizations)
       .set({ graduationMonth: month, graduationUnsetReason: unsetReason })
       .where(eq(organizations.id, branch.id));
-    await applyMonthToGraduates(tx, branch.id, month);
+    // A branch staying mixed keeps its members' own months (src/services/mixedGraduates.ts).
+    const staysMixed =
+      unsetReason === "mixed_branch" && branch.graduationUnsetReason === "mixed_branch";
+    if (!staysMixed) await applyMonthToGraduates(tx, branch.id, month);
     await tx.insert(markHistory).values({
       orgId: branch.id,
       action: "graduation_month",

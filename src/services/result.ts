@@ -44,6 +44,17 @@ export type Refusal =
   | { ok: false; reason: "no_school" }
   | { ok: false; reason: "no_special_unit_library" }
   | { ok: false; reason: "lookup_limit"; max: number; retryAt: Date }
+  /** R15: retaining at school is offered only from this day ("YYYY-MM-DD"). */
+  | { ok: false; reason: "retention_not_yet"; from: string }
+  /** §5 targets (src/services/targets.ts). */
+  | { ok: false; reason: "target_bad_date"; year: number }
+  | { ok: false; reason: "target_bad_indicator" }
+  | { ok: false; reason: "target_bad_percent" }
+  | { ok: false; reason: "target_not_leading_organ" }
+  | { ok: false; reason: "target_not_stricter"; percent: number; due: string }
+  | { ok: false; reason: "target_unknown" }
+  /** R6: graduating members are marked one by one only in a branch marked "mixed". */
+  | { ok: false; reason: "branch_not_mixed" }
   | ({ ok: false } & { reason: FlowBranchRefusal })
   | { ok: false; reason: IdNumberError }
   | ({ ok: false } & TransferRefusal);

@@ -7,7 +7,7 @@ import { type Db, isUniqueViolation, type Queryable, type Tx } from "../db/clien
 import { applicationHistory, applications, members } from "../db/schema.ts";
 import { birthDateOf } from "../db/sealing.ts";
 import type { InitiatorKind } from "../domain/application.ts";
-import { dayIn, type Season } from "../domain/calendar.ts";
+import { dayIn, retentionOpen, type Season } from "../domain/calendar.ts";
 import { filingObstacle } from "../domain/filing.ts";
 import { canStartAsInAdmin, canStartAsOutAdmin, leadingOrganAbove } from "../domain/permissions.ts";
 import {
@@ -187,6 +187,9 @@ async function fileIn(
 
   const fieldProblem = checkFields(input, input.as);
   if (fieldProblem) return refuse(fieldProblem);
+  if (input.reason === "not_placed" && input.retainAtSchool && !retentionOpen(season, now)) {
+    return refuse({ reason: "retention_not_yet", from: season.retentionFrom });
+  }
 
   const branch = await loadOrg(tx, member.branchId);
   if (!branch) return refuse({ reason: "unknown_org" });

@@ -3,8 +3,10 @@ import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applications, organizations } from "../../src/db/schema.ts";
 import { approve } from "../../src/services/decisions.ts";
+import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
+import { TEST_SEASON } from "../helpers/season.ts";
 import { buildWorld, type World } from "../helpers/world.ts";
 import { bindAs, chat, labels, texts, tokenOf } from "./fixtures.ts";
 
@@ -144,8 +146,50 @@ describe.each(DB_KINDS)("the transfer wizard on %s", (kind) => {
     expect((await onlyApplication()).decidingOrgId).toBe(w.org.TS);
   });
 
-  it("not placed, retained at school: no destination to choose", async () => {
+  it("R15 retaining at school is offered only from 1 Aug, with the date said before", async () => {
     const u = await member("m3");
+    await u.press("No");
+    await u.press("Neither studying nor employed yet");
+    await u.press("residence");
+    await u.say("太原市迎泽区青年路1号");
+    // 1 July: the township only, and when retaining opens.
+    expect(texts(u.last)).toContain(
+      "Keeping the relation at school can be chosen only from 2026-08-01",
+    );
+    expect(labels(u.last)).not.toContain(
+      "Keep it at my school for 6 months (at most 1 year), in the school's flow branch",
+    );
+  });
+
+  it("R15 the service refuses a retention before its date, naming the date", async () => {
+    const refused = await fileApplication(
+      db(),
+      {
+        actor: { kind: "member", memberId: w.member.m3 },
+        as: "member",
+        reason: "not_placed",
+        address: "太原市迎泽区青年路1号",
+        addressKind: "residence",
+        retainAtSchool: true,
+        external: false,
+      },
+      new Date("2026-07-31T15:59:59Z"),
+      TEST_SEASON,
+    );
+    expect(refused).toEqual({
+      ok: false,
+      reason: "retention_not_yet",
+      from: "2026-08-01",
+    });
+    expect(await db().select().from(applications)).toEqual([]);
+  });
+
+  it("not placed, retained at school (from 1 Aug, R15): no destination to choose", async () => {
+    const u = await member("m3");
+    // 1 Aug 00:00 in Shanghai.
+    u.advance(
+      new Date("2026-07-31T16:00:00Z").getTime() - new Date("2026-07-01T02:00:00Z").getTime(),
+    );
     await u.press("No");
     await u.press("Neither studying nor employed yet");
     await u.press("residence");

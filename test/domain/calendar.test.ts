@@ -26,12 +26,18 @@ describe("§4 calendar: default dates of graduation year Y (G3)", () => {
       reviewEnd: "2026-09-30",
       wrapUpStart: "2026-10-01",
       target: "2026-10-31",
+      retentionFrom: "2026-08-01",
     });
   });
 
   it("R27 seasonFor carries the year, zone and a 10-day auto-return limit by default", () => {
     expect(seasonFor(2021, SH)).toEqual({
       year: 2021,
+      targets: [
+        { indicator: "fq", percent: 100, due: "2021-08-31" },
+        { indicator: "sx", percent: 95, due: "2021-10-31" },
+        { indicator: "xs", percent: 95, due: "2021-10-31" },
+      ],
       timezone: SH,
       autoReturnDays: 10,
       conversionDate: "2021-06-01",
@@ -40,6 +46,7 @@ describe("§4 calendar: default dates of graduation year Y (G3)", () => {
       reviewEnd: "2021-09-30",
       wrapUpStart: "2021-10-01",
       target: "2021-10-31",
+      retentionFrom: "2021-08-01",
     });
   });
 
@@ -48,7 +55,7 @@ describe("§4 calendar: default dates of graduation year Y (G3)", () => {
       "2021": { conversionDate: "2021-06-15", wrapUpStart: "2021-10-08", autoReturnDays: 7 },
     };
     expect(seasonFor(2021, SH, overrides)).toEqual({
-      year: 2021,
+      ...seasonFor(2021, SH),
       timezone: SH,
       autoReturnDays: 7,
       conversionDate: "2021-06-15",
@@ -57,6 +64,7 @@ describe("§4 calendar: default dates of graduation year Y (G3)", () => {
       reviewEnd: "2021-09-30",
       wrapUpStart: "2021-10-08",
       target: "2021-10-31",
+      retentionFrom: "2021-08-01",
     });
     expect(seasonFor(2020, SH, overrides)).toEqual({
       ...seasonFor(2020, SH),

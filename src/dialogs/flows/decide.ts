@@ -15,6 +15,7 @@ import { bindChat, unbindChat } from "../../services/chatBindings.ts";
 import { assignableBranches, decisionRight, standing } from "../../services/decisionRights.ts";
 import { approve, assign, canWithdrawNow, reject } from "../../services/decisions.ts";
 import { deadDeliveries } from "../../services/deliveryHealth.ts";
+import { leftoversUnder } from "../../services/leftovers.ts";
 import { decideGraduationChange, pendingGraduationChanges } from "../../services/marks.ts";
 import { loadAdmin } from "../../services/orgStore.ts";
 import { applicationView, pendingQueue } from "../../services/queues.ts";
@@ -22,6 +23,7 @@ import type { Refusal } from "../../services/result.ts";
 import { applicationCard, decisionButtons, graduationChangeCard } from "../cards.ts";
 import { type AdminContext, defineAction } from "../defineAction.ts";
 import { formatTime } from "../format.ts";
+import { leftoverLines } from "../leftoverLines.ts";
 import { pickerButtons, readPicker } from "../picker.ts";
 import { refusalText } from "../refusals.ts";
 import { regionAction, regionSummaryReply } from "../region.ts";
@@ -379,7 +381,17 @@ async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalA
     if (card) changeCards.push(card);
   }
   const region = page === 0 ? await regionSummaryReply(ctx) : null;
-  const tail = [...changeCards, ...deadLine, ...(region ? [region] : [])];
+  // R14, R15: last season's leftovers past their 6-month point, under this organization.
+  const leftovers =
+    page === 0
+      ? leftoverLines(await leftoversUnder(ctx.db, orgId, ctx.now, ctx.season), ctx.season.timezone)
+      : [];
+  const tail = [
+    ...changeCards,
+    ...deadLine,
+    ...(region ? [region] : []),
+    ...(leftovers.length > 0 ? [reply(leftovers)] : []),
+  ];
   if (queue.items.length === 0) return { replies: [reply(C("pending.none", { org })), ...tail] };
   const pages = Math.ceil(queue.items.length / PENDING_PAGE);
   const p = Math.min(Math.max(0, page), pages - 1);

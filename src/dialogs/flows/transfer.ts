@@ -15,6 +15,7 @@ import {
   TRANSFER_REASONS,
   type TransferReason,
 } from "../../domain/application.ts";
+import { retentionOpen } from "../../domain/calendar.ts";
 import {
   allowedAddressKinds,
   TEXT_FIELD_MAX,
@@ -337,12 +338,26 @@ export function transferSteps<D extends TransferData & JsonObject>(
         ),
     },
     placement: {
-      ask: () =>
-        reply(T("wizard.askPlacement"), [
-          [stepButton(T("wizard.placementTownship"), "township")],
-          [stepButton(Q("wizard.placementRetain"), "retain")],
-        ]),
+      // R15: before the retention date only the township is offered, and the date is said.
+      ask: (ctx) =>
+        retentionOpen(ctx.season, ctx.now)
+          ? reply(T("wizard.askPlacement"), [
+              [stepButton(T("wizard.placementTownship"), "township")],
+              [stepButton(Q("wizard.placementRetain"), "retain")],
+            ])
+          : reply(
+              [
+                T("wizard.askPlacement"),
+                text("seasons:refusal.retention_not_yet", { date: ctx.season.retentionFrom }),
+              ],
+              [[stepButton(T("wizard.placementTownship"), "township")]],
+            ),
       action: (ctx, data, value) => {
+        if (value === "retain" && !retentionOpen(ctx.season, ctx.now)) {
+          return {
+            invalid: text("seasons:refusal.retention_not_yet", { date: ctx.season.retentionFrom }),
+          };
+        }
         if (value === "retain") return toSummary(ctx, { ...data, retainAtSchool: true });
         if (value === "township") return afterFields({ ...data, retainAtSchool: false });
         return { invalid: text("chat:nav.useButtons") };

@@ -10,7 +10,10 @@ import { codesFlow } from "./codes.ts";
 import { graduationFlow } from "./graduation.ts";
 import { identityFlow } from "./identity.ts";
 import { locateFlow } from "./locate.ts";
+import { lostContactFlow } from "./lostContact.ts";
+import { mixedFlow } from "./mixed.ts";
 import { ratesFlow } from "./rates.ts";
+import { targetsCommand } from "./targets.ts";
 
 /** Menu order, two to a row. */
 const ADMIN_FLOWS = [
@@ -21,15 +24,18 @@ const ADMIN_FLOWS = [
   codesFlow,
   graduationFlow,
   identityFlow,
+  mixedFlow,
+  lostContactFlow,
 ] as const;
 
 /** Typed shortcuts (`/rates`) for the flows that need no argument to start. */
-const COMMANDS = ["locate", "rates", "codes", "graduation", "identity"] as const;
+const COMMANDS = ["locate", "rates", "codes", "graduation", "identity", "mixed", "lost"] as const;
 
 export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
   for (const flow of ADMIN_FLOWS) registry.flow(flow);
   for (const name of COMMANDS)
     registry.command(name, () => ({ replies: [], begin: { flow: name } }));
+  registry.command("targets", targetsCommand);
   return registry;
 }
 
