@@ -91,7 +91,9 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     }
     const season = seasonFor(config.graduationYear, config.timezone, config.seasonOverrides);
     const engine = new DialogEngine(database.db, {
-      registry: createRegistry(),
+      registry: createRegistry({
+        webChatUrl: config.webchat.publicUrl ?? `http://localhost:${port}/`,
+      }),
       defaultLocale: config.defaultLocale,
       season,
       onError: (err) => log.error({ err }, t("webchat:engineError")),
