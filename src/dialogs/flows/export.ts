@@ -198,7 +198,7 @@ const idsOf = (args: Json | undefined): number[] => {
   return Array.isArray(ids) ? ids.filter((id): id is number => Number.isInteger(id)) : [];
 };
 
-const notAdmin = { replies: [reply(text("card:notAuthorized"))] };
+const notAdmin = { replies: [reply(X("notAdmin"))] };
 
 /** "The whole file": asks once, since it cannot be undone from the chat. */
 const tickAllAction: GlobalAction = (ctx, args) => {
