@@ -311,13 +311,23 @@ function parseBody(body: Buffer, contentType: string): Params {
     const head = String(part.subarray(0, split));
     const content = part.subarray(split + 4);
     const name = /name="([^"]+)"/.exec(head)?.[1];
-    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    // grammY writes the file name unquoted.
+    const named = /filename=(?:"([^"]*)"|([^;\r\n]*))/.exec(head);
+    const filename = named ? (named[1] ?? named[2] ?? "") : undefined;
     if (name && filename !== undefined) fields[name] = { filename, data: Buffer.from(content) };
     else if (name) fields[name] = String(content);
     at = next;
   }
   if (typeof fields.reply_markup === "string")
     fields.reply_markup = JSON.parse(fields.reply_markup);
+  // grammY names a file field `attach://<part>` and sends the file as that part.
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value === "string" && value.startsWith("attach://")) {
+      const part = value.slice("attach://".length);
+      fields[key] = fields[part];
+      delete fields[part];
+    }
+  }
   return fields;
 }
 
