@@ -29,7 +29,12 @@ const AP = 3001;
 const GP = -3001;
 
 let seq = 1;
-const user = (id: number) => ({ id, is_bot: false as const, first_name: `u${id}`, username: `u${id}` });
+const user = (id: number) => ({
+  id,
+  is_bot: false as const,
+  first_name: `u${id}`,
+  username: `u${id}`,
+});
 const chatOf = (id: number) =>
   id > 0
     ? { id, type: "private" as const, first_name: `u${id}` }
@@ -46,7 +51,13 @@ describe.each(DB_KINDS)("Telegram exports on %s", (kind) => {
   const handle = (update: Params) => fake.handled(fake.push(update as never));
   const say = (from: number, text: string, chat = from) =>
     handle({
-      message: { message_id: seq++, date: 1_786_000_000, chat: chatOf(chat), from: user(from), text },
+      message: {
+        message_id: seq++,
+        date: 1_786_000_000,
+        chat: chatOf(chat),
+        from: user(from),
+        text,
+      },
     });
   /** Presses the button with this label in the latest message (of any kind) that has it. */
   const press = (from: number, label: string, chat = from) => {
@@ -104,7 +115,12 @@ describe.each(DB_KINDS)("Telegram exports on %s", (kind) => {
     await db()
       .insert(chatIdentities)
       .values({ channel: "telegram", externalUserId: String(AP), adminId: w.admin.P });
-    const filed = await fileApplication(db(), furtherStudy(w.member.m1, w.org.VB), now, TEST_SEASON);
+    const filed = await fileApplication(
+      db(),
+      furtherStudy(w.member.m1, w.org.VB),
+      now,
+      TEST_SEASON,
+    );
     if (!filed.ok) throw new Error(filed.reason);
     await approve(db(), { adminId: w.admin.VB, applicationId: filed.applicationId }, now);
   });

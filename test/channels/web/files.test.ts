@@ -56,7 +56,12 @@ describe.each(DB_KINDS)("web chat files on %s", (kind) => {
 
   beforeEach(async () => {
     w = await buildWorld(db());
-    const filed = await fileApplication(db(), furtherStudy(w.member.m1, w.org.VB), now, TEST_SEASON);
+    const filed = await fileApplication(
+      db(),
+      furtherStudy(w.member.m1, w.org.VB),
+      now,
+      TEST_SEASON,
+    );
     if (!filed.ok) throw new Error(filed.reason);
     await approve(db(), { adminId: w.admin.VB, applicationId: filed.applicationId }, now);
   });
@@ -87,7 +92,9 @@ describe.each(DB_KINDS)("web chat files on %s", (kind) => {
 
     const elsewhere = await app().request(sent.file!.url, { headers: { cookie: other.cookie } });
     expect(elsewhere.status).toBe(404);
-    expect(((await elsewhere.json()) as { error: string }).error).toContain("只在生成它的这次登录中有效");
+    expect(((await elsewhere.json()) as { error: string }).error).toContain(
+      "只在生成它的这次登录中有效",
+    );
     expect((await app().request(sent.file!.url)).status).toBe(401);
 
     // The log keeps the link (a reload shows it), never the bytes.
