@@ -91,7 +91,7 @@ describe.each(DB_KINDS)("WeCom exports on %s", (kind) => {
   };
   const lastText = () => {
     const texts = fake.sent("message/send").filter((c) => c.body.msgtype === "text");
-    return (texts.at(-1)?.body.text as { content: string }).content;
+    return (texts.at(-1)?.body.text as { content: string } | undefined)?.content ?? "";
   };
   const choose = (label: string) => {
     const line = lastText()
