@@ -11,6 +11,7 @@ import { COUNTED_IDENTITIES, type Indicator, type Rate } from "../domain/indicat
 import { isLeadingOrgan } from "../domain/organization.ts";
 import { schoolOf } from "../domain/tree.ts";
 import type { Locale } from "../i18n.ts";
+import { countToEnter } from "../services/exports/index.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import {
   type OrgRef,
@@ -88,6 +89,8 @@ export interface Digest {
   } | null;
   /** A digest of a past day asked for rates nobody recorded then. */
   ratesNotRecorded?: boolean;
+  /** Completed transfers still to be entered in 智慧团建 (issue 18), when there are any. */
+  toEnter?: number;
 }
 
 /**
@@ -196,6 +199,7 @@ export async function digestFor(
       };
     }
   }
+  const toEnter = await countToEnter(db, org.path);
   return {
     org: { id: org.id, name: org.name },
     day,
@@ -204,6 +208,7 @@ export async function digestFor(
     region,
     indicators,
     ...(ratesNotRecorded ? { ratesNotRecorded } : {}),
+    ...(toEnter > 0 ? { toEnter } : {}),
   };
 }
 
@@ -334,6 +339,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
     }
   }
   if (digest.ratesNotRecorded) lines.push(D("rates.notRecorded"));
+  if (digest.toEnter) lines.push(text("export:chat.digestLine", { count: digest.toEnter }));
   const answer = reply(lines, [
     [
       globalButton(D("openPending"), "openPending"),

@@ -90,7 +90,7 @@ describe.each(DB_KINDS)("npm run export on %s", (kind) => {
   it("streams the to-enter list as CSV, masked; in full only for a leading organ with --full-ids (R4)", async () => {
     const masked = await run(["to-enter", "--org", String(w.org.P), "--out", "p.csv"]);
     expect(masked.code).toBe(0);
-    expect(masked.out).toEqual(["Wrote p.csv: 1 rows."]);
+    expect(masked.out).toEqual(["Wrote p.csv: 1 row."]);
     const text = masked.files.get("p.csv")!.toString("utf8");
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(text).toContain(maskIdNumber(w.idNumber.m1));

@@ -5,9 +5,12 @@
  */
 import ExcelJS from "exceljs";
 import { beforeEach, describe, expect, it } from "vitest";
+import { digestFor, digestReply } from "../../src/dialogs/digest.ts";
+import { renderMessage, translate } from "../../src/dialogs/render.ts";
 import type { RenderedReply } from "../../src/dialogs/types.ts";
 import { maskIdNumber } from "../../src/domain/idNumber.ts";
 import { approve } from "../../src/services/decisions.ts";
+import { markEntered } from "../../src/services/exports/index.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
@@ -133,6 +136,22 @@ describe.each(DB_KINDS)("export dialogs on %s", (kind) => {
     await u.say("/export");
     expect(texts(await u.press("To enter in ZHTJ (0)"))).toBe(
       "No completed transfers are waiting to be entered in ZHTJ.",
+    );
+  });
+
+  it("the digest counts what is left to enter in 智慧团建", async () => {
+    const first = await completed("m1");
+    await completed("m2");
+    const digestText = async () => {
+      const digest = await digestFor(db(), w.org.U, "2026-09-04", SEP, TEST_SEASON);
+      return renderMessage(translate("en"), digestReply(digest!, TEST_SEASON).text);
+    };
+    expect(await digestText()).toContain(
+      "To enter in ZHTJ: 2 completed transfers (/export to export and mark them)",
+    );
+    await markEntered(db(), { adminId: w.admin.U, applicationIds: [first], now: SEP });
+    expect(await digestText()).toContain(
+      "To enter in ZHTJ: 1 completed transfer (/export to export and mark it)",
     );
   });
 
