@@ -5,6 +5,7 @@
  * the whole file; the 通报 asks for the rate to rank by and comes with the digest's chart.
  * What may be had, and how ID numbers show, is the exports service's to decide (R4).
  */
+import { z } from "zod";
 import type { Indicator } from "../../domain/indicators.ts";
 import { INDICATORS } from "../../domain/indicators.ts";
 import {
@@ -21,12 +22,13 @@ import {
 } from "../../services/exports/index.ts";
 import type { RegionRates } from "../../services/rates.ts";
 import { ratesChartSvg, renderChartPng } from "../chart.ts";
+import { type AdminContext, defineAction, isAdminContext } from "../defineAction.ts";
 import { barText } from "../rateLines.ts";
 import type { DialogRegistry } from "../registry.ts";
 import { translate } from "../render.ts";
-import { globalButton, menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
+import { menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
 import { stepFlow } from "../steps.ts";
-import type { Button, DialogContext, GlobalAction, Json, Reply, Text } from "../types.ts";
+import type { Button, DialogContext, GlobalActionResult, Json, Reply, Text } from "../types.ts";
 import { ended } from "./admin/common.ts";
 import { type PickData, pickSteps } from "./admin/pick.ts";
 
@@ -100,8 +102,8 @@ function fileReplies(
     lines.push(X("toEnterHint"));
     const ids = made.applicationIds ?? [];
     buttons.push(
-      [globalButton(X("markAll", { count: ids.length }), "zhtjAll", { ids })],
-      [globalButton(X("markOneByOne"), "zhtjList", { page: 0 })],
+      [tickAllAction.button(X("markAll", { count: ids.length }), { ids })],
+      [tickListAction.button(X("markOneByOne"), { page: 0 })],
     );
   }
   buttons.push(menuButtonRow());
@@ -191,36 +193,26 @@ export function exportFlow(options: ExportOptions) {
   });
 }
 
-// Ticking off (global buttons: whoever presses is checked again by markEntered).
+// Ticking off: global buttons, so whoever presses is checked again (markEntered re-checks the
+// list of the presser's own organization).
 
-const idsOf = (args: Json | undefined): number[] => {
-  const ids = (args as { ids?: unknown } | null)?.ids;
-  return Array.isArray(ids) ? ids.filter((id): id is number => Number.isInteger(id)) : [];
-};
+/** Ticking is an admin's; anyone else pressing is told so (not "may not decide"). */
+const adminOnly =
+  <A>(handler: (ctx: AdminContext, args: A) => Promise<GlobalActionResult> | GlobalActionResult) =>
+  (ctx: DialogContext, args: A) =>
+    isAdminContext(ctx) ? handler(ctx, args) : { replies: [reply(X("notAdmin"))] };
 
-const notAdmin = { replies: [reply(X("notAdmin"))] };
+const idsArgs = z.object({ ids: z.array(z.number().int()).max(1_000_000) });
+const pageArgs = z.object({ page: z.number().int().min(0) });
+const oneArgs = z.object({ id: z.number().int(), page: z.number().int().min(0) });
 
-/** "The whole file": asks once, since it cannot be undone from the chat. */
-const tickAllAction: GlobalAction = (ctx, args) => {
-  if (ctx.identity.adminId === null) return notAdmin;
-  const ids = idsOf(args);
-  return {
-    replies: [
-      reply(X("confirmAll", { count: ids.length }), [
-        [globalButton(X("confirmYes"), "zhtjAllConfirmed", { ids })],
-        menuButtonRow(),
-      ]),
-    ],
-  };
-};
-
-async function markedReply(
-  ctx: DialogContext,
-  adminId: number,
-  ids: number[],
-): Promise<Reply[] | null> {
-  const marked = await markEntered(ctx.db, { adminId, applicationIds: ids, now: ctx.now });
-  if (!marked.ok) return null;
+async function markedReply(ctx: AdminContext, ids: number[]): Promise<Reply[]> {
+  const marked = await markEntered(ctx.db, {
+    adminId: ctx.identity.adminId,
+    applicationIds: ids,
+    now: ctx.now,
+  });
+  if (!marked.ok) return [reply(X("refused.unknown_admin"))];
   const viewer = await viewerOf(ctx);
   const left = viewer ? await countToEnter(ctx.db, viewer.org.path) : 0;
   const lines = [X("marked", { entered: marked.entered, left })];
@@ -228,11 +220,28 @@ async function markedReply(
   return [reply(lines)];
 }
 
-const tickAllConfirmedAction: GlobalAction = async (ctx, args) => {
-  if (ctx.identity.adminId === null) return notAdmin;
-  const said = await markedReply(ctx, ctx.identity.adminId, idsOf(args));
-  return { replies: said ? [...said.map((r) => ({ ...r, buttons: [menuButtonRow()] }))] : [] };
-};
+/** "The whole file", once confirmed. */
+const tickAllConfirmedAction = defineAction(
+  "zhtjAllConfirmed",
+  idsArgs,
+  adminOnly(async (ctx, { ids }) => ({
+    replies: (await markedReply(ctx, ids)).map((r) => ({ ...r, buttons: [menuButtonRow()] })),
+  })),
+);
+
+/** "The whole file": asks once, since it cannot be undone from the chat. */
+const tickAllAction = defineAction(
+  "zhtjAll",
+  idsArgs,
+  adminOnly((_ctx, { ids }) => ({
+    replies: [
+      reply(X("confirmAll", { count: ids.length }), [
+        [tickAllConfirmedAction.button(X("confirmYes"), { ids })],
+        menuButtonRow(),
+      ]),
+    ],
+  })),
+);
 
 /** One page of what is left to enter, a button per transfer. */
 async function tickList(ctx: DialogContext, page: number): Promise<Reply> {
@@ -244,43 +253,36 @@ async function tickList(ctx: DialogContext, page: number): Promise<Reply> {
   const p = Math.min(Math.max(0, page), pages - 1);
   const items = await toEnterPage(ctx.db, viewer.org.path, p * TICK_PAGE, TICK_PAGE);
   const rows: Button[][] = items.map((i) => [
-    globalButton(X("listItem", { id: i.id, name: raw(i.name) }), "zhtjOne", { id: i.id, page: p }),
+    tickOneAction.button(X("listItem", { id: i.id, name: raw(i.name) }), { id: i.id, page: p }),
   ]);
   const paging: Button[] = [];
-  if (p > 0) paging.push(globalButton("chat:picker.previous", "zhtjList", { page: p - 1 }));
-  if (p < pages - 1) paging.push(globalButton("chat:picker.next", "zhtjList", { page: p + 1 }));
+  if (p > 0) paging.push(tickListAction.button("chat:picker.previous", { page: p - 1 }));
+  if (p < pages - 1) paging.push(tickListAction.button("chat:picker.next", { page: p + 1 }));
   if (paging.length > 0) rows.push(paging);
   rows.push(menuButtonRow());
   return reply(X("listTitle", { page: p + 1, pages, count }), rows);
 }
 
-const pageOf = (args: Json | undefined) => {
-  const page = (args as { page?: unknown } | null)?.page;
-  return typeof page === "number" && Number.isInteger(page) ? page : 0;
-};
+const tickListAction = defineAction(
+  "zhtjList",
+  pageArgs,
+  adminOnly(async (ctx, { page }) => ({ replies: [await tickList(ctx, page)] })),
+);
 
-const tickListAction: GlobalAction = async (ctx, args) => {
-  if (ctx.identity.adminId === null) return notAdmin;
-  return { replies: [await tickList(ctx, pageOf(args))] };
-};
-
-const tickOneAction: GlobalAction = async (ctx, args) => {
-  if (ctx.identity.adminId === null) return notAdmin;
-  const id = (args as { id?: unknown } | null)?.id;
-  const said = await markedReply(
-    ctx,
-    ctx.identity.adminId,
-    Number.isInteger(id) ? [id as number] : [],
-  );
-  return { replies: [...(said ?? []), await tickList(ctx, pageOf(args))] };
-};
+const tickOneAction = defineAction(
+  "zhtjOne",
+  oneArgs,
+  adminOnly(async (ctx, { id, page }) => ({
+    replies: [...(await markedReply(ctx, [id])), await tickList(ctx, page)],
+  })),
+);
 
 export function registerExports(registry: DialogRegistry, options: ExportOptions): DialogRegistry {
   return registry
     .flow(exportFlow(options))
     .command("export", () => ({ replies: [], begin: { flow: "export" } }))
-    .action("zhtjAll", tickAllAction)
-    .action("zhtjAllConfirmed", tickAllConfirmedAction)
-    .action("zhtjList", tickListAction)
-    .action("zhtjOne", tickOneAction);
+    .action(tickAllAction)
+    .action(tickAllConfirmedAction)
+    .action(tickListAction)
+    .action(tickOneAction);
 }

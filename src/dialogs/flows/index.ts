@@ -20,6 +20,6 @@ export function createRegistry(exports: ExportOptions = DEFAULT_EXPORTS): Dialog
     .flow(bindFlow)
     .flow(transferFlow)
     .flow(myApplicationsFlow)
-    .action("withdraw", withdrawAction)
-    .action("withdrawConfirmed", withdrawConfirmedAction);
+    .action(withdrawAction)
+    .action(withdrawConfirmedAction);
 }
