@@ -96,7 +96,9 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       config.targetDefaults,
     );
     const engine = new DialogEngine(database.db, {
-      registry: createRegistry(),
+      registry: createRegistry({
+        webChatUrl: config.webchat.publicUrl ?? `http://localhost:${port}/`,
+      }),
       defaultLocale: config.defaultLocale,
       season,
       onError: (err) => log.error({ err }, t("webchat:engineError")),

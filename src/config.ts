@@ -221,6 +221,7 @@ const envSchema = z.object({
   SECRET_KEY_PREVIOUS: optional(hexKey),
   WEBCHAT: optional(booleanFlag),
   PUBLIC_HOSTS: optional(hostList),
+  WEBCHAT_URL: optional(httpUrl),
   TRUSTED_PROXIES: optional(proxyList),
   WEBCHAT_SESSION_IDLE_HOURS: optional(bounded(1, 24 * 30, "hours")),
   WEBCHAT_SESSION_MAX_DAYS: optional(bounded(1, 90, "days")),
@@ -301,6 +302,11 @@ export interface WebChatSettings {
   enabled: boolean;
   /** Host names the page and API answer to (DNS rebinding). */
   publicHosts: string[];
+  /**
+   * The page's public address (WEBCHAT_URL), where printed login links point; unset: this
+   * machine's own port.
+   */
+  publicUrl?: string;
   /** Proxies whose X-Forwarded-For names the client. */
   trustedProxies: string[];
   sessionIdleMs: number;
@@ -419,6 +425,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     webchat: {
       enabled: e.WEBCHAT ?? WEBCHAT_DEFAULTS.enabled,
       publicHosts: e.PUBLIC_HOSTS ?? WEBCHAT_DEFAULTS.publicHosts,
+      ...(e.WEBCHAT_URL ? { publicUrl: e.WEBCHAT_URL } : {}),
       trustedProxies: e.TRUSTED_PROXIES ?? WEBCHAT_DEFAULTS.trustedProxies,
       sessionIdleMs: e.WEBCHAT_SESSION_IDLE_HOURS
         ? e.WEBCHAT_SESSION_IDLE_HOURS * 3600_000

@@ -91,7 +91,7 @@ export function parseDigestArgs(
   return { ok: true, options: { org, day, asOf, past, chart } };
 }
 
-function matchLines(t: ReturnType<typeof translator>, matches: OrgMatch[], total: number) {
+export function matchLines(t: ReturnType<typeof translator>, matches: OrgMatch[], total: number) {
   const lines = matches.map((m) =>
     m.parentName
       ? t("digest:cli.match", { id: m.id, name: m.name, parent: m.parentName })

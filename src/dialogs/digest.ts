@@ -13,6 +13,7 @@ import { schoolOf } from "../domain/tree.ts";
 import type { Locale } from "../i18n.ts";
 import type { EventPayloads } from "../notices/events.ts";
 import { type Leftover, leftoversUnder } from "../services/leftovers.ts";
+import { countToEnter } from "../services/exports/index.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import {
   type OrgRef,
@@ -98,6 +99,8 @@ export interface Digest {
   ratesNotRecorded?: boolean;
   /** R14, R15: members retained past their 6-month point under the organization. */
   leftovers?: Leftover[];
+  /** Completed transfers still to be entered in 智慧团建 (issue 18), when there are any. */
+  toEnter?: number;
 }
 
 /**
@@ -209,6 +212,7 @@ export async function digestFor(
     }
   }
   const leftovers = await leftoversUnder(db, org.id, now, season);
+  const toEnter = await countToEnter(db, org.path);
   return {
     org: { id: org.id, name: org.name },
     day,
@@ -218,6 +222,7 @@ export async function digestFor(
     indicators,
     ...(ratesNotRecorded ? { ratesNotRecorded } : {}),
     ...(leftovers.length > 0 ? { leftovers } : {}),
+    ...(toEnter > 0 ? { toEnter } : {}),
   };
 }
 
@@ -350,6 +355,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
   }
   if (digest.ratesNotRecorded) lines.push(D("rates.notRecorded"));
   if (digest.leftovers) lines.push(...leftoverLines(digest.leftovers, tz));
+  if (digest.toEnter) lines.push(text("export:chat.digestLine", { count: digest.toEnter }));
   const answer = reply(lines, [
     [
       openPendingAction.button(D("openPending")),

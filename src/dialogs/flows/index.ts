@@ -6,12 +6,17 @@ import { DialogRegistry } from "../registry.ts";
 import { registerAdminFlows } from "./admin/index.ts";
 import { bindFlow } from "./bind.ts";
 import { registerDecisionFlows } from "./decide.ts";
+import { type ExportOptions, registerExports } from "./export.ts";
 import { registerHotline } from "./hotline.ts";
 import { myApplicationsFlow, withdrawAction, withdrawConfirmedAction } from "./myApplications.ts";
 import { transferFlow } from "./transfer.ts";
 
-export function createRegistry(): DialogRegistry {
-  return registerHotline(registerAdminFlows(registerDecisionFlows(new DialogRegistry())))
+/** Where the web chat is reached when nothing says (the app's own default port). */
+const DEFAULT_EXPORTS: ExportOptions = { webChatUrl: "http://localhost:3000/" };
+
+export function createRegistry(exports: ExportOptions = DEFAULT_EXPORTS): DialogRegistry {
+  const registry = registerExports(new DialogRegistry(), exports);
+  return registerHotline(registerAdminFlows(registerDecisionFlows(registry)))
     .flow(bindFlow)
     .flow(transferFlow)
     .flow(myApplicationsFlow)

@@ -74,9 +74,16 @@ export class FakeWecom {
   async #handle(req: IncomingMessage, call: FakeCall): Promise<Record<string, unknown>> {
     const url = new URL(req.url ?? "/", "http://fake");
     const api = url.pathname.replace(/^\/cgi-bin\//, "");
-    let raw = "";
-    for await (const chunk of req) raw += chunk;
-    const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const rawBody = Buffer.concat(chunks);
+    const multipart = String(req.headers["content-type"] ?? "").startsWith("multipart/form-data");
+    const body =
+      rawBody.length && !multipart
+        ? (JSON.parse(String(rawBody)) as Record<string, unknown>)
+        : multipart
+          ? uploadOf(rawBody, String(req.headers["content-type"]))
+          : {};
     const token = url.searchParams.get("access_token");
     Object.assign(call, { api, token, body });
     if (api === "gettoken") {
@@ -103,8 +110,32 @@ export class FakeWecom {
         answer.response_code = `send-code-${++this.#nextResponseCode}`;
       return answer;
     }
+    if (api === "media/upload") {
+      if (url.searchParams.get("type") !== "file" || !body.data)
+        return { errcode: 40004, errmsg: "invalid media type" };
+      return { errcode: 0, errmsg: "", type: "file", media_id: `media-${this.calls.length}` };
+    }
     if (api === "message/update_template_card")
       return { errcode: 0, errmsg: "ok", invaliduser: [] };
     return { errcode: 60011, errmsg: "unknown api in fake" };
   }
+}
+
+/**
+ * The one file part of a media upload, as WeCom documents it: `name="media"`, the file name
+ * and `filelength` in its Content-Disposition.
+ */
+function uploadOf(raw: Buffer, contentType: string): Record<string, unknown> {
+  const boundary = /boundary=([^;]+)/.exec(contentType)?.[1] ?? "";
+  const start = raw.indexOf(`--${boundary}\r\n`);
+  const headEnd = raw.indexOf("\r\n\r\n", start);
+  const end = raw.indexOf(`\r\n--${boundary}--`, headEnd);
+  if (start < 0 || headEnd < 0 || end < 0) return {};
+  const head = String(raw.subarray(start, headEnd));
+  return {
+    field: /name="([^"]+)"/.exec(head)?.[1],
+    filename: /filename="([^"]*)"/.exec(head)?.[1],
+    filelength: Number(/filelength=(\d+)/.exec(head)?.[1]),
+    data: raw.subarray(headEnd + 4, end),
+  };
 }

@@ -42,9 +42,11 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
 /** The admin's menu entries (only those registered), for `/menu`. */
 export function adminMenuRows(ctx: DialogContext): Button[][] {
   if (ctx.identity.adminId === null) return [];
-  const entries = ADMIN_FLOWS.filter((f) => ctx.hasFlow(f.name)).map((f) =>
-    button(`admin:menu.${f.name}`, { type: "flow", flow: f.name }),
-  );
+  // Exports (issue 18) register apart: their flow is made with the web chat's address.
+  const names = [...ADMIN_FLOWS.map((f) => f.name), "export"];
+  const entries = names
+    .filter((name) => ctx.hasFlow(name))
+    .map((name) => button(`admin:menu.${name}`, { type: "flow", flow: name }));
   // The queue comes first: deciding is what admins do most.
   const rows: Button[][] = [[button("card:menuPending", { type: "command", command: "pending" })]];
   for (let i = 0; i < entries.length; i += 2) rows.push(entries.slice(i, i + 2));
