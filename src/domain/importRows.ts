@@ -136,6 +136,7 @@ export type ImportRowProblem =
   | "month_not_branch"
   | "month_and_reason"
   | "kind_changed"
+  | "use_change_request"
   | "flow_branch_creator"
   | "flow_branch_name"
   | "root_not_allowed";
@@ -311,6 +312,14 @@ export function parseMemberRow(cells: Row, columns: HeaderMatch["columns"]): Par
   };
 }
 
+/**
+ * R2: a graduate organization takes no new members (it is made by R7 from the members it had),
+ * so an import adds or moves nobody into one; a member already there stays.
+ */
+export function joinProblem(branch: Pick<OrgNode, "category">): "graduate_branch" | null {
+  return branch.category === "graduate" ? "graduate_branch" : null;
+}
+
 /** What a member row becomes in its branch: its marks and graduation fields (§3). */
 export interface MemberPlacement {
   identity: MemberIdentity;
@@ -453,7 +462,8 @@ const levelRank = (level: OrgLevel) => ORG_LEVELS.indexOf(level);
  */
 export function placeOrganization(input: {
   row: OrgRow;
-  parent: Pick<OrgNode, "kind" | "level" | "domain" | "institutionCode"> & OrgNode;
+  /** A stored organization, or one an earlier row adds (name, kind and level only). */
+  parent: Pick<OrgNode, "kind" | "level"> & Partial<OrgNode>;
   /** The nearest committee level above (the parent's, or its ancestors'). */
   levelAbove: OrgLevel;
   seasonYear: number;
@@ -463,7 +473,9 @@ export function placeOrganization(input: {
   if (row.level !== "none" && levelRank(row.level) <= levelRank(input.levelAbove))
     return { column: "level", problem: "level_not_below_parent" };
   if (row.category === "flow_branch") {
-    const flow = checkFlowBranchCreation(parent, row.path.at(-1)!);
+    // A parent added by the same file has no institution code on record yet: R1 needs one.
+    const creator = { domain: "other", institutionCode: null, ...parent } as OrgNode;
+    const flow = checkFlowBranchCreation(creator, row.path.at(-1)!);
     if (!flow.ok) return { column: "category", problem: flow.reason };
   }
   if (row.graduationMonth) {
@@ -504,6 +516,6 @@ export function parseAdminRow(cells: Row, columns: HeaderMatch["columns"]): Pars
 export type ImportAction = "add" | "change" | "move" | "same" | "refused";
 
 /** An import's life: read and classified, then applied, cancelled or (after applying) undone. */
-export type ImportState = "previewed" | "applied" | "cancelled" | "undone";
+export type ImportState = "reading" | "previewed" | "applied" | "cancelled" | "undone";
 
 export type ImportCounts = Record<ImportAction, number> & { rows: number };

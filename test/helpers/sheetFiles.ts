@@ -26,10 +26,17 @@ export function workbookBuffer(rows: Cell[][], format: "xlsx" | "xls", sharedStr
   }) as Buffer;
 }
 
+/** Excel's CSV of a number in a General cell: 12 digits or more in scientific notation. */
+function excelNumber(n: number): string {
+  if (Math.abs(n) < 1e11) return String(n);
+  const [mantissa, exponent] = n.toExponential(5).split("e");
+  return `${Number(mantissa)}E+${exponent!.replace("+", "").padStart(2, "0")}`;
+}
+
 function csvLine(cells: Cell[]): string {
   return cells
     .map((c) => {
-      const text = c === null ? "" : String(c);
+      const text = c === null ? "" : typeof c === "number" ? excelNumber(c) : c;
       return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
     })
     .join(",");
