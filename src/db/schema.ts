@@ -744,3 +744,39 @@ export const importRows = pgTable(
     index("import_rows_action_idx").on(t.importId, t.action),
   ],
 );
+
+// Exports (issue 18)
+
+/**
+ * Completed transfers an admin has recorded in 智慧团建 too (SPEC §7): the to-enter export lists
+ * the completed transfers without a row here. One row per transfer, whoever ticked it.
+ */
+export const zhtjEntries = pgTable("zhtj_entries", {
+  applicationId: integer("application_id")
+    .primaryKey()
+    .references(() => applications.id),
+  enteredByAdminId: integer("entered_by_admin_id")
+    .notNull()
+    .references(() => admins.id),
+  enteredAt: timestamp("entered_at", { withTimezone: true }).notNull(),
+});
+
+/**
+ * An export made in the web chat, downloadable by the session that asked for it only (the
+ * session's token hash), until it ends or `expiresAt`. The file is sealed: it holds names and,
+ * for a leading organ, full ID numbers (R4).
+ */
+export const webchatFiles = pgTable(
+  "webchat_files",
+  {
+    /** 128 random bits, base64url: the download link's name for it. */
+    id: text("id").primaryKey(),
+    sessionHash: text("session_hash").notNull(),
+    name: text("name").notNull(),
+    mime: text("mime").notNull(),
+    sealed: text("sealed").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("webchat_files_expires_idx").on(t.expiresAt)],
+);

@@ -25,7 +25,7 @@ import {
 } from "node:crypto";
 import { parseIdNumber } from "../domain/idNumber.ts";
 
-export type SealPurpose = "id-number" | "chat-log" | "inbound";
+export type SealPurpose = "id-number" | "chat-log" | "inbound" | "export-file";
 
 const VERSION = "1";
 const IV_BYTES = 12;

@@ -56,6 +56,7 @@ export async function renderWithTokens(
       ...(r.edit ? { edit: true } : {}),
       ...(r.expectsReply ? { expectsReply: true } : {}),
       ...(r.image ? { image: { png: r.image.png, alt: tr(r.image.alt) } } : {}),
+      ...(r.document ? { document: r.document } : {}),
     };
   });
   if (rows.length > 0) await db.insert(dialogActions).values(rows);

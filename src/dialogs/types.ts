@@ -60,6 +60,18 @@ export interface Reply {
   expectsReply?: boolean;
   /** A picture shown with the text where the channel can (the digest's chart); base64 PNG. */
   image?: { png: string; alt: Text };
+  /** A file sent with the text (an export), where the text is its caption. */
+  document?: DocumentFile;
+}
+
+/**
+ * A file a reply carries: its name, MIME type and bytes (base64, since replies are JSON). The
+ * web chat keeps it for the session that asked and shows a download link instead.
+ */
+export interface DocumentFile {
+  name: string;
+  mime: string;
+  base64: string;
 }
 
 /** A reply rendered for one locale, with button payloads replaced by tokens. */
@@ -71,6 +83,7 @@ export interface RenderedReply {
   edit?: boolean;
   expectsReply?: boolean;
   image?: { png: string; alt: string };
+  document?: DocumentFile;
 }
 
 /** What a flow gets as input: typed text, a pressed `step` button, or "back". */

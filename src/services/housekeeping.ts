@@ -1,8 +1,8 @@
 /**
  * Records that only serve a while: update keys (a platform resends an update for a day at
  * most: Telegram while unanswered, WeCom within seconds), button tokens (no application waits
- * at its stages anywhere near as long, R27), ended web chat sessions and rate budgets that are
- * whole again. Without pruning they grow with every message.
+ * at its stages anywhere near as long, R27), ended web chat sessions (and the export files
+ * made for them) and rate budgets that are whole again. Without pruning they grow with every message.
  */
 import { sql } from "drizzle-orm";
 import { query, type Tx } from "../db/client.ts";
@@ -39,6 +39,13 @@ export async function pruneChatRecords(
     ),
     dropIdleBudgets(tx, now),
   ]);
+  // After the sessions: a file is downloadable by its own live session only.
+  await query(
+    tx,
+    sql`delete from webchat_files f
+        where f.expires_at <= ${now.toISOString()}::timestamptz
+           or not exists (select 1 from webchat_sessions s where s.token_hash = f.session_hash)`,
+  );
   return {
     updateKeys: updateKeys.length,
     buttons: buttons.length,

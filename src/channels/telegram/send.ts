@@ -36,6 +36,22 @@ export async function sendReply(
   asked?: Asked,
   step: Step = unpaced,
 ): Promise<number> {
+  if (reply.document) {
+    // A file (an export) with the text as its caption when that fits, else before the text.
+    const captioned = !reply.expectsReply && reply.text.length <= MAX_CAPTION;
+    await step();
+    const sent = await api.sendDocument(
+      chatId,
+      new InputFile(Buffer.from(reply.document.base64, "base64"), reply.document.name),
+      captioned
+        ? {
+            caption: reply.text,
+            ...(reply.buttons.length > 0 ? { reply_markup: inlineKeyboard(reply) } : {}),
+          }
+        : {},
+    );
+    if (captioned) return sent.message_id;
+  }
   if (reply.image && !reply.expectsReply && reply.text.length <= MAX_CAPTION) {
     // One message: the picture with the text as its caption.
     await step();

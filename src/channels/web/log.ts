@@ -12,6 +12,7 @@ import { renderWithTokens } from "../../dialogs/actions.ts";
 import { translate } from "../../dialogs/render.ts";
 import type { RenderedReply, Reply } from "../../dialogs/types.ts";
 import type { Locale } from "../../i18n.ts";
+import type { WebReply } from "./files.ts";
 
 export const WEB_CHANNEL = "web";
 
@@ -21,13 +22,14 @@ export interface Author {
   name: string;
 }
 
-export interface LoggedMessage extends RenderedReply {
+export interface LoggedMessage extends WebReply {
   /** The message's number in its chat: the cursor (`after`) of the inbox. */
   id: number;
   author?: Author;
 }
 
-type Stored = { author?: Author; reply: RenderedReply };
+/** A reply's file is kept apart (files.ts): the log holds its link, never its bytes. */
+type Stored = { author?: Author; reply: WebReply };
 
 /** The latest messages a chat shows when opened; the page then reads on by cursor. */
 export const LATEST = 50;
@@ -79,7 +81,7 @@ export async function readLog(
 }
 
 /** One turn of a chat: what the person typed (if text) and the bot's answers. */
-export function turnEntries(author: Author, typed: string | null, replies: RenderedReply[]) {
+export function turnEntries(author: Author, typed: string | null, replies: WebReply[]) {
   const mine: Stored[] = typed === null ? [] : [{ author, reply: { text: typed, buttons: [] } }];
   return [...mine, ...replies.map((reply) => ({ reply }))];
 }

@@ -12,7 +12,6 @@ import { trustedProxyList, type WebChatSettings } from "../../config.ts";
 import { type Db, query } from "../../db/client.ts";
 import type { DialogEngine } from "../../dialogs/engine.ts";
 import { saveLocale } from "../../dialogs/identity.ts";
-import type { RenderedReply } from "../../dialogs/types.ts";
 import {
   clientAddress,
   hostCheck,
@@ -29,10 +28,12 @@ import { bindIdentity, type Redeemed, redeemCode } from "../../services/bindings
 import { perMinute } from "../../services/rateLimits.ts";
 import { chatAccess, GROUP_ID } from "./access.ts";
 import { demoUsers } from "./demo.ts";
+import { contentDisposition, FILE_ROUTE, fileFor, keepFiles, type WebReply } from "./files.ts";
 import { appendToLog, readLog, turnEntries, WEB_CHANNEL } from "./log.ts";
 import {
   endSession,
   isWebUserId,
+  sessionHashOf,
   sessionPerson,
   startSession,
   type WebPerson,
@@ -95,9 +96,10 @@ const inboxQuery = z
  * The shape the API promises: text and rows of buttons. Optional extras, present only when set:
  * `popup` (a short notice for the pressed button), `ref` + `edit` (this message replaces the
  * earlier one with the same ref: a decided card), `expectsReply` (the bot waits for your text),
- * `image` (a chart), `author` (a message a person typed, in the chat's log).
+ * `image` (a chart), `author` (a message a person typed, in the chat's log), `file` (an export:
+ * its name and a download link that works for this session only).
  */
-const wire = (r: RenderedReply & { id?: number; author?: { user: string; name: string } }) => ({
+const wire = (r: WebReply & { id?: number; author?: { user: string; name: string } }) => ({
   ...(r.id !== undefined ? { id: r.id } : {}),
   text: r.text,
   buttons: r.buttons,
@@ -107,6 +109,7 @@ const wire = (r: RenderedReply & { id?: number; author?: { user: string; name: s
   ...(r.expectsReply ? { expectsReply: true } : {}),
   ...(r.image ? { image: r.image } : {}),
   ...(r.author ? { author: r.author } : {}),
+  ...(r.file ? { file: r.file } : {}),
 });
 
 const asset = (name: string) => readFileSync(new URL(`./public/${name}`, import.meta.url), "utf8");
@@ -362,6 +365,7 @@ export function webChatRoutes(
     const access = await chatAccess(deps.db, who, chat, text ?? null);
     if (!access.ok) return fail(c, 403, access.why);
     let ids: number[] = [];
+    let shown: WebReply[] = [];
     const typed = text ?? null;
     const out = await deps.engine.handle(
       {
@@ -377,7 +381,8 @@ export function webChatRoutes(
       },
       async (tx, replies) => {
         const author = { user: who.user, name: who.name };
-        ids = await appendToLog(tx, access.chatId, turnEntries(author, typed, replies));
+        shown = await keepFiles(tx, sessionHashOf(getCookie(c, COOKIE)), replies, deps.now());
+        ids = await appendToLog(tx, access.chatId, turnEntries(author, typed, shown));
       },
     );
     if (out.limited) {
@@ -387,10 +392,29 @@ export function webChatRoutes(
     const firstReply = ids.length - out.replies.length;
     const locale = (await webPerson(deps.db, who.user))?.locale ?? deps.defaultLocale;
     return c.json({
-      replies: out.replies.map((r, i) =>
+      replies: (shown.length === out.replies.length ? shown : out.replies).map((r, i) =>
         wire({ ...r, ...(ids.length ? { id: ids[firstReply + i] } : {}) }),
       ),
       locale,
+    });
+  });
+
+  /** An export, for the session that asked for it only (files.ts). */
+  app.get(`${FILE_ROUTE}:id`, async (c) => {
+    const deps = getDeps()!;
+    const who = await budgeted(c, deps);
+    if (who instanceof Response) return who;
+    const file = await fileFor(
+      deps.db,
+      c.req.param("id"),
+      sessionHashOf(getCookie(c, COOKIE)),
+      deps.now(),
+    );
+    if (!file) return fail(c, 404, "noFile");
+    return c.body(new Uint8Array(file.data), 200, {
+      "content-type": file.mime,
+      "content-disposition": contentDisposition(file.name),
+      "cache-control": "no-store",
     });
   });
 

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { type Db, type Queryable, query } from "../../db/client.ts";
-import { webchatSessions } from "../../db/schema.ts";
+import { webchatFiles, webchatSessions } from "../../db/schema.ts";
 import { isLocale, type Locale } from "../../i18n.ts";
 
 export interface SessionSettings {
@@ -60,6 +60,13 @@ export async function webPerson(db: Queryable, user: string): Promise<WebPerson 
 }
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/**
+ * What names a session in other tables (its files): the stored hash of a well-formed token,
+ * or null for anything else.
+ */
+export const sessionHashOf = (token: string | undefined): string | null =>
+  token && TOKEN.test(token) ? hashToken(token) : null;
 
 /** A token shaped as ours (base64url of 32 bytes); anything else is not even looked up. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -115,5 +122,8 @@ export async function sessionPerson(
 
 export async function endSession(db: Queryable, token: string | undefined): Promise<void> {
   if (!token || !TOKEN.test(token)) return;
-  await db.delete(webchatSessions).where(eq(webchatSessions.tokenHash, hashToken(token)));
+  const tokenHash = hashToken(token);
+  // The session's downloads end with it.
+  await db.delete(webchatFiles).where(eq(webchatFiles.sessionHash, tokenHash));
+  await db.delete(webchatSessions).where(eq(webchatSessions.tokenHash, tokenHash));
 }

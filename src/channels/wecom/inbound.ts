@@ -96,6 +96,17 @@ export function wecomInbound(options: WecomInboundOptions) {
     const { messages, tokens } = numberedText(replies, translator(locale ?? options.defaultLocale));
     // Saved before sending, so a quick answer to the list finds it.
     await saveChoices(db, user, tokens, now());
+    // A file (an export) comes before its text: uploaded as media, then sent as a file message.
+    for (const { document } of replies) {
+      if (!document) continue;
+      const mediaId = await options.client.uploadFile({
+        name: document.name,
+        mime: document.mime,
+        data: Buffer.from(document.base64, "base64"),
+      });
+      await options.client.sendFile(user, mediaId);
+      await options.answers.sent(WECOM_CHANNEL, user);
+    }
     for (const text of messages) {
       await options.client.sendText(user, text);
       await options.answers.sent(WECOM_CHANNEL, user);

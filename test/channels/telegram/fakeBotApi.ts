@@ -72,7 +72,7 @@ export interface FakeOptions {
 }
 
 /** Methods that put a message into a chat. */
-const COUNTED = new Set(["sendMessage", "sendPhoto", "editMessageText"]);
+const COUNTED = new Set(["sendMessage", "sendPhoto", "sendDocument", "editMessageText"]);
 const LIMITS = {
   bot: { limit: 30, windowMs: 1_000 },
   chat: { limit: 1, windowMs: 1_000 },
@@ -148,12 +148,13 @@ export async function startFakeBotApi(options: FakeOptions = {}): Promise<FakeBo
         return due().slice(0, Number(params.limit ?? 100));
       }
       case "sendPhoto":
+      case "sendDocument":
       case "sendMessage": {
         const chatId = Number(params.chat_id);
         const messageId = nextMessageId++;
         messages.set(`${chatId}:${messageId}`, {
           chatId,
-          text: params.text,
+          text: params.text ?? params.caption,
           markup: JSON.stringify(params.reply_markup ?? null),
         });
         return {
@@ -199,13 +200,13 @@ export async function startFakeBotApi(options: FakeOptions = {}): Promise<FakeBo
       req.socket.destroy();
       return;
     }
-    let body = "";
-    req.on("data", (d) => {
-      body += String(d);
+    const chunks: Buffer[] = [];
+    req.on("data", (d: Buffer) => {
+      chunks.push(d);
     });
     req.on("end", async () => {
       const method = (req.url ?? "").split("/").pop() ?? "";
-      const params = parseBody(body, String(req.headers["content-type"] ?? ""));
+      const params = parseBody(Buffer.concat(chunks), String(req.headers["content-type"] ?? ""));
       const call: Call = { method, params, at: clock.now() };
       calls.push(call);
       const reply = (status: number, json: unknown) => {
@@ -285,12 +286,38 @@ export async function startFakeBotApi(options: FakeOptions = {}): Promise<FakeBo
   return fake;
 }
 
-/** JSON, or the fields of a multipart form (grammY uploads a photo that way). */
-function parseBody(body: string, contentType: string): Params {
-  if (!body) return {};
-  if (!contentType.startsWith("multipart/form-data")) return JSON.parse(body) as Params;
+/** An uploaded file of a multipart call (a photo, a document). */
+export interface UploadedFile {
+  filename: string;
+  data: Buffer;
+}
+
+/**
+ * JSON, or the fields of a multipart form (grammY uploads a photo or a document that way):
+ * text fields as strings (reply_markup parsed), file parts as `UploadedFile`.
+ */
+function parseBody(body: Buffer, contentType: string): Params {
+  if (body.length === 0) return {};
+  if (!contentType.startsWith("multipart/form-data")) return JSON.parse(String(body)) as Params;
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const marker = Buffer.from(`--${boundary?.[1] ?? boundary?.[2] ?? ""}`);
   const fields: Params = {};
-  for (const m of body.matchAll(/name="([^"]+)"\r\n\r\n([^\r]*)\r\n/g)) fields[m[1]!] = m[2];
+  let at = body.indexOf(marker);
+  while (at !== -1) {
+    const next = body.indexOf(marker, at + marker.length);
+    if (next === -1) break;
+    const part = body.subarray(at + marker.length + 2, next - 2);
+    const split = part.indexOf("\r\n\r\n");
+    const head = String(part.subarray(0, split));
+    const content = part.subarray(split + 4);
+    const name = /name="([^"]+)"/.exec(head)?.[1];
+    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    if (name && filename !== undefined) fields[name] = { filename, data: Buffer.from(content) };
+    else if (name) fields[name] = String(content);
+    at = next;
+  }
+  if (typeof fields.reply_markup === "string")
+    fields.reply_markup = JSON.parse(fields.reply_markup);
   return fields;
 }
 

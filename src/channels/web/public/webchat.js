@@ -109,6 +109,15 @@
       img.alt = message.image.alt;
       div.append(img);
     }
+    // An export: a link that works in this session only (the server checks it).
+    if (message.file && message.file.url.startsWith("/api/webchat/files/")) {
+      const link = document.createElement("a");
+      link.className = "file";
+      link.href = message.file.url;
+      link.download = message.file.name;
+      link.textContent = `${t("download")}: ${message.file.name}`;
+      div.append(document.createElement("br"), link);
+    }
     if (message.buttons.length > 0) {
       const box = document.createElement("div");
       box.className = "buttons";

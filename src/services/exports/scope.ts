@@ -1,0 +1,25 @@
+/**
+ * The SQL of "inside an organization's subtree" for the exports' hand-written statements: the
+ * materialized path prefix (src/db/schema.ts). Paths are digits and slashes only.
+ */
+import { type SQL, sql } from "drizzle-orm";
+
+export const within = (pathColumn: SQL, path: string): SQL => sql`${pathColumn} like ${`${path}%`}`;
+
+/** A page of a keyset scan: rows are read this many at a time, so memory stays bounded. */
+export const PAGE_ROWS = 1000;
+
+/** Reads pages until one comes back short; `next` gets the last row of the page before. */
+export async function* paged<T>(read: (after: T | null) => Promise<T[]>): AsyncGenerator<T> {
+  let after: T | null = null;
+  for (;;) {
+    const rows = await read(after);
+    yield* rows;
+    if (rows.length < PAGE_ROWS) return;
+    after = rows[rows.length - 1]!;
+  }
+}
+
+/** postgres.js gives timestamps as Date, PGlite as Date or text: one type for callers. */
+export const asDate = (value: Date | string | null): Date | null =>
+  value === null ? null : value instanceof Date ? value : new Date(value);
