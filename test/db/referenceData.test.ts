@@ -18,7 +18,10 @@ describe.each(DB_KINDS)("reference data on %s", (kind) => {
           where name = '团太原市迎泽区委'`,
     );
     expect(county).toEqual({ hotline: expect.stringMatching(/^0351-/), n: 0 });
-    const before = await query<{ n: number }>(db, sql`select count(*)::int as n from organizations`);
+    const before = await query<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from organizations`,
+    );
     await loadDemoData(db, 2026);
     const twice = await query<{ name: string }>(
       db,
