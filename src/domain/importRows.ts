@@ -44,13 +44,15 @@ export function columnsOf<K extends ImportKind>(kind: K): ColumnKey<K>[] {
 
 export type CellValue = string | number | null;
 
+const HEADER_MARKS = new RegExp(`\\((${vocabulary.headerMarks.join("|")})\\)`, "gi");
+
 /** Header text as people write it: spaces, "*" marks of required columns, full-width brackets. */
 export function normalHeader(text: CellValue): string {
   if (text === null) return "";
   return String(text)
     .replace(/[（]/g, "(")
     .replace(/[）]/g, ")")
-    .replace(/\((必填|选填|required|optional)\)/gi, "")
+    .replace(HEADER_MARKS, "")
     .replace(/[\s*＊:：]/g, "")
     .toLowerCase();
 }
@@ -186,7 +188,9 @@ export function monthOfCell(cell: CellValue | undefined): string | null | "inval
   const compact = /^(\d{4})(\d{2})$/.exec(text);
   if (compact)
     return isValidMonth(`${compact[1]}-${compact[2]}`) ? `${compact[1]}-${compact[2]}` : "invalid";
-  const full = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(\s.*)?$/.exec(text);
+  const { year, month: monthWord, day } = vocabulary.dateParts;
+  const dashed = text.replaceAll(year, "-").replaceAll(monthWord, "-").replaceAll(day, "");
+  const full = /^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*(\s.*)?$/.exec(dashed);
   if (full) {
     const month = `${full[1]}-${full[2]!.padStart(2, "0")}`;
     return isValidMonth(month) ? month : "invalid";
