@@ -29,12 +29,14 @@ export interface StagedRow {
   previous?: Record<string, unknown> | null;
 }
 
-export const STAGE_BATCH = 2000;
+export const STAGE_BATCH = 5000;
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 export class Stager {
   private batch: StagedRow[] = [];
+  /** The batch being written while the next one is read: at most one in flight. */
+  private inFlight: Promise<void> = Promise.resolve();
   written = 0;
   refused = 0;
 
@@ -46,13 +48,26 @@ export class Stager {
   async push(row: StagedRow): Promise<void> {
     this.batch.push(row);
     if (row.action === "refused") this.refused++;
-    if (this.batch.length >= STAGE_BATCH) await this.flush();
+    if (this.batch.length >= STAGE_BATCH) {
+      await this.inFlight;
+      const rows = this.batch;
+      this.batch = [];
+      const writing = this.write(rows);
+      // Awaited by the next push or flush; a reader that fails first must not leave it unhandled.
+      writing.catch(() => {});
+      this.inFlight = writing;
+    }
   }
 
+  /** Writes what is left and waits for every batch. */
   async flush(): Promise<void> {
+    await this.inFlight;
     const rows = this.batch;
-    if (rows.length === 0) return;
     this.batch = [];
+    if (rows.length > 0) await this.write(rows);
+  }
+
+  private async write(rows: StagedRow[]): Promise<void> {
     const withIds = rows.filter((r) => r.idNumber);
     const sealed = sealIdNumbers(withIds.map((r) => r.idNumber!));
     const sealedOf = new Map(withIds.map((r, i) => [r, sealed[i]!]));
