@@ -3,11 +3,15 @@ import {
   columnsOf,
   IMPORT_KINDS,
   idNumberOfCell,
+  type MemberRow,
   matchHeader,
   monthOfCell,
   parsePath,
+  placeMember,
 } from "../../src/domain/importRows.ts";
+import type { OrgNode } from "../../src/domain/tree.ts";
 import { translator } from "../../src/i18n.ts";
+import { org } from "../helpers/orgFixtures.ts";
 
 describe("import rows", () => {
   it("months as people and Excel write them", () => {
@@ -54,5 +58,73 @@ describe("import rows", () => {
         expect(Object.keys(match!.columns)).toHaveLength(headers.length);
       }
     }
+  });
+});
+
+describe("placing an imported member in their branch", () => {
+  const branch = (fields: Partial<OrgNode> = {}) =>
+    org(7, null, { kind: "branch", graduationMonth: "2026-06", ...fields });
+  const row = (fields: Partial<MemberRow> = {}): MemberRow => ({
+    name: "甲",
+    idNumber: "x",
+    birthDate: "2004-01-15",
+    branchPath: ["a"],
+    identity: "graduate",
+    graduationMonth: null,
+    delayedReason: null,
+    ...fields,
+  });
+  const place = (r: MemberRow, b: OrgNode, alreadyThere = false) =>
+    placeMember({ row: r, branch: b, alreadyThere, seasonYear: 2026, today: "2026-03-01" });
+
+  it("R6: a member's own month only in a mixed branch; graduates take the branch's", () => {
+    expect(place(row(), branch())).toMatchObject({
+      ok: true,
+      value: { graduationMonth: "2026-06", graduationBranchId: 7 },
+    });
+    expect(place(row({ graduationMonth: "2027-06" }), branch())).toMatchObject({
+      ok: false,
+      problem: "month_not_mixed",
+    });
+    expect(
+      place(
+        row({ graduationMonth: "2027-06" }),
+        branch({ graduationMonth: null, graduationUnsetReason: "mixed_branch" }),
+      ),
+    ).toMatchObject({ ok: true, value: { graduationMonth: "2027-06", graduationYear: 2027 } });
+  });
+
+  it("R9: a delayed graduate needs a later month and a reason", () => {
+    expect(place(row({ identity: "delayed" }), branch())).toMatchObject({
+      problem: "delayed_needs_month",
+    });
+    expect(place(row({ identity: "delayed", graduationMonth: "2027-06" }), branch())).toMatchObject(
+      {
+        problem: "delayed_reason_required",
+      },
+    );
+    expect(
+      place(
+        row({ identity: "delayed", graduationMonth: "2026-06", delayedReason: "病休" }),
+        branch(),
+      ),
+    ).toMatchObject({ problem: "delayed_not_later", detail: { branchMonth: "2026-06" } });
+  });
+
+  it("R31 refuses 28 or older in the graduation month; R2 no one new in a graduate organization", () => {
+    expect(place(row({ birthDate: "1998-06-30" }), branch())).toMatchObject({
+      problem: "ages_out",
+    });
+    expect(place(row({ birthDate: "1998-07-01" }), branch())).toMatchObject({ ok: true });
+    expect(place(row({ birthDate: "1960-01-01", identity: "teacher" }), branch())).toMatchObject({
+      ok: true,
+    });
+    expect(place(row(), branch({ category: "graduate" }))).toMatchObject({
+      problem: "graduate_branch",
+    });
+    expect(place(row(), branch({ category: "graduate" }), true)).toMatchObject({ ok: true });
+    expect(place(row(), branch({ kind: "general_branch" }))).toMatchObject({
+      problem: "not_a_branch",
+    });
   });
 });
