@@ -11,6 +11,7 @@ import { createWecomChannel } from "./channels/wecom/index.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { loadDemoData } from "./db/demo/loadDemoData.ts";
+import { loadReferenceData } from "./db/demo/referenceData.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { lockDataDir } from "./db/pidLock.ts";
 import { sealAtRest } from "./db/resealing.ts";
@@ -78,6 +79,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     );
     const atRest = await sealAtRest(database.db);
     if (atRest.sealed + atRest.resealed > 0) log.info(t("startup.sealed", { ...atRest }));
+    // The hotline table is reference data: an installation without demo data has it too.
+    await loadReferenceData(database.db);
     if (config.demoData) {
       const demo = await loadDemoData(database.db, config.graduationYear);
       log.info(demo.loaded ? t("startup.demoLoaded", { ...demo }) : t("startup.demoPresent"));

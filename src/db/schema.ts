@@ -29,6 +29,7 @@ import type {
   StudyType,
   TransferReason,
 } from "../domain/application.ts";
+import type { ImportAction, ImportCounts, ImportKind, ImportState } from "../domain/importRows.ts";
 import { DEAD_STATES, type Indicator } from "../domain/indicators.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
 import type { MemberIdentity } from "../domain/member.ts";
@@ -77,6 +78,8 @@ export const organizations = pgTable(
     convertedAt: timestamp("converted_at", { withTimezone: true }),
     /** The school committee an overseas / flow / delayed-graduation branch serves. */
     schoolId: integer("school_id").references((): AnyPgColumn => organizations.id),
+    /** The import that added it (SPEC §7), so undoing that import can remove it. */
+    importId: integer("import_id").references((): AnyPgColumn => imports.id),
     createdAt: createdAt(),
   },
   (t) => [
@@ -97,6 +100,8 @@ export const admins = pgTable(
       .references(() => organizations.id),
     name: text("name").notNull(),
     phone: text("phone"),
+    /** The import that added it (SPEC §7). */
+    importId: integer("import_id").references((): AnyPgColumn => imports.id),
     createdAt: createdAt(),
   },
   (t) => [index("admins_org_idx").on(t.orgId)],
@@ -159,6 +164,8 @@ export const members = pgTable(
     outcomeRetained: boolean("outcome_retained").notNull().default(false),
     /** Where the outcome goes: the assigned branch, else the receiving organization. */
     outcomeDestinationId: integer("outcome_destination_id"),
+    /** The import that added it (SPEC §7): undone while the member has done nothing yet. */
+    importId: integer("import_id").references((): AnyPgColumn => imports.id),
     createdAt: createdAt(),
   },
   (t) => [
@@ -170,6 +177,7 @@ export const members = pgTable(
     index("members_branch_idx").on(t.branchId),
     index("members_graduation_idx").on(t.graduationYear, t.graduationBranchId),
     index("members_name_idx").on(t.name),
+    index("members_import_idx").on(t.importId),
   ],
 );
 
@@ -488,7 +496,7 @@ export const memberLookups = pgTable(
     adminId: integer("admin_id")
       .notNull()
       .references(() => admins.id),
-    purpose: text("purpose").$type<"locate" | "in_admin_start">().notNull(),
+    purpose: text("purpose").$type<"locate" | "in_admin_start" | "import">().notNull(),
     /** Keyed hash of the number asked for: repeating one lookup costs no extra budget. */
     idHash: text("id_hash").notNull(),
     matched: boolean("matched").notNull(),
@@ -700,6 +708,70 @@ export const sendLog = pgTable(
     at: bigint("at", { mode: "number" }).notNull(),
   },
   (t) => [index("send_log_key_at_idx").on(t.key, t.at)],
+);
+
+// Imports (SPEC §7)
+
+/**
+ * A spreadsheet read for import: previewed first, applied in one transaction on confirmation,
+ * undone while nothing happened to what it added. `adminId` null: the operator's CLI.
+ */
+export const imports = pgTable(
+  "imports",
+  {
+    id: serial("id").primaryKey(),
+    kind: text("kind").$type<ImportKind>().notNull(),
+    fileName: text("file_name").notNull(),
+    adminId: integer("admin_id").references((): AnyPgColumn => admins.id),
+    /** The subtree the import may touch: the admin's organization, or the CLI's --org. */
+    scopeOrgId: integer("scope_org_id").references((): AnyPgColumn => organizations.id),
+    state: text("state").$type<ImportState>().notNull(),
+    counts: jsonb("counts").$type<ImportCounts>().notNull(),
+    createdAt: createdAt(),
+    appliedAt: timestamp("applied_at", { withTimezone: true }),
+    undoneAt: timestamp("undone_at", { withTimezone: true }),
+  },
+  (t) => [index("imports_admin_idx").on(t.adminId, t.createdAt)],
+);
+
+/**
+ * The rows of an import as read and classified: what applying would do with each, or why it
+ * is refused. Rows that were added or unchanged are dropped once applied; refused, changed and
+ * moved ones stay (the refused file, and what undo restores). ID numbers are sealed here too.
+ */
+export const importRows = pgTable(
+  "import_rows",
+  {
+    importId: integer("import_id")
+      .notNull()
+      .references(() => imports.id, { onDelete: "cascade" }),
+    rowNo: integer("row_no").notNull(),
+    action: text("action").$type<ImportAction>().notNull(),
+    problemColumn: text("problem_column"),
+    problem: text("problem"),
+    detail: jsonb("detail").$type<Record<string, string | number>>(),
+    name: text("name"),
+    idHash: text("id_hash"),
+    idSealed: text("id_sealed"),
+    /** The member's branch, the new organization's parent, or the admin's organization. */
+    targetId: integer("target_id"),
+    /** The member, organization or admin the row matched. */
+    existingId: integer("existing_id"),
+    identity: text("identity").$type<MemberIdentity>(),
+    graduationMonth: text("graduation_month"),
+    graduationYear: smallint("graduation_year"),
+    graduationBranchId: integer("graduation_branch_id"),
+    delayedReason: text("delayed_reason"),
+    /** Organization and admin fields. */
+    payload: jsonb("payload").$type<Record<string, unknown>>(),
+    /** What a change or move replaced, for undo. */
+    previous: jsonb("previous").$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.importId, t.rowNo] }),
+    index("import_rows_hash_idx").on(t.importId, t.idHash),
+    index("import_rows_action_idx").on(t.importId, t.action),
+  ],
 );
 
 // Exports (issue 18)

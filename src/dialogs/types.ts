@@ -10,6 +10,7 @@ import type { Json, Message, RenderedReply, Reply } from "../messages/types.ts";
 export type {
   Button,
   ButtonAction,
+  DocumentFile,
   Json,
   Message,
   RenderedReply,

@@ -63,7 +63,7 @@ export async function refreshLeagueAge(tx: Queryable, which: SQL): Promise<void>
 }
 
 /** Graduates of a branch take its month (delayed graduates and teachers keep theirs). */
-async function applyMonthToGraduates(tx: Tx, branchId: number, month: string | null) {
+export async function applyMonthToGraduates(tx: Tx, branchId: number, month: string | null) {
   const graduates = and(eq(members.branchId, branchId), eq(members.identity, "graduate"));
   await tx
     .update(members)

@@ -1,6 +1,6 @@
 /**
  * The one way to find a member by name and ID number (R5 /locate, M1.4.3 in-organization
- * starts, later imports by admins): budgeted per admin and kept with who asked, when, for what
+ * starts, imports by admins): budgeted per admin and kept with who asked, when, for what
  * and whether it matched. A masked number (first 6, last 4) hides only the birth date, which a
  * few hundred guesses would find: LOOKUPS_PER_HOUR distinct numbers per admin per hour make
  * that take days, and every guess is on record.
@@ -76,4 +76,47 @@ export async function findMemberByNameAndIdNumber(
   const matched = !!row && row.name === input.name.trim();
   await record(true, matched);
   return matched ? { ok: true, member: row } : refuse({ reason: "unknown_member" });
+}
+
+/**
+ * Charges lookups that another use case made in bulk (an import matching members recorded
+ * outside the admin's subtree): each distinct number counts against the same hourly budget as
+ * /locate, and is kept on record. All or nothing: when the budget cannot take them all, none is
+ * performed (each is recorded as refused) and the caller reveals nothing about them.
+ */
+export async function chargeLookups(
+  tx: Queryable,
+  input: { adminId: number; idHashes: readonly string[]; purpose: LookupPurpose; now: Date },
+): Promise<{ ok: true } | Refusal> {
+  const hashes = [...new Set(input.idHashes)];
+  if (hashes.length === 0) return { ok: true };
+  const since = new Date(input.now.getTime() - WINDOW_MS).toISOString();
+  const recent = await query<{ idHash: string; last: number }>(
+    tx,
+    sql`select l.id_hash as "idHash", (extract(epoch from max(l.at)) * 1000)::float8 as last
+        from (select id from admins where id = ${input.adminId} for update) a
+        join member_lookups l on l.admin_id = a.id
+        where l.performed and l.at > ${since}::timestamptz
+        group by l.id_hash`,
+  );
+  const known = new Set(recent.map((r) => r.idHash));
+  const fresh = hashes.filter((h) => !known.has(h));
+  const performed = known.size + fresh.length <= LOOKUPS_PER_HOUR;
+  await tx.insert(memberLookups).values(
+    hashes.map((idHash) => ({
+      adminId: input.adminId,
+      purpose: input.purpose,
+      idHash,
+      matched: performed,
+      performed,
+      at: input.now,
+    })),
+  );
+  if (performed) return { ok: true };
+  const frees = recent.length > 0 ? Math.min(...recent.map((r) => r.last)) : input.now.getTime();
+  return refuse({
+    reason: "lookup_limit",
+    max: LOOKUPS_PER_HOUR,
+    retryAt: new Date(frees + WINDOW_MS),
+  });
 }

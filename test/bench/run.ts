@@ -1,9 +1,10 @@
 /**
  * Benchmarks: `npm run bench`, or `npm run bench -- <key> ...` for some of them (keys:
- * indicators, operations, webhook). Each suite prints its own table.
+ * indicators, operations, webhook, imports). Each suite prints its own table.
  */
 // The tests' sealing key: the scenes seal ID numbers as the app does.
 import "../helpers/secretKey.ts";
+import { importsBench } from "./imports.ts";
 import { indicatorsBench } from "./indicators.ts";
 import { operationsBench } from "./operations.ts";
 import { webhookBench } from "./webhook.ts";
@@ -12,6 +13,7 @@ const suites: { key: string; name: string; run: () => Promise<void> }[] = [
   { key: "indicators", ...indicatorsBench },
   operationsBench,
   webhookBench,
+  importsBench,
 ];
 
 const wanted = process.argv.slice(2);

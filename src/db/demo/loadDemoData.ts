@@ -12,19 +12,7 @@ import type { Db, Tx } from "../client.ts";
 import { createOrganization, type NewOrganization } from "../orgTree.ts";
 import { admins, jobRuns, members } from "../schema.ts";
 import { sealIdNumber } from "../sealing.ts";
-
-interface HotlineTable {
-  province: { name: string; hotline: string; areaCode: string };
-  cities: {
-    name: string;
-    committee: string;
-    hotline: string | null;
-    areaCode: string;
-    counties: { name: string; committee: string; hotline: string }[];
-  }[];
-  systemCommittees: string[];
-  externalProvinces: string[];
-}
+import { ensureReferenceTree, hotlineTable } from "./referenceData.ts";
 
 type ClassKind = "graduating" | "graduating_junior" | "later" | "teacher";
 type ClassSpec = [name: string, kind: ClassKind, size: number];
@@ -100,7 +88,7 @@ export async function loadDemoData(db: Db, graduationYear: number): Promise<Demo
 }
 
 async function insertDemo(tx: Tx, year: number): Promise<DemoSummary> {
-  const table = readJson<HotlineTable>("./shanxi-hotlines.json");
+  const table = hotlineTable();
   const demo = readJson<DemoOrganizations>("./demo-organizations.json");
   const byName = new Map<string, number>();
   let orgCount = 0;
@@ -116,61 +104,12 @@ async function insertDemo(tx: Tx, year: number): Promise<DemoSummary> {
     return id;
   };
 
-  const central = await add({
-    parentId: null,
-    name: demo.central,
-    kind: "committee",
-    level: "central",
-  });
-  const province = await add({
-    parentId: central,
-    name: table.province.name,
-    kind: "committee",
-    level: "provincial",
-    hotline: table.province.hotline,
-  });
-  await add({
-    parentId: province,
-    name: `${table.province.name}${demo.names.specialUnitLibrarySuffix}`,
-    kind: "branch",
-    category: "special_unit_library",
-  });
-  for (const city of table.cities) {
-    const cityId = await add({
-      parentId: province,
-      name: city.committee,
-      kind: "committee",
-      level: "city",
-      hotline: city.hotline,
-    });
-    for (const county of city.counties) {
-      await add({
-        parentId: cityId,
-        name: county.committee,
-        kind: "committee",
-        level: "county",
-        hotline: county.hotline,
-      });
-    }
-  }
-  for (const name of table.systemCommittees) {
-    await add({
-      parentId: central,
-      name,
-      kind: "committee",
-      level: "provincial",
-      isSystemCommittee: true,
-    });
-  }
-  for (const name of table.externalProvinces) {
-    await add({
-      parentId: central,
-      name,
-      kind: "committee",
-      level: "provincial",
-      isExternalProvince: true,
-    });
-  }
+  // The hotline table's organizations are reference data, there with or without the demo.
+  const reference = await ensureReferenceTree(tx);
+  for (const [name, id] of reference) byName.set(name, id);
+  orgCount += reference.size;
+  const central = idOf(table.central);
+  const province = idOf(table.province.name);
   for (const other of demo.otherProvinces) {
     const id = await add({
       parentId: central,

@@ -1,0 +1,73 @@
+/**
+ * What every operator command needs before it works: the configuration, the data directory's
+ * lock (PGlite: one process at a time), the secret keys (ID numbers are sealed, R4), the
+ * database migrated and the reference data loaded. Every failure is one localized line.
+ */
+import { type Config, ConfigError, loadConfig } from "../config.ts";
+import { type Database, openDatabase } from "../db/client.ts";
+import { loadReferenceData } from "../db/demo/referenceData.ts";
+import { runMigrations } from "../db/migrate.ts";
+import { DataDirLockedError, lockDataDir } from "../db/pidLock.ts";
+import { installSecretKeys } from "../db/sealing.ts";
+import { keyFromDataDir, keyFromHex } from "../db/secretKey.ts";
+import { translator } from "../i18n.ts";
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** What to say about an unexpected failure: its code or first line, never its stack. */
+export function reasonOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  return typeof code === "string" && code !== "" ? `${code}: ${message}` : (message ?? "");
+}
+
+export async function withCliDatabase(
+  work: (database: Database, config: Config) => Promise<number>,
+): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  const t = translator(config.defaultLocale);
+  let release = () => {};
+  try {
+    if (config.database.kind === "pglite") release = lockDataDir(config.dataDir);
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    process.stderr.write(`${t("startup.dataDirLocked", { dir: error.dir, pid: error.pid })}\n`);
+    return EXIT.failed;
+  }
+  let database: Database | undefined;
+  try {
+    try {
+      installSecretKeys({
+        current: config.secretKey.current
+          ? keyFromHex(config.secretKey.current)
+          : keyFromDataDir(config.dataDir),
+        previous: config.secretKey.previous ? keyFromHex(config.secretKey.previous) : null,
+      });
+      database = await openDatabase(config.database);
+      await runMigrations(
+        database,
+        config.database.kind === "postgres" ? config.database.url : undefined,
+      );
+      await loadReferenceData(database.db);
+    } catch (error) {
+      process.stderr.write(`${t("import:cli.noDatabase", { reason: reasonOf(error) })}\n`);
+      return EXIT.failed;
+    }
+    return await work(database, config);
+  } catch (error) {
+    process.stderr.write(`${t("import:cli.failed", { reason: reasonOf(error) })}\n`);
+    return EXIT.failed;
+  } finally {
+    await database?.close().catch(() => {});
+    release();
+  }
+}
