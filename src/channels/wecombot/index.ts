@@ -1,0 +1,142 @@
+/**
+ * The WeCom AI bot channel (智能机器人, long connection), assembled from `config.wecomBot`. Off
+ * unless WECOM_BOT_ID and WECOM_BOT_SECRET are set. Every copy of the app runs it; only the copy
+ * holding the database lease connects, renewing the lease while it lives; when it dies another
+ * copy takes the lease over once it expired (within `leaseTtlMs`) and connects.
+ */
+import { randomUUID } from "node:crypto";
+import type { Config } from "../../config.ts";
+import type { Db } from "../../db/client.ts";
+import type { DialogEngine } from "../../dialogs/engine.ts";
+import type { Locale } from "../../i18n.ts";
+import { systemClock } from "../../outbox/clock.ts";
+import type { ChannelSender } from "../../outbox/deliver.ts";
+import { answerBudget } from "../../outbox/sendLog.ts";
+import type { InboundQueue } from "../inbound.ts";
+import { BotConnection } from "./connection.ts";
+import { botInbound, inboundMessage } from "./inbound.ts";
+import { connectionLease } from "./lease.ts";
+import { botSender } from "./sender.ts";
+import { WECOMBOT_CHANNEL } from "./store.ts";
+
+export interface WecomBotChannel {
+  sender: ChannelSender;
+  connection: BotConnection;
+  /** Starts competing for the lease (and connecting once held). */
+  start(): void;
+  /** Closes the connection and gives the lease up for another copy. */
+  stop(): Promise<void>;
+}
+
+/** After a newer connection pushed ours out, this copy waits this long before trying again. */
+const REPLACED_PAUSE_MS = 60_000;
+/** A callback whose storing failed (the database away) is tried again this often, this long. */
+const STORE_RETRY_MS = 1_000;
+const STORE_ATTEMPTS = 30;
+
+export function createWecomBotChannel(options: {
+  settings: NonNullable<Config["wecomBot"]>;
+  db: Db;
+  engine: DialogEngine;
+  inbound: InboundQueue;
+  defaultLocale: Locale;
+  now(): Date;
+  onError(error: unknown): void;
+  /** Connection timings (tests shorten them). */
+  timings?: { heartbeatMs?: number; backoffMs?: number; backoffMaxMs?: number };
+}): WecomBotChannel {
+  const { settings, db, inbound, now, onError } = options;
+  const lease = connectionLease(
+    db,
+    `wecombot:${settings.botId}`,
+    randomUUID(),
+    settings.leaseTtlMs,
+  );
+  let stopped = true;
+  let timer: NodeJS.Timeout | null = null;
+  let heldUntil = 0;
+  let pausedUntil = 0;
+  let ticking: Promise<void> = Promise.resolve();
+
+  const store = async (callback: Parameters<typeof inboundMessage>[0]) => {
+    const message = inboundMessage(callback, now());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await inbound.store(message, now());
+        return;
+      } catch (error) {
+        if (attempt >= STORE_ATTEMPTS) return onError(error);
+        await systemClock.sleep(STORE_RETRY_MS);
+      }
+    }
+  };
+
+  const connection = new BotConnection({
+    url: settings.wsUrl,
+    botId: settings.botId,
+    secret: settings.secret,
+    ...options.timings,
+    onCallback: (callback) => {
+      if (callback.kind !== "replaced") void store(callback);
+    },
+    onReplaced: () => {
+      onError(new Error("WeCom AI bot: a newer connection of this bot replaced ours"));
+      pausedUntil = Date.now() + REPLACED_PAUSE_MS;
+      heldUntil = 0;
+      lease.release().catch(onError);
+    },
+    onError,
+  });
+
+  inbound.handle(
+    WECOMBOT_CHANNEL,
+    botInbound({
+      db,
+      engine: options.engine,
+      connection,
+      answers: answerBudget(db, systemClock, onError),
+      now,
+      onError,
+    }),
+  );
+
+  async function tick(): Promise<void> {
+    try {
+      if (Date.now() < pausedUntil) {
+        connection.stop();
+      } else if (await lease.acquire(now())) {
+        heldUntil = Date.now() + settings.leaseTtlMs;
+        if (!stopped) connection.start();
+      } else {
+        heldUntil = 0;
+        connection.stop();
+      }
+    } catch (error) {
+      onError(error);
+      // Not renewed: once it may have expired, another copy may hold it.
+      if (Date.now() >= heldUntil) connection.stop();
+    }
+    if (!stopped) {
+      timer = setTimeout(() => {
+        ticking = tick();
+      }, settings.leaseTtlMs / 3);
+    }
+  }
+
+  return {
+    sender: botSender({ connection, defaultLocale: options.defaultLocale, now }),
+    connection,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      ticking = tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await ticking;
+      connection.stop();
+      await lease.release().catch(onError);
+    },
+  };
+}
