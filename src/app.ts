@@ -129,7 +129,6 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           settings: config.wecomBot,
           db: database.db,
           engine,
-          inbound,
           defaultLocale: config.defaultLocale,
           now: () => new Date(),
           onError: (err) => log.error({ err }, t("wecombot:error")),

@@ -11,7 +11,7 @@ import type { DialogEngine } from "../../dialogs/engine.ts";
 import type { DialogInput, RenderedReply } from "../../dialogs/types.ts";
 import type { AnswerBudget } from "../../outbox/sendLog.ts";
 import type { InboundMessage } from "../inbound.ts";
-import type { BotConnection } from "./connection.ts";
+import { type BotConnection, NotConnectedError } from "./connection.ts";
 import type { Callback } from "./frames.ts";
 import { planReply, transmitReply } from "./send.ts";
 import { groupChatId, rememberClick, WECOMBOT_CHANNEL } from "./store.ts";
@@ -67,13 +67,21 @@ export function botInbound(options: BotInboundOptions) {
     for (const rendered of replies) {
       // Stored before the push, so a click that comes back at once finds its card.
       const planned = await planReply(db, chatId, rendered, mention);
-      if (!(await connection.whenReady(ANSWER_WAIT_MS))) {
-        options.onError(new Error("WeCom AI bot: no connection to answer on"));
-        return;
+      // A connection that drops under the answer is waited for, and the answer sent again.
+      const deadline = Date.now() + ANSWER_WAIT_MS;
+      for (;;) {
+        if (!(await connection.whenReady(Math.max(0, deadline - Date.now())))) {
+          throw new NotConnectedError();
+        }
+        try {
+          await transmitReply(connection, chatId, planned, async () => {
+            await options.answers.sent(WECOMBOT_CHANNEL, chatId);
+          });
+          break;
+        } catch (error) {
+          if (!(error instanceof NotConnectedError) || Date.now() >= deadline) throw error;
+        }
       }
-      await transmitReply(connection, chatId, planned, async () => {
-        await options.answers.sent(WECOMBOT_CHANNEL, chatId);
-      });
     }
   }
 

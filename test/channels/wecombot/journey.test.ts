@@ -8,7 +8,6 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createInboundQueue, type InboundQueue } from "../../../src/channels/inbound.ts";
 import {
   createWecomBotChannel,
   type WecomBotChannel,
@@ -43,7 +42,6 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
   const database = useTestDatabase(kind);
   const db = () => database.current.db;
   let w: World;
-  let inbound: InboundQueue;
   const channels: WecomBotChannel[] = [];
   const errors: unknown[] = [];
 
@@ -52,7 +50,6 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
       settings: { botId: BOT_ID, secret: BOT_SECRET, wsUrl: fake.url, leaseTtlMs },
       db: db(),
       engine: testEngine(db(), "zh-CN"),
-      inbound,
       defaultLocale: "zh-CN",
       now: () => new Date(),
       onError: (e) => errors.push(e),
@@ -66,7 +63,6 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
     w = await buildWorld(db());
     errors.length = 0;
     fake.reset();
-    inbound = createInboundQueue({ db: db(), onError: (e) => errors.push(e) });
     for (const [user, who] of [
       ["m1", { memberId: w.member.m1 }],
       ["aV", { adminId: w.admin.V }],
@@ -79,14 +75,13 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
 
   afterEach(async () => {
     for (const c of channels.splice(0)) await c.stop();
-    await inbound.stop();
     await until("the fake to see every connection closed", () => fake.live === 0);
   });
 
   /** Waits until the callback `msgid` was handled and its answers pushed. */
   const handled = async (msgid: string) => {
     await until(`callback ${msgid} handled`, async () => {
-      await inbound.drain();
+      for (const c of channels) await c.idle();
       const [row] = await query<{ done: boolean }>(
         db(),
         sql`select exists (select 1 from processed_updates
@@ -187,7 +182,7 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
     const before = fake.received.length;
     fake.click("aV", card!.task_id, approved.key, GROUP, approved.msgid);
     await new Promise((r) => setTimeout(r, 200));
-    await inbound.drain();
+    await channel.idle();
     expect(fake.received.slice(before)).toEqual([]);
 
     // The branch picker came as a card to the group: the admin picks; the member is told.
@@ -218,6 +213,7 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
     await new Promise((r) => setTimeout(r, 700));
     expect(fake.subscribes).toBe(now);
     expect(channel.connection.ready).toBe(true);
+    expect(errors).toEqual([]);
   });
 
   it("two copies never both hold the connection; the other takes over when the holder stops", async () => {
@@ -255,7 +251,6 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
       settings: { botId: BOT_ID, secret: "wrong", wsUrl: fake.url, leaseTtlMs: 1_500 },
       db: db(),
       engine: testEngine(db(), "zh-CN"),
-      inbound,
       defaultLocale: "zh-CN",
       now: () => new Date(),
       onError: () => {},
