@@ -11,3 +11,5 @@ CREATE TABLE "wecombot_cards" (
 	"click_req_id" text,
 	"clicked_at" timestamp with time zone
 );
+--> statement-breakpoint
+ALTER TABLE "chat_bindings" ADD COLUMN "locale" text;

@@ -541,6 +541,8 @@ export const chatBindings = pgTable(
       .references(() => organizations.id),
     boundByAdminId: integer("bound_by_admin_id").references(() => admins.id),
     createdAt: createdAt(),
+    /** The group's own language (`/lang` there by its admin), for its cards and digests. */
+    locale: text("locale"),
   },
   (t) => [
     primaryKey({ columns: [t.channel, t.chatId] }),

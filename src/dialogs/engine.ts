@@ -10,6 +10,7 @@ import { type Db, databaseUnavailable, query } from "../db/client.ts";
 import type { Season } from "../domain/calendar.ts";
 import { isLocale, type Locale } from "../i18n.ts";
 import { looksLikeCode } from "../services/bindings.ts";
+import { groupLocale, setGroupLocale } from "../services/chatBindings.ts";
 import { perMinute, spend } from "../services/rateLimits.ts";
 import { type Resolved, renderWithTokens, resolveToken } from "./actions.ts";
 import { parseCommand } from "./commands.ts";
@@ -116,13 +117,15 @@ export class DialogEngine {
       };
     }
     const registry = this.#options.registry;
+    // A group speaks its own language once its admin chose one (cards and digests too).
+    const chosen = input.isGroup ? await groupLocale(tx, channel, chatId) : null;
     const ctx: DialogContext = {
       channel,
       chatId,
       userId,
       isGroup: input.isGroup,
       now,
-      locale: user.locale ?? this.#options.defaultLocale,
+      locale: (isLocale(chosen) ? chosen : null) ?? user.locale ?? this.#options.defaultLocale,
       identity: user.identity,
       db: tx,
       hasFlow: (name) => registry.hasFlow(name),
@@ -219,6 +222,7 @@ export class DialogEngine {
         if (!arg) return { state, replies: [languageReply()] };
         if (!isLocale(arg))
           return { state, replies: [reply(text("chat:lang.unknown")), languageReply()] };
+        if (ctx.isGroup) return groupLanguage(ctx, state, arg);
         await saveLocale(ctx.db, ctx.channel, ctx.userId, arg);
         const next = { ...ctx, locale: arg };
         return {
@@ -353,4 +357,18 @@ function storable(input: DialogInput): DialogInput {
     ...input,
     input: inner.type === "text" ? { type: "text", text: clean } : { type: "action", token: clean },
   };
+}
+
+/** `/lang` in a group sets the group's language, for its admin only. */
+async function groupLanguage(ctx: DialogContext, state: DialogState, locale: Locale) {
+  const set =
+    ctx.identity.adminId === null
+      ? ({ ok: false, reason: "not_permitted" } as const)
+      : await setGroupLocale(
+          ctx.db,
+          { channel: ctx.channel, chatId: ctx.chatId, adminId: ctx.identity.adminId },
+          locale,
+        );
+  if (!set.ok) return { state, replies: [reply(text(`chat:lang.group.${set.reason}`))] };
+  return { state, locale, replies: [reply(text("chat:lang.group.set"))] };
 }

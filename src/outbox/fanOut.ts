@@ -33,7 +33,7 @@ export async function fanOut(db: Db, now: Date, limit = 500): Promise<number> {
         from claimed c where c.recipient_type = 'org'
       ),
       targets as (
-        select h.id as outbox_id, b.channel, b.chat_id, null::text as locale
+        select h.id as outbox_id, b.channel, b.chat_id, b.locale
         from heard_by h join chat_bindings b on b.org_id = h.org_id
         union all
         select c.id, i.channel, i.external_user_id, i.locale
