@@ -45,8 +45,11 @@ export async function fanOut(db: Db, now: Date, limit = 500): Promise<number> {
           on c.recipient_type = 'admin' and i.admin_id::text = c.recipient_id
         union all
         select c.id, split_part(c.recipient_id, ':', 1),
-               substr(c.recipient_id, length(split_part(c.recipient_id, ':', 1)) + 2), null
-        from claimed c where c.recipient_type = 'chat'
+               substr(c.recipient_id, length(split_part(c.recipient_id, ':', 1)) + 2), b.locale
+        from claimed c left join chat_bindings b
+          on b.channel = split_part(c.recipient_id, ':', 1)
+         and b.chat_id = substr(c.recipient_id, length(split_part(c.recipient_id, ':', 1)) + 2)
+        where c.recipient_type = 'chat'
       ),
       queued as (
         insert into deliveries (outbox_id, channel, chat_id, locale, status, available_at)

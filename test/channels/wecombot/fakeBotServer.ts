@@ -63,6 +63,8 @@ export class FakeBotServer {
   #clicks = new Map<string, { at: number; used: boolean }>();
   #uploads = new Map<string, { chunks: Map<number, Buffer>; total: number; md5: string }>();
   #seq = 0;
+  /** Heartbeats go unanswered (a connection dead somewhere on the way). */
+  silent = false;
 
   async start(): Promise<void> {
     this.#server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
@@ -81,6 +83,7 @@ export class FakeBotServer {
     this.maxLive = this.#live.size;
     this.subscribes = 0;
     this.replaced = 0;
+    this.silent = false;
   }
 
   get live(): number {
@@ -246,7 +249,7 @@ export class FakeBotServer {
   ): number | null {
     switch (cmd) {
       case "ping":
-        answer(0);
+        if (!this.silent) answer(0);
         return null;
       case "aibot_send_msg":
         return this.#spoken.has(String(body.chatid)) ? 0 : 40008;

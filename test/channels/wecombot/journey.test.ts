@@ -18,10 +18,11 @@ import { chatBindings, chatIdentities } from "../../../src/db/schema.ts";
 import { notificationRenderer } from "../../../src/dialogs/cards.ts";
 import { deliverDue } from "../../../src/outbox/deliver.ts";
 import { fanOut } from "../../../src/outbox/fanOut.ts";
+import { fileApplication } from "../../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
 import { testEngine } from "../../helpers/engine.ts";
 import { TEST_SEASON } from "../../helpers/season.ts";
-import { buildWorld, type World } from "../../helpers/world.ts";
+import { buildWorld, furtherStudy, shanghai, type World } from "../../helpers/world.ts";
 import { BOT_ID, BOT_SECRET, FakeBotServer, type FakeCard } from "./fakeBotServer.ts";
 
 const fake = new FakeBotServer();
@@ -192,6 +193,84 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
     // No click on the application card since: its outcome comes as a new message.
     expect(fake.shownTo(GROUP)).toContain("结果：已完成转接（管理员V");
     expect(errors).toEqual([]);
+  });
+
+  it("R23 the reject reason is asked of the admin who pressed, in the group; /pending brings the cards", async () => {
+    const channel = newChannel();
+    await connected(channel);
+    await say("aV", "/bind", GROUP);
+    const filed = await fileApplication(
+      db(),
+      furtherStudy(w.member.m1, w.org.V),
+      shanghai("2026-08-10T10:00:00"),
+      TEST_SEASON,
+    );
+    if (!filed.ok) throw new Error(filed.reason);
+    await fake.say("m1", "/menu"); // the member has spoken to the bot: pushes reach them
+    await deliver();
+
+    // /pending in the group: the waiting application's card, with its buttons.
+    const before = fake.cardsTo(GROUP).length;
+    await say("aV", "/pending", GROUP);
+    const pending = fake.cardsTo(GROUP).slice(before);
+    expect(pending.map((c) => c.button_list?.map((b) => b.text))).toContainEqual([
+      "同意",
+      "不同意",
+      "详情",
+    ]);
+
+    // 不同意: the presets come as a card; "other" asks aV for the written reason.
+    await press("aV", "不同意", GROUP);
+    await press("aV", "其他原因（自行填写）", GROUP);
+    expect(fake.shownTo(GROUP)).toContain(`请写明不同意申请 #${filed.applicationId} 的原因`);
+    // Someone else's words in the group are not taken as aV's reason.
+    await say("x9", "随便写的", GROUP);
+    await say("aV", "去向学校填写有误", GROUP);
+    await deliver();
+    expect(fake.shownTo("m1")).toContain("去向学校填写有误");
+    expect(errors).toEqual([]);
+  });
+
+  it("the digest's chart goes through the connection's media upload, in chunks from index 0", async () => {
+    const channel = newChannel();
+    await connected(channel);
+    await fake.say("aV", "/help");
+    await until("aV answered", () => fake.pushesTo("aV").length > 0);
+    // A chart larger than one chunk (512 KB before Base64): two chunks, 0 and 1.
+    const png = Buffer.alloc(600 * 1024, 7);
+    const sent = await db().transaction(async (tx) => {
+      const prepared = await channel.sender.prepare(
+        tx,
+        { chatId: "aV", locale: "zh-CN" },
+        {
+          text: { key: "digest:title", params: { org: "团山西省委", day: "2026-08-10" } },
+          image: { png: png.toString("base64"), alt: { key: "digest:chart.sx" } },
+        },
+        null,
+      );
+      return prepared;
+    });
+    await sent.transmit(async () => {});
+    const chunks = fake.received.filter((r) => r.cmd === "aibot_upload_media_chunk");
+    expect(chunks.map((c) => c.body.chunk_index)).toEqual([0, 1]);
+    const finish = fake.received.find((r) => r.cmd === "aibot_upload_media_finish");
+    expect(finish?.body.bytes).toBe(png.length);
+    const image = fake.pushesTo("aV").at(-1);
+    expect(image).toMatchObject({
+      msgtype: "image",
+      image: { media_id: expect.stringMatching(/^media_/) },
+    });
+    expect(fake.textsTo("aV").at(-1)).toContain("每日简报");
+  });
+
+  it("a connection whose heartbeats go unanswered is given up and opened again", async () => {
+    const channel = newChannel();
+    await connected(channel);
+    const subscribes = fake.subscribes;
+    fake.silent = true;
+    await until("a new subscribe", () => fake.subscribes > subscribes, 3_000);
+    fake.silent = false;
+    await until("ready again", () => channel.connection.ready);
   });
 
   it("a dropped connection comes back and the answer to what was said before is not lost", async () => {
