@@ -60,6 +60,8 @@ export class NotConnectedError extends Error {
 /** Upload chunks: at most 512 KB before Base64 and 100 of them (doc: 上传临时素材). */
 const CHUNK_BYTES = 512 * 1024;
 const MAX_CHUNKS = 100;
+/** No callback we read comes near this (a text is at most a few KB): larger frames are refused. */
+const MAX_FRAME_BYTES = 1 << 20;
 
 interface Pending {
   resolve(ack: Ack): void;
@@ -167,7 +169,7 @@ export class BotConnection {
   }
 
   #open(): void {
-    const socket = new WebSocket(this.#o.url);
+    const socket = new WebSocket(this.#o.url, { maxPayload: MAX_FRAME_BYTES });
     this.#socket = socket;
     socket.on("open", () => {
       this.#send({

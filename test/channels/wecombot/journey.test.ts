@@ -6,6 +6,9 @@
  * resent callback is handled once; someone not allowed who clicks hears why; a dropped
  * connection comes back and nothing is lost; two copies never both hold the connection.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -22,6 +25,7 @@ import { fileApplication } from "../../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
 import { testEngine } from "../../helpers/engine.ts";
 import { TEST_SEASON } from "../../helpers/season.ts";
+import { freePort, spawnApp, waitHealthy } from "../../helpers/spawnApp.ts";
 import { buildWorld, furtherStudy, shanghai, type World } from "../../helpers/world.ts";
 import { BOT_ID, BOT_SECRET, FakeBotServer, type FakeCard } from "./fakeBotServer.ts";
 
@@ -340,5 +344,33 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
     await until("two tries", () => fake.subscribes >= 2);
     expect(channel.connection.ready).toBe(false);
     expect(fake.live).toBe(0);
+  });
+});
+
+describe("npm start with the AI bot configured", () => {
+  it("connects at start and lets go on SIGTERM (unset, config.wecomBot is absent: config.test.ts)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "zhtj-bot-"));
+    try {
+      fake.reset();
+      const port = await freePort();
+      const app = spawnApp(
+        {
+          DATA_DIR: dataDir,
+          DEMO_DATA: "off",
+          WECOM_BOT_ID: BOT_ID,
+          WECOM_BOT_SECRET: BOT_SECRET,
+          WECOM_BOT_WS_URL: fake.url,
+        },
+        port,
+      );
+      await waitHealthy(port);
+      await until("the app to subscribe", () => fake.live === 1, 20_000);
+      app.child.kill("SIGTERM");
+      expect(await app.exited).toBe(0);
+      await until("the connection to close", () => fake.live === 0);
+      expect(app.output()).not.toContain(BOT_SECRET);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
