@@ -4,6 +4,7 @@
  * themselves. The same engine serves Telegram groups and WeCom AI bot groups.
  */
 import { beforeEach, describe, expect, it } from "vitest";
+import { queueDigests } from "../../src/services/digests.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testDeliveries } from "../helpers/deliveries.ts";
@@ -57,6 +58,11 @@ describe.each(DB_KINDS)("a group's own language on %s", (kind) => {
     const [card] = out.to("g-V");
     expect(card?.text).toContain("[New transfer application #");
     expect(card?.buttons.flat().map((b) => b.label)).toEqual(["Approve", "Reject", "Details"]);
+    // The group's digest too (a chat's own event: the default here would be English).
+    await v.say("/lang zh-CN");
+    await db().transaction((tx) => queueDigests(tx, "2026-08-10"));
+    await out.deliver(AUG);
+    expect(out.to("g-V").at(-1)?.text).toContain("【每日简报】太原工学院团委");
     // V's private chat keeps V's own language.
     expect(texts(await chat(engine, "admin-V").say("/help"))).toContain("常用命令");
   });
