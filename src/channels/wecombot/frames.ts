@@ -40,10 +40,15 @@ const ack = z.object({
 });
 export type Ack = z.infer<typeof ack>;
 
-/** An answer to one of our frames, if `frame` is one. */
+const CALLBACKS: readonly string[] = [CMD.messageCallback, CMD.eventCallback];
+
+/**
+ * An answer to one of our frames, if `frame` is one: anything but a callback, matched by its
+ * req_id (the SDK's handleFrame does the same; an answer may repeat our `cmd` or have none).
+ */
 export function parseAck(frame: unknown): Ack | null {
   const parsed = ack.safeParse(frame);
-  if (!parsed.success || (frame as Frame).cmd) return null;
+  if (!parsed.success || CALLBACKS.includes((frame as Frame).cmd ?? "")) return null;
   return parsed.data;
 }
 
@@ -51,7 +56,7 @@ const from = z.object({ userid: z.string().min(1).max(128) });
 const common = {
   msgid: z.string().min(1).max(256),
   chatid: z.string().min(1).max(256).optional(),
-  chattype: z.enum(["single", "group"]).optional(),
+  chattype: z.string().max(16).optional(),
   from,
 };
 
@@ -101,6 +106,10 @@ export type Callback =
     }
   | { kind: "replaced" };
 
+/** A group's chatid: sent only for group chats (the SDK: "会话 id，仅群聊类型时返回"). */
+const groupOf = (m: { chattype?: string; chatid?: string }) =>
+  m.chattype !== "single" ? (m.chatid ?? null) : null;
+
 /** A callback frame as one of ours, or null (another message type, a stranger's event). */
 export function parseCallback(frame: Frame): Callback | null {
   const reqId = frame.headers?.req_id;
@@ -113,7 +122,7 @@ export function parseCallback(frame: Frame): Callback | null {
       reqId,
       msgId: m.data.msgid,
       userId: m.data.from.userid,
-      groupId: m.data.chattype === "group" ? (m.data.chatid ?? null) : null,
+      groupId: groupOf(m.data),
       text: m.data.text.content,
     };
   }
@@ -134,7 +143,7 @@ export function parseCallback(frame: Frame): Callback | null {
       reqId,
       msgId: e.data.msgid,
       userId: e.data.from.userid,
-      groupId: e.data.chattype === "group" ? (e.data.chatid ?? null) : null,
+      groupId: groupOf(e.data),
       key: click.data.event_key,
       taskId: click.data.task_id,
     };
