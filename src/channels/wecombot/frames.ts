@@ -13,6 +13,7 @@ export const CMD = {
   subscribe: "aibot_subscribe",
   heartbeat: "ping",
   updateCard: "aibot_respond_update_msg",
+  welcome: "aibot_respond_welcome_msg",
   send: "aibot_send_msg",
   uploadInit: "aibot_upload_media_init",
   uploadChunk: "aibot_upload_media_chunk",
@@ -104,7 +105,9 @@ export type Callback =
       key: string;
       taskId: string;
     }
-  | { kind: "replaced" };
+  | { kind: "replaced" }
+  /** Someone opened the private chat (today's first time): a welcome may answer, within 5 s. */
+  | { kind: "enter"; reqId: string; userId: string };
 
 /** A group's chatid: sent only for group chats (the SDK: "会话 id，仅群聊类型时返回"). */
 const groupOf = (m: { chattype?: string; chatid?: string }) =>
@@ -132,6 +135,7 @@ export function parseCallback(frame: Frame): Callback | null {
     const { eventtype } = e.data.event;
     // A newer connection of this bot took over (doc: 连接断开事件).
     if (eventtype === "disconnected_event") return { kind: "replaced" };
+    if (eventtype === "enter_chat") return { kind: "enter", reqId, userId: e.data.from.userid };
     if (eventtype !== "template_card_event") return null;
     const click = clickFields.safeParse({
       event_key: e.data.event.template_card_event?.event_key ?? e.data.event.event_key,

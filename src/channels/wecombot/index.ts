@@ -9,12 +9,14 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "../../config.ts";
 import type { Db } from "../../db/client.ts";
 import type { DialogEngine } from "../../dialogs/engine.ts";
-import type { Locale } from "../../i18n.ts";
+import { loadChatUser } from "../../dialogs/identity.ts";
+import { type Locale, translator } from "../../i18n.ts";
 import { systemClock } from "../../outbox/clock.ts";
 import type { ChannelSender } from "../../outbox/deliver.ts";
 import { answerBudget } from "../../outbox/sendLog.ts";
 import { createInboundQueue, type InboundQueue } from "../inbound.ts";
 import { BotConnection } from "./connection.ts";
+import { CMD } from "./frames.ts";
 import { botInbound, inboundMessage } from "./inbound.ts";
 import { connectionLease } from "./lease.ts";
 import { botSender } from "./sender.ts";
@@ -86,7 +88,8 @@ export function createWecomBotChannel(options: {
     secret: settings.secret,
     ...options.timings,
     onCallback: (callback) => {
-      if (callback.kind !== "replaced") void store(callback);
+      if (callback.kind === "enter") void welcome(callback.reqId, callback.userId);
+      else if (callback.kind !== "replaced") void store(callback);
     },
     onReplaced: () => {
       onError(new Error("WeCom AI bot: a newer connection of this bot replaced ours"));
@@ -96,6 +99,17 @@ export function createWecomBotChannel(options: {
     },
     onError,
   });
+
+  /** The doc's 回复欢迎语: said at once (5 s), in the person's language, the way to begin. */
+  async function welcome(reqId: string, userId: string): Promise<void> {
+    try {
+      const { locale } = await loadChatUser(db, WECOMBOT_CHANNEL, userId);
+      const content = translator(locale ?? options.defaultLocale)("wecombot:welcome");
+      await connection.request(CMD.welcome, { msgtype: "text", text: { content } }, reqId);
+    } catch (error) {
+      onError(error);
+    }
+  }
 
   const handler = botInbound({
     db,

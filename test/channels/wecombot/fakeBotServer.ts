@@ -61,6 +61,7 @@ export class FakeBotServer {
   replaced = 0;
   #spoken = new Set<string>();
   #clicks = new Map<string, { at: number; used: boolean }>();
+  #enters = new Map<string, number>();
   #uploads = new Map<string, { chunks: Map<number, Buffer>; total: number; md5: string }>();
   #seq = 0;
   /** Heartbeats go unanswered (a connection dead somewhere on the way). */
@@ -107,6 +108,21 @@ export class FakeBotServer {
       text: { content: chatid ? `@审批助手 ${content}` : content },
     });
     return msgid;
+  }
+
+  /** Someone opens the private chat with the bot (doc: 进入会话事件, the SDK's enter_chat). */
+  enter(userid: string): string {
+    const reqId = this.#callback("aibot_event_callback", {
+      msgid: this.#msgid(),
+      create_time: Math.floor(Date.now() / 1000),
+      aibotid: BOT_ID,
+      chattype: "single",
+      from: { userid },
+      msgtype: "event",
+      event: { eventtype: "enter_chat" },
+    });
+    this.#enters.set(reqId, Date.now());
+    return reqId;
   }
 
   /** A button of a template card is pressed; `msgid` again resends the same callback. */
@@ -258,6 +274,11 @@ export class FakeBotServer {
         if (!click || click.used || Date.now() - click.at > 5_000) return 846605;
         click.used = true;
         return 0;
+      }
+      case "aibot_respond_welcome_msg": {
+        // With the enter_chat event's req_id, within 5 s (SDK replyWelcome; doc 回复欢迎语).
+        const at = this.#enters.get(reqId);
+        return at !== undefined && Date.now() - at <= 5_000 ? 0 : 846605;
       }
       case "aibot_upload_media_init": {
         const uploadId = `up_${randomBytes(4).toString("hex")}`;

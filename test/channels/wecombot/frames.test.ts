@@ -75,9 +75,14 @@ describe("AI bot frames", () => {
     expect(text({ chatid: "g" })).toMatchObject({ groupId: "g" });
   });
 
-  it("knows disconnected_event, ignores what it does not act on", () => {
+  it("knows disconnected_event and enter_chat, ignores what it does not act on", () => {
     expect(parseCallback(click({ eventtype: "disconnected_event" }))).toEqual({ kind: "replaced" });
-    expect(parseCallback(click({ eventtype: "enter_chat" }))).toBeNull();
+    expect(parseCallback(click({ eventtype: "enter_chat" }))).toEqual({
+      kind: "enter",
+      reqId: "req-1",
+      userId: "zhangsan",
+    });
+    expect(parseCallback(click({ eventtype: "feedback_event" }))).toBeNull();
     expect(parseCallback(click({ eventtype: "template_card_event" }))).toBeNull();
     expect(
       parseCallback({

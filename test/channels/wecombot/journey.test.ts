@@ -277,6 +277,18 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
     await until("ready again", () => channel.connection.ready);
   });
 
+  it("someone opening the private chat is welcomed at once with the way to begin", async () => {
+    const channel = newChannel();
+    await connected(channel);
+    const reqId = fake.enter("m1");
+    await until("the welcome", () =>
+      fake.received.some((r) => r.cmd === "aibot_respond_welcome_msg"),
+    );
+    const [welcome] = fake.received.filter((r) => r.cmd === "aibot_respond_welcome_msg");
+    expect(welcome).toMatchObject({ reqId, errcode: 0, body: { msgtype: "text" } });
+    expect((welcome!.body.text as { content: string }).content).toContain("/menu");
+  });
+
   it("a dropped connection comes back and the answer to what was said before is not lost", async () => {
     const channel = newChannel();
     await connected(channel);
