@@ -98,12 +98,14 @@ export class DialogEngine {
     const budget = perMinute(this.#options.perPersonPerMinute ?? RATE_DEFAULTS.perPersonPerMinute);
     // Issued together, these reach the database in one round trip (the driver pipelines them);
     // a duplicate's reads are simply dropped (its budget too, with the transaction).
-    const [claimed, user, loaded, pressed, spent] = await Promise.all([
+    const [claimed, user, loaded, pressed, spent, chosen] = await Promise.all([
       input.updateKey === undefined || claimUpdate(tx, channel, input.updateKey, now),
       loadChatUser(tx, channel, userId),
       loadState(tx, key),
       input.input.type === "action" ? resolveToken(tx, input.input.token, key) : undefined,
       spend(tx, `chat:${channel}:${userId}`, budget, now),
+      // A group speaks its own language once its admin chose one (cards and digests too).
+      input.isGroup ? groupLocale(tx, channel, chatId) : null,
     ]);
     if (!claimed) throw new DuplicateUpdate();
     if (!spent.ok) {
@@ -117,8 +119,6 @@ export class DialogEngine {
       };
     }
     const registry = this.#options.registry;
-    // A group speaks its own language once its admin chose one (cards and digests too).
-    const chosen = input.isGroup ? await groupLocale(tx, channel, chatId) : null;
     const ctx: DialogContext = {
       channel,
       chatId,

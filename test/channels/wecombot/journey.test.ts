@@ -375,7 +375,7 @@ describe("npm start with the AI bot configured", () => {
         },
         port,
       );
-      await waitHealthy(port);
+      await waitHealthy(port, 140_000);
       await until("the app to subscribe", () => fake.live === 1, 20_000);
       app.child.kill("SIGTERM");
       expect(await app.exited).toBe(0);
@@ -384,5 +384,6 @@ describe("npm start with the AI bot configured", () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+    // A fresh embedded database runs initdb: slow on a busy machine.
+  }, 180_000);
 });
