@@ -169,7 +169,14 @@ export class BotConnection {
   }
 
   #open(): void {
-    const socket = new WebSocket(this.#o.url, { maxPayload: MAX_FRAME_BYTES });
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.#o.url, { maxPayload: MAX_FRAME_BYTES });
+    } catch (error) {
+      this.#o.onError(error);
+      this.#scheduleReconnect();
+      return;
+    }
     this.#socket = socket;
     socket.on("open", () => {
       this.#send({
