@@ -97,8 +97,8 @@ export function botInbound(options: BotInboundOptions) {
       input = { type: "action", token: c.key };
     } else {
       const text = isGroup ? withoutMentions(c.text ?? "") : (c.text ?? "");
-      if (text === "") return;
-      input = { type: "text", text };
+      // A bare @-mention asks for the bot: it says what it can do.
+      input = { type: "text", text: text === "" ? "/help" : text };
     }
     const out = await engine.handle({
       channel: WECOMBOT_CHANNEL,
