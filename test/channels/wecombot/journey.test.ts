@@ -203,6 +203,10 @@ describe.each(DB_KINDS)("the WeCom AI bot on %s", (kind) => {
     const channel = newChannel();
     await connected(channel);
     await say("aV", "/bind", GROUP);
+    // A bare @-mention: the help, never silence.
+    const shown = fake.shownTo(GROUP).length;
+    await say("aV", "", GROUP);
+    expect(fake.shownTo(GROUP).slice(shown)).toContain("/pending");
     const filed = await fileApplication(
       db(),
       furtherStudy(w.member.m1, w.org.V),
