@@ -8,6 +8,7 @@ import { startTelegram } from "./channels/telegram/runtime.ts";
 import { demoBindingCodes } from "./channels/web/demo.ts";
 import { webSender } from "./channels/web/sender.ts";
 import { createWecomChannel } from "./channels/wecom/index.ts";
+import { createWecomBotChannel } from "./channels/wecombot/index.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { loadDemoData } from "./db/demo/loadDemoData.ts";
@@ -133,7 +134,18 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           inbound,
         })
       : null;
+    const wecomBot = config.wecomBot
+      ? createWecomBotChannel({
+          settings: config.wecomBot,
+          db: database.db,
+          engine,
+          defaultLocale: config.defaultLocale,
+          now: () => new Date(),
+          onError: (err) => log.error({ err }, t("wecombot:error")),
+        })
+      : null;
     inbound.start(INBOUND_INTERVAL_MS);
+    wecomBot?.start();
     if (wecom) readiness.wecomCallback = () => wecom.callback;
     const delivery = startDeliveryLoop({
       db: database.db,
@@ -141,6 +153,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         webSender(config.defaultLocale),
         ...(telegram ? [telegram.sender] : []),
         ...(wecom ? [wecom.sender] : []),
+        ...(wecomBot ? [wecomBot.sender] : []),
       ],
       render: notificationRenderer(season, config.defaultLocale),
       relevance: relevance(config.timezone),
@@ -174,6 +187,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         readiness.db = null;
         await closeServer(httpServer);
         await telegram?.stop();
+        await wecomBot?.stop();
         await inbound.stop();
         await scheduler.stop();
         await delivery.stop();

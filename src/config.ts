@@ -38,7 +38,9 @@ type Why =
   | "hours"
   | "days"
   | "perMinute"
-  | "targets";
+  | "targets"
+  | "wecomBotPartial"
+  | "wsUrl";
 
 const why = (code: Why) => ({ message: code });
 
@@ -217,6 +219,9 @@ const envSchema = z.object({
   WECOM_TOKEN: optional(z.string().regex(/^[A-Za-z0-9]{3,32}$/, why("wecomToken"))),
   WECOM_ENCODING_AES_KEY: optional(z.string().regex(/^[A-Za-z0-9]{43}$/, why("aesKey"))),
   WECOM_API_ROOT: optional(httpUrl),
+  WECOM_BOT_ID: optional(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, why("nonEmpty"))),
+  WECOM_BOT_SECRET: optional(nonEmpty),
+  WECOM_BOT_WS_URL: optional(z.string().regex(/^wss?:\/\/[^\s]+$/, why("wsUrl"))),
   SECRET_KEY: optional(hexKey),
   SECRET_KEY_PREVIOUS: optional(hexKey),
   WEBCHAT: optional(booleanFlag),
@@ -255,8 +260,17 @@ function crossCheck(env: NodeJS.ProcessEnv): { name: string; code: Why }[] {
       problems.push({ name, code: "wecomPartial" });
     }
   }
+  if (isSet("WECOM_BOT_ID") !== isSet("WECOM_BOT_SECRET")) {
+    problems.push({
+      name: isSet("WECOM_BOT_ID") ? "WECOM_BOT_SECRET" : "WECOM_BOT_ID",
+      code: "wecomBotPartial",
+    });
+  }
   return problems;
 }
+
+/** The AI bot's lease: renewed every third of it, taken over this long after its holder died. */
+export const WECOM_BOT_LEASE_MS = 10_000;
 
 export interface Config {
   port: number;
@@ -294,6 +308,13 @@ export interface Config {
     token: string;
     encodingAesKey: string;
     apiRoot: string;
+  };
+  /** The WeCom AI bot's long connection (智能机器人), off unless its id and secret are set. */
+  wecomBot?: {
+    botId: string;
+    secret: string;
+    wsUrl: string;
+    leaseTtlMs: number;
   };
 }
 
@@ -463,6 +484,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
             token: e.WECOM_TOKEN,
             encodingAesKey: e.WECOM_ENCODING_AES_KEY,
             apiRoot: e.WECOM_API_ROOT ?? "https://qyapi.weixin.qq.com",
+          },
+        }
+      : {}),
+    ...(e.WECOM_BOT_ID && e.WECOM_BOT_SECRET
+      ? {
+          wecomBot: {
+            botId: e.WECOM_BOT_ID,
+            secret: e.WECOM_BOT_SECRET,
+            wsUrl: e.WECOM_BOT_WS_URL ?? "wss://openws.work.weixin.qq.com",
+            leaseTtlMs: WECOM_BOT_LEASE_MS,
           },
         }
       : {}),

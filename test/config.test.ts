@@ -24,6 +24,7 @@ describe("configuration from the environment", () => {
     expect(config.graduationYear).toBe(2026);
     expect(config.telegram).toBeUndefined();
     expect(config.wecom).toBeUndefined();
+    expect(config.wecomBot).toBeUndefined();
   });
 
   it("uses PostgreSQL when DATABASE_URL is set, with demo data off unless asked", () => {
@@ -220,5 +221,27 @@ describe("configuration from the environment", () => {
       "TRUSTED_PROXIES",
       "WEBCHAT_SESSION_IDLE_HOURS",
     ]);
+  });
+
+  it("reads the WeCom AI bot's id and secret together, off unless both are set", () => {
+    const config = loadConfig(
+      { WECOM_BOT_ID: "aibVGv7I0aBcD", WECOM_BOT_SECRET: "bot-secret-value" },
+      NOW,
+    );
+    expect(config.wecomBot).toEqual({
+      botId: "aibVGv7I0aBcD",
+      secret: "bot-secret-value",
+      wsUrl: "wss://openws.work.weixin.qq.com",
+      leaseTtlMs: 10_000,
+    });
+    const half = problemsOf({ WECOM_BOT_ID: "aibVGv7I0aBcD" });
+    expect(half.problems.map((p) => p.name)).toEqual(["WECOM_BOT_SECRET"]);
+    const badUrl = problemsOf({
+      WECOM_BOT_ID: "aibVGv7I0aBcD",
+      WECOM_BOT_SECRET: "bot-secret-value",
+      WECOM_BOT_WS_URL: "https://openws.work.weixin.qq.com",
+    });
+    expect(badUrl.problems.map((p) => p.name)).toEqual(["WECOM_BOT_WS_URL"]);
+    expect(badUrl.message).not.toContain("bot-secret-value");
   });
 });

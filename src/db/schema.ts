@@ -578,6 +578,8 @@ export const chatBindings = pgTable(
       .references(() => organizations.id),
     boundByAdminId: integer("bound_by_admin_id").references(() => admins.id),
     createdAt: createdAt(),
+    /** The group's own language (`/lang` there by its admin), for its cards and digests. */
+    locale: text("locale"),
   },
   (t) => [
     primaryKey({ columns: [t.channel, t.chatId] }),
@@ -660,6 +662,21 @@ export const wecomCards = pgTable("wecom_cards", {
   buttons: jsonb("buttons").$type<{ text: string; key: string; style: number }[]>().notNull(),
   responseCode: text("response_code"),
   codeIssuedAt: timestamp("code_issued_at", { withTimezone: true }),
+});
+
+// WeCom AI bot (智能机器人)
+
+/**
+ * Template cards the AI bot sent, by task id: the chat, what the card showed (a refusal shown to
+ * one presser repeats it) and the latest click's req_id, the only handle that lets us update the
+ * card, valid for a few seconds after the click.
+ */
+export const wecombotCards = pgTable("wecombot_cards", {
+  taskId: text("task_id").primaryKey(),
+  chatId: text("chat_id").notNull(),
+  card: jsonb("card").$type<Record<string, unknown>>().notNull(),
+  clickReqId: text("click_req_id"),
+  clickedAt: timestamp("clicked_at", { withTimezone: true }),
 });
 
 // Reliability
@@ -809,3 +826,13 @@ export const webchatFiles = pgTable(
   },
   (t) => [index("webchat_files_expires_idx").on(t.expiresAt)],
 );
+/**
+ * Who holds a connection the platform allows only once (the WeCom AI bot's long connection):
+ * the copy named in `holder` until `expires_at`, renewed while it lives; another copy takes the
+ * row over once it expired.
+ */
+export const connectionLeases = pgTable("connection_leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});

@@ -10,6 +10,7 @@ import { type Db, databaseUnavailable, query } from "../db/client.ts";
 import type { Season } from "../domain/calendar.ts";
 import { isLocale, type Locale } from "../i18n.ts";
 import { looksLikeCode } from "../services/bindings.ts";
+import { groupLocale, setGroupLocale } from "../services/chatBindings.ts";
 import { perMinute, spend } from "../services/rateLimits.ts";
 import { type Resolved, renderWithTokens, resolveToken } from "./actions.ts";
 import { parseCommand } from "./commands.ts";
@@ -97,12 +98,14 @@ export class DialogEngine {
     const budget = perMinute(this.#options.perPersonPerMinute ?? RATE_DEFAULTS.perPersonPerMinute);
     // Issued together, these reach the database in one round trip (the driver pipelines them);
     // a duplicate's reads are simply dropped (its budget too, with the transaction).
-    const [claimed, user, loaded, pressed, spent] = await Promise.all([
+    const [claimed, user, loaded, pressed, spent, chosen] = await Promise.all([
       input.updateKey === undefined || claimUpdate(tx, channel, input.updateKey, now),
       loadChatUser(tx, channel, userId),
       loadState(tx, key),
       input.input.type === "action" ? resolveToken(tx, input.input.token, key) : undefined,
       spend(tx, `chat:${channel}:${userId}`, budget, now),
+      // A group speaks its own language once its admin chose one (cards and digests too).
+      input.isGroup ? groupLocale(tx, channel, chatId) : null,
     ]);
     if (!claimed) throw new DuplicateUpdate();
     if (!spent.ok) {
@@ -122,7 +125,7 @@ export class DialogEngine {
       userId,
       isGroup: input.isGroup,
       now,
-      locale: user.locale ?? this.#options.defaultLocale,
+      locale: (isLocale(chosen) ? chosen : null) ?? user.locale ?? this.#options.defaultLocale,
       identity: user.identity,
       db: tx,
       hasFlow: (name) => registry.hasFlow(name),
@@ -219,6 +222,7 @@ export class DialogEngine {
         if (!arg) return { state, replies: [languageReply()] };
         if (!isLocale(arg))
           return { state, replies: [reply(text("chat:lang.unknown")), languageReply()] };
+        if (ctx.isGroup) return groupLanguage(ctx, state, arg);
         await saveLocale(ctx.db, ctx.channel, ctx.userId, arg);
         const next = { ...ctx, locale: arg };
         return {
@@ -353,4 +357,18 @@ function storable(input: DialogInput): DialogInput {
     ...input,
     input: inner.type === "text" ? { type: "text", text: clean } : { type: "action", token: clean },
   };
+}
+
+/** `/lang` in a group sets the group's language, for its admin only. */
+async function groupLanguage(ctx: DialogContext, state: DialogState, locale: Locale) {
+  const set =
+    ctx.identity.adminId === null
+      ? ({ ok: false, reason: "not_permitted" } as const)
+      : await setGroupLocale(
+          ctx.db,
+          { channel: ctx.channel, chatId: ctx.chatId, adminId: ctx.identity.adminId },
+          locale,
+        );
+  if (!set.ok) return { state, replies: [reply(text(`chat:lang.group.${set.reason}`))] };
+  return { state, locale, replies: [reply(text("chat:lang.group.set"))] };
 }

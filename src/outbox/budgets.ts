@@ -52,6 +52,17 @@ export const BUDGETS = {
     group: [],
     isGroup: () => false,
   },
+  // The AI bot (doc 101463 and its SDK): 30 messages a minute and 1,000 an hour per chat,
+  // replies and pushes together; a group chat is one chat (`group:<chatid>`) to the limits.
+  wecombot: {
+    channel: [],
+    chat: [
+      { limit: 30, windowMs: 60_000, reserve: 2 },
+      { limit: 1_000, windowMs: 3_600_000, reserve: 20 },
+    ],
+    group: [],
+    isGroup: (chatId) => chatId.startsWith("group:"),
+  },
 } satisfies Record<string, ChannelBudget>;
 
 /** One counted thing (the bot, a chat) and the windows that apply to it. */

@@ -33,7 +33,7 @@ export async function fanOut(db: Db, now: Date, limit = 500): Promise<number> {
         from claimed c where c.recipient_type = 'org'
       ),
       targets as (
-        select h.id as outbox_id, b.channel, b.chat_id, null::text as locale
+        select h.id as outbox_id, b.channel, b.chat_id, b.locale
         from heard_by h join chat_bindings b on b.org_id = h.org_id
         union all
         select c.id, i.channel, i.external_user_id, i.locale
@@ -45,8 +45,11 @@ export async function fanOut(db: Db, now: Date, limit = 500): Promise<number> {
           on c.recipient_type = 'admin' and i.admin_id::text = c.recipient_id
         union all
         select c.id, split_part(c.recipient_id, ':', 1),
-               substr(c.recipient_id, length(split_part(c.recipient_id, ':', 1)) + 2), null
-        from claimed c where c.recipient_type = 'chat'
+               substr(c.recipient_id, length(split_part(c.recipient_id, ':', 1)) + 2), b.locale
+        from claimed c left join chat_bindings b
+          on b.channel = split_part(c.recipient_id, ':', 1)
+         and b.chat_id = substr(c.recipient_id, length(split_part(c.recipient_id, ':', 1)) + 2)
+        where c.recipient_type = 'chat'
       ),
       queued as (
         insert into deliveries (outbox_id, channel, chat_id, locale, status, available_at)

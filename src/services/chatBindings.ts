@@ -64,6 +64,36 @@ export async function boundOrganization(db: Db, channel: string, chatId: string)
   return row;
 }
 
+/** A bound group's own language, if its admin chose one. */
+export async function groupLocale(db: Db, channel: string, chatId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ locale: chatBindings.locale })
+    .from(chatBindings)
+    .where(and(eq(chatBindings.channel, channel), eq(chatBindings.chatId, chatId)));
+  return row?.locale ?? null;
+}
+
+/**
+ * Sets a group's language. Only a bound group has one (its binding names who may set it): an
+ * admin of the bound organization or of one above it, as for /unbind.
+ */
+export async function setGroupLocale(
+  db: Db,
+  input: { channel: string; chatId: string; adminId: number },
+  locale: string,
+): Promise<{ ok: true } | { ok: false; reason: "unbound" | "not_permitted" }> {
+  const admin = await loadAdmin(db, input.adminId);
+  if (!admin) return { ok: false, reason: "not_permitted" };
+  const bound = await boundOrganization(db, input.channel, input.chatId);
+  if (!bound) return { ok: false, reason: "unbound" };
+  if (!bound.path.startsWith(admin.org.path)) return { ok: false, reason: "not_permitted" };
+  await db
+    .update(chatBindings)
+    .set({ locale })
+    .where(and(eq(chatBindings.channel, input.channel), eq(chatBindings.chatId, input.chatId)));
+  return { ok: true };
+}
+
 /**
  * Tables that name a chat: the key that must stay unique besides (channel, chat id), and which
  * rows move (sent deliveries stay where they were sent).
