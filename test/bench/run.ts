@@ -1,17 +1,21 @@
 /**
  * Benchmarks: `npm run bench`, or `npm run bench -- <key> ...` for some of them (keys:
- * indicators, operations, webhook). Each suite prints its own table.
+ * indicators, operations, webhook, scale, delivery). Each suite prints its own table.
  */
 // The tests' sealing key: the scenes seal ID numbers as the app does.
 import "../helpers/secretKey.ts";
+import { deliveryBench } from "./delivery.ts";
 import { indicatorsBench } from "./indicators.ts";
 import { operationsBench } from "./operations.ts";
+import { scaleBench } from "./scale.ts";
 import { webhookBench } from "./webhook.ts";
 
 const suites: { key: string; name: string; run: () => Promise<void> }[] = [
   { key: "indicators", ...indicatorsBench },
   operationsBench,
   webhookBench,
+  scaleBench,
+  deliveryBench,
 ];
 
 const wanted = process.argv.slice(2);
