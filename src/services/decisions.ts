@@ -11,18 +11,12 @@ import { type LifecycleAction, nextState, WITHDRAWABLE_STATES } from "../domain/
 import { type AdminActor, canDecideAtStage } from "../domain/permissions.ts";
 import { rejectReasonProblem } from "../domain/rejection.ts";
 import { isWithin, type OrgNode } from "../domain/tree.ts";
-import {
-  type ApprovalStageName,
-  insertNotices,
-  type Notification,
-  type ProgressStep,
-} from "./notify.ts";
+import { type ApprovalStageName, insertNotices, type Notice, type ProgressStep } from "./notify.ts";
 import { loadAdmin, loadOrg, orgNodeJson, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, MAX_NOTE, type Refusal, refuse } from "./result.ts";
 
 type Application = typeof applications.$inferSelect;
-type Notice = Notification & { key: string };
 export type Decided = { ok: true; applicationId: number; state: ApplicationState };
 
 export async function loadApplication(tx: Queryable, id: number): Promise<Application | undefined> {
@@ -186,7 +180,7 @@ async function transition(tx: Tx, app: DecisionApp, t: Transition, now: Date): P
 /** The member and the initiating admin hear of an outcome (R23, R24, R27). */
 export function outcomeNotices(app: DecisionApp, state: ApplicationState): Notice[] {
   const payload = { applicationId: app.id, state };
-  const key = `app:${app.id}:outcome:${state}`;
+  const key = payload;
   return [
     { event: "outcome", to: { member: app.memberId }, payload, key },
     ...(app.initiatorAdminId
@@ -210,7 +204,7 @@ export function cardNotices(
       event: "card_outcome",
       to: { org: app.decidingOrgId },
       payload: { applicationId: app.id, state, ...(stillDeciding ? { stillDeciding } : {}) },
-      key: `app:${app.id}:card:${app.state}`,
+      key: { applicationId: app.id, fromState: app.state },
     },
   ];
 }
@@ -221,7 +215,7 @@ function progressNotice(app: DecisionApp, step: ProgressStep): Notice {
     event: "progress",
     to: { member: app.memberId },
     payload: { applicationId: app.id, step },
-    key: `app:${app.id}:progress:${step}`,
+    key: { applicationId: app.id, step },
   };
 }
 
@@ -231,7 +225,7 @@ function neededNotice(app: DecisionApp, orgId: number, stage: ApprovalStageName)
     event: "decision_needed",
     to: { org: orgId },
     payload: { applicationId: app.id, stage },
-    key: `app:${app.id}:needed:${stage}`,
+    key: { applicationId: app.id, stage },
   };
 }
 

@@ -15,6 +15,6 @@ export function createRegistry(): DialogRegistry {
     .flow(bindFlow)
     .flow(transferFlow)
     .flow(myApplicationsFlow)
-    .action("withdraw", withdrawAction)
-    .action("withdrawConfirmed", withdrawConfirmedAction);
+    .action(withdrawAction)
+    .action(withdrawConfirmedAction);
 }

@@ -2,14 +2,16 @@
  * "My applications": each application with its state, outcome and history (R25), and a
  * withdraw button while the initiator may still withdraw (R21).
  */
+import { z } from "zod";
 import type { ApplicationState } from "../../domain/application.ts";
 import { WITHDRAWABLE_STATES } from "../../domain/lifecycle.ts";
 import { withdraw } from "../../services/decisions.ts";
 import { memberApplications } from "../../services/queues.ts";
+import { defineAction } from "../defineAction.ts";
 import { formatTime } from "../format.ts";
 import { refusalText } from "../refusals.ts";
-import { button, globalButton, menuButtonRow, raw, reply, text } from "../replies.ts";
-import type { DialogContext, Flow, GlobalAction, Json, Reply, Text } from "../types.ts";
+import { button, menuButtonRow, raw, reply, text } from "../replies.ts";
+import type { DialogContext, Flow, GlobalActionResult, Reply, Text } from "../types.ts";
 
 /** The most recent ones; older applications are final and rarely matter in a chat. */
 const SHOWN = 5;
@@ -61,7 +63,7 @@ export async function myApplicationsReplies(
       reply(
         lines,
         withdrawable
-          ? [[globalButton(T("mine.withdraw", { id: app.id }), "withdraw", { id: app.id })]]
+          ? [[withdrawAction.button(T("mine.withdraw", { id: app.id }), { id: app.id })]]
           : [],
       ),
     );
@@ -83,13 +85,11 @@ export const myApplicationsFlow: Flow = {
   handle: () => ({ state: null, replies: [] }),
 };
 
-const idOf = (args: Json | undefined) =>
-  typeof args === "object" && args !== null && !Array.isArray(args) ? args.id : null;
+/** The application a withdraw button is about. */
+const applicationArgs = z.object({ id: z.number().int() });
 
 /** The withdraw button asks first: a withdrawn application must be filed again from scratch. */
-export const withdrawAction: GlobalAction = (ctx, args) => {
-  const id = idOf(args);
-  if (typeof id !== "number") return { replies: [reply(text("chat:stale"))] };
+export const withdrawAction = defineAction("withdraw", applicationArgs, (ctx, { id }) => {
   // Keeping it leads back where the member saw it; an admin back to the menu.
   const keep =
     ctx.identity.memberId !== null
@@ -98,36 +98,39 @@ export const withdrawAction: GlobalAction = (ctx, args) => {
   return {
     replies: [
       reply(text("workflow:withdraw.confirm", { id }), [
-        [globalButton(text("workflow:withdraw.yes", { id }), "withdrawConfirmed", { id }), keep],
+        [withdrawConfirmedAction.button(text("workflow:withdraw.yes", { id }), { id }), keep],
       ]),
     ],
   };
-};
+});
 
 /** The confirmed withdrawal: re-checked by the service, whatever the payload says. */
-export const withdrawConfirmedAction: GlobalAction = async (ctx, args) => {
-  const id = idOf(args);
-  const memberId = ctx.identity.memberId;
-  const adminId = ctx.identity.adminId;
-  if (typeof id !== "number" || (memberId === null && adminId === null)) {
-    return { replies: [reply(text("chat:stale"))] };
-  }
-  const actor =
-    memberId !== null
-      ? ({ kind: "member", memberId } as const)
-      : ({ kind: "admin", adminId: adminId! } as const);
-  const result = await withdraw(ctx.db, { actor, applicationId: id }, ctx.now);
-  if (!result.ok) {
+export const withdrawConfirmedAction = defineAction(
+  "withdrawConfirmed",
+  applicationArgs,
+  async (ctx, { id }): Promise<GlobalActionResult> => {
+    const memberId = ctx.identity.memberId;
+    const adminId = ctx.identity.adminId;
+    if (memberId === null && adminId === null) {
+      return { replies: [reply(text("chat:stale"))] };
+    }
+    const actor =
+      memberId !== null
+        ? ({ kind: "member", memberId } as const)
+        : ({ kind: "admin", adminId: adminId! } as const);
+    const result = await withdraw(ctx.db, { actor, applicationId: id }, ctx.now);
+    if (!result.ok) {
+      return {
+        replies: [{ ...reply(refusalText(result), [menuButtonRow()]), popup: refusalText(result) }],
+      };
+    }
     return {
-      replies: [{ ...reply(refusalText(result), [menuButtonRow()]), popup: refusalText(result) }],
+      replies: [
+        {
+          ...reply(T("mine.withdrawn", { id }), [menuButtonRow()]),
+          popup: T("mine.withdrawn", { id }),
+        },
+      ],
     };
-  }
-  return {
-    replies: [
-      {
-        ...reply(T("mine.withdrawn", { id }), [menuButtonRow()]),
-        popup: T("mine.withdrawn", { id }),
-      },
-    ],
-  };
-};
+  },
+);
