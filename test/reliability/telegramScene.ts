@@ -91,18 +91,25 @@ export async function buildScene(
   const db = database.db;
   const w = await buildWorld(db);
   const fake = await startFakeBotApi();
-  const people = await db
-    .insert(members)
-    .values(
-      Array.from({ length: options.count }, (_, i) => ({
-        name: `学生${i}`,
-        ...sealIdNumber(idNumberOf(i)),
-        branchId: w.org.UB1,
-        graduationBranchId: w.org.UB1,
-        graduationYear: YEAR,
-      })),
-    )
-    .returning({ id: members.id });
+  // In chunks: one insert of more than about 10,000 rows overflows drizzle's parameter list.
+  const people: { id: number }[] = [];
+  for (let from = 0; from < options.count; from += 5_000) {
+    const chunk = Array.from({ length: Math.min(5_000, options.count - from) }, (_, k) => from + k);
+    people.push(
+      ...(await db
+        .insert(members)
+        .values(
+          chunk.map((i) => ({
+            name: `学生${i}`,
+            ...sealIdNumber(idNumberOf(i)),
+            branchId: w.org.UB1,
+            graduationBranchId: w.org.UB1,
+            graduationYear: YEAR,
+          })),
+        )
+        .returning({ id: members.id })),
+    );
+  }
   // Only the first cards go through the filing service and the outbox; the rest are filed in
   // bulk and get their approve token cloned in SQL (rendering thousands of cards through the
   // fake API would dominate a benchmark's set-up).
