@@ -100,8 +100,8 @@ const regionScope = (orgId: number, path: string) => sql`
 /**
  * Keys for many regions: the deepest of `ids` at or above each organization. Worked out first
  * in a statement of its own and handed to the counting as a list: written into it as a
- * correlated subquery, it was planned as a nested loop without parallel workers, about 34× a
- * bare count of the same graduates (a hash join of the list is about 5×).
+ * correlated subquery, it was planned as a merge join evaluating the subquery per organization,
+ * without parallel workers; joined as a list it is a hash join.
  */
 async function deepestOfScope(db: Db, ids: number[]): Promise<SQL> {
   const rows = rowsOf<{ id: number; key: number }>(
