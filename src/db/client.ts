@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { PGlite } from "@electric-sql/pglite";
 import type { SQL } from "drizzle-orm";
 import {
@@ -92,6 +93,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     mkdirSync(dirname(target.dataDir), { recursive: true });
     await initDataDir(target.dataDir);
   }
+  // PGlite's WebAssembly stays on V8's baseline compiler: optimizing its hot functions kept
+  // about 55 MB more resident for good (measured: 185 → 131 MB for an open database), while
+  // the baseline code runs single-row writes no slower and aggregates about 30% slower. It
+  // must be set before the module is compiled; it touches nothing but WebAssembly.
+  setFlagsFromString("--liftoff-only");
   const client = new PGlite({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
     ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),

@@ -251,6 +251,12 @@ export const applications = pgTable(
     index("applications_member_idx").on(t.memberId, t.createdAt),
     index("applications_to_org_idx").on(t.toOrgId),
     index("applications_state_stage_idx").on(t.state, t.stageSince),
+    // R29's region view: open applications oldest first, so its first page stops after a page
+    // instead of sorting every open application below a province. The same literal list as
+    // the view's query (src/services/regionQueue.ts), or the planner would not pick it.
+    index("applications_open_age_idx")
+      .on(t.stageSince, t.id)
+      .where(sql.raw(`state in (${OPEN_STATES.map((s) => `'${s}'`).join(", ")})`)),
     index("applications_year_idx").on(t.graduationYear),
     // One open application per member at a time, enforced by the database so racing filings
     // cannot both succeed.

@@ -97,15 +97,24 @@ const regionScope = (orgId: number, path: string) => sql`
     else split_part(substr(o.path, length(${path}) + 1), '/', 1)::int end
   where o.path like ${`${path}%`} and (k.id = ${orgId} or k.parent_id = ${orgId})`;
 
-/** Keys for many regions: the deepest of `ids` at or above each organization. */
-const deepestOfScope = (ids: number[]) => sql`
-  select o.id, (
-    select x.id
-    from unnest(string_to_array(trim(both '/' from o.path), '/')::int[]) with ordinality x(id, depth)
-    where x.id = any(${sql.param(ids)}::int[])
-    order by x.depth desc
-    limit 1) as key
-  from organizations o`;
+/**
+ * Keys for many regions: the deepest of `ids` at or above each organization. Worked out first
+ * in a statement of its own and handed to the counting as a list: written into it as a
+ * correlated subquery, it was planned as a merge join evaluating the subquery per organization,
+ * without parallel workers; joined as a list it is a hash join.
+ */
+async function deepestOfScope(db: Db, ids: number[]): Promise<SQL> {
+  const rows = rowsOf<{ id: number; key: number }>(
+    await db.execute(sql`
+      select distinct on (o.id) o.id, x.id as key
+      from organizations o,
+        unnest(string_to_array(trim(both '/' from o.path), '/')::int[]) with ordinality x(id, depth)
+      where x.id = any(${sql.param(ids)}::int[])
+      order by o.id, x.depth desc`),
+  );
+  return sql`select * from unnest(${sql.param(rows.map((r) => r.id))}::int[],
+    ${sql.param(rows.map((r) => r.key))}::int[]) s(id, key)`;
+}
 
 interface GroupRow {
   origin: number | null;
@@ -195,7 +204,11 @@ export async function takeSnapshots(db: Db, year: number, day: string, now: Date
     .where(eq(organizations.kind, "committee"));
   const organs = committees.filter(isLeadingOrgan);
   if (organs.length === 0) return 0;
-  const groups = await outcomeGroups(db, deepestOfScope(organs.map((o) => o.id)), year);
+  const scope = await deepestOfScope(
+    db,
+    organs.map((o) => o.id),
+  );
+  const groups = await outcomeGroups(db, scope, year);
   const pathOf = new Map(organs.map((o) => [o.id, o.path]));
   const rows = organs.map((organ) => ({
     orgId: organ.id,

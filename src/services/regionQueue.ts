@@ -45,10 +45,8 @@ export interface RegionItem {
   autoReturnAt: Date;
 }
 
-const openList = sql.join(
-  OPEN_STATES.map((s) => sql`${s}`),
-  sql`, `,
-);
+/** Written out, not bound: the partial index `applications_open_age_idx` has this predicate. */
+const openList = sql.raw(OPEN_STATES.map((s) => `'${s}'`).join(", "));
 
 /** Open applications decided strictly below the organization with this path. */
 const below = (orgId: number, path: string) => sql`

@@ -2,12 +2,14 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../helpers/db.ts";
 import { TEST_SECRET_KEY } from "../helpers/secretKey.ts";
 import { freePort, spawnApp, waitHealthy } from "../helpers/spawnApp.ts";
 
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const dirs: string[] = [];
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), "zhtj-start-"));
@@ -121,6 +123,19 @@ describe("npm start", () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("SECRET_KEY");
     expect(result.stderr).toContain("openssl rand -hex 32");
+  });
+
+  it("`npm start` runs the compiled JavaScript in dist/, built before it starts", () => {
+    // PORT=abc stops it in its configuration, after every module of the app has loaded.
+    const result = spawnSync("npm", ["start", "--silent"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "abc", DATA_DIR: tempDir() },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("须为 1–65535 之间的整数");
+    const built = readFileSync(join(ROOT, "dist", "main.js"), "utf8");
+    expect(built).toContain('from "./app.js"');
   });
 
   it("exits 2 naming PORT when PORT=abc", () => {

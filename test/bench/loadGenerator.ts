@@ -10,6 +10,8 @@ export interface Load {
   headers: Record<string, string>;
   bodies: string[];
   connections: number;
+  /** Requests a second offered over all connections (default: as fast as answered). */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -28,6 +30,7 @@ process.once("message", async (load: Load) => {
     url: load.url,
     connections: load.connections,
     amount: load.bodies.length,
+    ...(load.overallRate ? { overallRate: load.overallRate } : {}),
     timeout: 30,
     requests: [
       {

@@ -1,12 +1,14 @@
 /**
  * Benchmarks: `npm run bench`, or `npm run bench -- <key> ...` for some of them (keys:
- * indicators, operations, webhook, imports). Each suite prints its own table.
+ * indicators, operations, webhook, imports, scale, delivery). Each suite prints its own table.
  */
 // The tests' sealing key: the scenes seal ID numbers as the app does.
 import "../helpers/secretKey.ts";
+import { deliveryBench } from "./delivery.ts";
 import { importsBench } from "./imports.ts";
 import { indicatorsBench } from "./indicators.ts";
 import { operationsBench } from "./operations.ts";
+import { scaleBench } from "./scale.ts";
 import { webhookBench } from "./webhook.ts";
 
 const suites: { key: string; name: string; run: () => Promise<void> }[] = [
@@ -14,6 +16,8 @@ const suites: { key: string; name: string; run: () => Promise<void> }[] = [
   operationsBench,
   webhookBench,
   importsBench,
+  scaleBench,
+  deliveryBench,
 ];
 
 const wanted = process.argv.slice(2);

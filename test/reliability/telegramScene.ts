@@ -48,12 +48,17 @@ export interface Scene {
   stop(): Promise<void>;
 }
 
-export const callbackUpdate = (updateId: number, data: string, messageId: number): Update =>
+export const callbackUpdate = (
+  updateId: number,
+  data: string,
+  messageId: number,
+  fromId = ADMIN_USER,
+): Update =>
   ({
     update_id: updateId,
     callback_query: {
       id: `q${updateId}`,
-      from: { id: ADMIN_USER, is_bot: false, first_name: "admin", username: "admin" },
+      from: { id: fromId, is_bot: false, first_name: "admin", username: "admin" },
       chat_instance: "ci",
       data,
       message: {
@@ -74,24 +79,37 @@ export async function buildScene(
     /** How many applications are filed and carded for real (default: all). */
     delivered?: number;
     firstUpdateId?: number;
+    /**
+     * Distinct people pressing, each an admin of the deciding committee in their own Telegram
+     * account, taking turns (as in a real September), under the real per-person limit. Without
+     * it one admin presses everything, with the limit lifted.
+     */
+    pressers?: number;
     log?: Logger;
   },
 ): Promise<Scene> {
   const db = database.db;
   const w = await buildWorld(db);
   const fake = await startFakeBotApi();
-  const people = await db
-    .insert(members)
-    .values(
-      Array.from({ length: options.count }, (_, i) => ({
-        name: `学生${i}`,
-        ...sealIdNumber(idNumberOf(i)),
-        branchId: w.org.UB1,
-        graduationBranchId: w.org.UB1,
-        graduationYear: YEAR,
-      })),
-    )
-    .returning({ id: members.id });
+  // In chunks: one insert of more than about 10,000 rows overflows drizzle's parameter list.
+  const people: { id: number }[] = [];
+  for (let from = 0; from < options.count; from += 5_000) {
+    const chunk = Array.from({ length: Math.min(5_000, options.count - from) }, (_, k) => from + k);
+    people.push(
+      ...(await db
+        .insert(members)
+        .values(
+          chunk.map((i) => ({
+            name: `学生${i}`,
+            ...sealIdNumber(idNumberOf(i)),
+            branchId: w.org.UB1,
+            graduationBranchId: w.org.UB1,
+            graduationYear: YEAR,
+          })),
+        )
+        .returning({ id: members.id })),
+    );
+  }
   // Only the first cards go through the filing service and the outbox; the rest are filed in
   // bulk and get their approve token cloned in SQL (rendering thousands of cards through the
   // fake API would dominate a benchmark's set-up).
@@ -123,9 +141,14 @@ export async function buildScene(
     applications.push(...filed.map((r) => r.id));
     await refreshOutcomes(db, bulk);
   }
-  await db
-    .insert(chatIdentities)
-    .values({ channel: "telegram", externalUserId: String(ADMIN_USER), adminId: w.admin.VB });
+  const pressers = Array.from({ length: options.pressers ?? 0 }, (_, i) => ADMIN_USER + 1 + i);
+  await db.insert(chatIdentities).values(
+    [ADMIN_USER, ...pressers].map((user) => ({
+      channel: "telegram",
+      externalUserId: String(user),
+      adminId: w.admin.VB,
+    })),
+  );
   await db
     .insert(chatBindings)
     .values({ channel: "telegram", chatId: String(GROUP), orgId: w.org.VB });
@@ -133,7 +156,12 @@ export async function buildScene(
   const log = options.log ?? createLogger("silent");
   // One admin presses thousands of cards at one instant: a load scene, not a person (the
   // per-person limit is tested in test/security).
-  const engine = testEngine(db, "zh-CN", undefined, { perPersonPerMinute: 1_000_000 });
+  const engine = testEngine(
+    db,
+    "zh-CN",
+    undefined,
+    pressers.length > 0 ? {} : { perPersonPerMinute: 1_000_000 },
+  );
   const runtime = startTelegram({
     settings: loadConfig({
       TELEGRAM_BOT_TOKEN: TOKEN,
@@ -202,7 +230,8 @@ export async function buildScene(
   const approvals = applications.map((id, i) => {
     const token = approveToken.get(id);
     if (!token) throw new Error(`no approve button for application ${id}`);
-    return callbackUpdate(first + i, token.data, token.messageId);
+    const from = pressers.length > 0 ? pressers[i % pressers.length] : ADMIN_USER;
+    return callbackUpdate(first + i, token.data, token.messageId, from);
   });
   return {
     app,

@@ -1,0 +1,1 @@
+CREATE INDEX "applications_open_age_idx" ON "applications" USING btree ("stage_since","id") WHERE state in ('awaiting_leader', 'awaiting_province', 'awaiting_out_org', 'pending', 'awaiting_assignment');
