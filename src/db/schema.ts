@@ -77,6 +77,8 @@ export const organizations = pgTable(
     convertedAt: timestamp("converted_at", { withTimezone: true }),
     /** The school committee an overseas / flow / delayed-graduation branch serves. */
     schoolId: integer("school_id").references((): AnyPgColumn => organizations.id),
+    /** Issue 20: a leading organ switched batch approval off for its whole region. */
+    batchApprovalOff: boolean("batch_approval_off").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -671,4 +673,32 @@ export const sendLog = pgTable(
     at: bigint("at", { mode: "number" }).notNull(),
   },
   (t) => [index("send_log_key_at_idx").on(t.key, t.at)],
+);
+
+/**
+ * Issue 20: a batch approval confirmed in a chat, run outside the dialog turn so that each
+ * application is approved in its own transaction. `results` grows by one entry per
+ * application in that application's transaction, so a run cut short resumes where it stopped;
+ * `deferred` holds the card edits, queued after the summary so the summary comes first.
+ */
+export const batchRuns = pgTable(
+  "batch_runs",
+  {
+    id: serial("id").primaryKey(),
+    adminId: integer("admin_id")
+      .notNull()
+      .references(() => admins.id),
+    channel: text("channel").notNull(),
+    chatId: text("chat_id").notNull(),
+    applicationIds: jsonb("application_ids").$type<number[]>().notNull(),
+    /** The branch every committee-received member goes to; null leaves them to assign. */
+    branchId: integer("branch_id").references(() => organizations.id),
+    status: text("status").$type<"queued" | "running" | "done">().notNull(),
+    results: jsonb("results").$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    deferred: jsonb("deferred").$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("batch_runs_open_idx").on(t.id).where(sql`${t.status} <> 'done'`)],
 );

@@ -11,6 +11,7 @@ import type { Locale } from "../i18n.ts";
 import type { ChannelTarget, OutboxEvent } from "../outbox/deliver.ts";
 import type { ProgressStep } from "../services/notify.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
+import { batchSummaryReply } from "./batchSummary.ts";
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
 import { formatTime } from "./format.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
@@ -263,6 +264,8 @@ export function notificationRenderer(season: Season, defaultLocale: Locale = "zh
         return warningReply(db, event.payload, Number(event.recipientId), now, season);
       case "retention_reminder":
         return reminderReply(db, event.payload);
+      case "batch_summary":
+        return batchSummaryReply(db, Number((event.payload as { batchId?: unknown }).batchId));
       default:
         return null;
     }

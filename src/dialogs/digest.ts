@@ -29,6 +29,7 @@ import {
   regionSummary,
 } from "../services/regionQueue.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
+import { batchButtons } from "./batchButton.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
 import { formatTime } from "./format.ts";
 import { barText, breakdownLines, byXs, indicatorLines } from "./rateLines.ts";
@@ -337,6 +338,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
   const answer = reply(lines, [
     [
       globalButton(D("openPending"), "openPending"),
+      ...batchButtons(digest.pending),
       ...(digest.region ? regionButtons(digest.region) : []),
     ],
   ]);

@@ -47,6 +47,10 @@ export function refusalText(r: Refusal, timezone = "Asia/Shanghai"): Text {
         max: r.max,
         time: formatTime(r.retryAt, timezone),
       });
+    case "batch_off":
+      return text("batch:refusal.off", { org: raw(r.orgName) });
+    case "batch_empty":
+      return text("batch:refusal.empty");
     case "text_too_long":
       return text("transfer:refusal.text_too_long", { max: r.max });
     default:

@@ -59,6 +59,7 @@ const RELEVANCE: { [E in OutboxEventName]: Matters } = {
   },
   graduation_change_decided: forDays(7),
   retention_reminder: forDays(7),
+  batch_summary: forDays(7),
   // Today's digest, today: tomorrow brings its own.
   digest: async (_db, event, now, timezone) =>
     dayIn(now, timezone) <= String((event.payload as { day?: unknown }).day),

@@ -59,6 +59,12 @@ export type Notification =
       payload: { requestId: number; approved: boolean };
     }
   | {
+      /** Issue 20: one summary of a batch approval, in the chat it was confirmed in. */
+      event: "batch_summary";
+      to: { chat: string };
+      payload: { batchId: number };
+    }
+  | {
       /** R14, R15: a retained or flow-branch member has been there 5 or 11 months. */
       event: "retention_reminder";
       to: { org: number };
@@ -66,9 +72,11 @@ export type Notification =
     };
 
 function recipient(to: Notification["to"]): {
-  recipientType: "org" | "member" | "admin";
+  recipientType: "org" | "member" | "admin" | "chat";
   recipientId: string;
 } {
+  // A chat is `channel:chatId`, as the fan-out reads it.
+  if ("chat" in to) return { recipientType: "chat", recipientId: to.chat };
   if ("org" in to) return { recipientType: "org", recipientId: String(to.org) };
   if ("member" in to) return { recipientType: "member", recipientId: String(to.member) };
   return { recipientType: "admin", recipientId: String(to.admin) };

@@ -77,6 +77,7 @@ export interface ApplicationView {
     externalOrgDetails: string | null;
     under16Explanation: string | null;
   };
+  fromOrgId: number;
   fromOrgName: string;
   toOrgName: string | null;
   decidingOrgId: number | null;
@@ -121,6 +122,7 @@ function toView(row: Row, fullIdNumber: boolean, now: Date, season: Season): App
       externalOrgDetails: a.externalOrgDetails,
       under16Explanation: a.under16Explanation,
     },
+    fromOrgId: a.fromOrgId,
     fromOrgName: row.fromOrgName,
     toOrgName: row.toOrgName,
     decidingOrgId: a.decidingOrgId,

@@ -44,6 +44,9 @@ export type Refusal =
   | { ok: false; reason: "no_school" }
   | { ok: false; reason: "no_special_unit_library" }
   | { ok: false; reason: "lookup_limit"; max: number; retryAt: Date }
+  /** Issue 20: a leading organ at or above switched batch approval off for its region. */
+  | { ok: false; reason: "batch_off"; orgName: string }
+  | { ok: false; reason: "batch_empty" }
   | ({ ok: false } & { reason: FlowBranchRefusal })
   | { ok: false; reason: IdNumberError }
   | ({ ok: false } & TransferRefusal);

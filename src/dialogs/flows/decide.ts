@@ -18,6 +18,7 @@ import { decideGraduationChange, pendingGraduationChanges } from "../../services
 import { loadAdmin } from "../../services/orgStore.ts";
 import { applicationView, pendingQueue } from "../../services/queues.ts";
 import type { Refusal } from "../../services/result.ts";
+import { batchButtons } from "../batchButton.ts";
 import { applicationCard, decisionButtons, graduationChangeCard } from "../cards.ts";
 import { formatTime } from "../format.ts";
 import { pickerButtons, readPicker } from "../picker.ts";
@@ -383,6 +384,7 @@ async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalA
         pages > 1
           ? W("pending.titlePage", { org, count: queue.items.length, page: p + 1, pages })
           : C("pending.title", { org, count: queue.items.length }),
+        p === 0 ? [batchButtons(queue.items)].filter((row) => row.length > 0) : [],
       ),
       ...shown.map((item) =>
         // A leading organ sees full ID numbers (R4), but never in a group chat.

@@ -6,6 +6,7 @@ import type { DialogRegistry } from "../../registry.ts";
 import { button } from "../../replies.ts";
 import type { Button, DialogContext } from "../../types.ts";
 import { transferInFlow, transferOutFlow } from "./adminTransfer.ts";
+import { batchCommand, batchFlow, openBatchAction } from "./batch.ts";
 import { codesFlow } from "./codes.ts";
 import { graduationFlow } from "./graduation.ts";
 import { identityFlow } from "./identity.ts";
@@ -30,6 +31,8 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
   for (const flow of ADMIN_FLOWS) registry.flow(flow);
   for (const name of COMMANDS)
     registry.command(name, () => ({ replies: [], begin: { flow: name } }));
+  // Issue 20: batch approval opens through its command or button, which say first why not.
+  registry.flow(batchFlow).command("batch", batchCommand).action("openBatch", openBatchAction);
   return registry;
 }
 
