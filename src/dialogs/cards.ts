@@ -11,6 +11,7 @@ import type { Locale } from "../i18n.ts";
 import type { ChannelTarget, OutboxEvent } from "../outbox/deliver.ts";
 import type { ProgressStep } from "../services/notify.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
+import { approverNoteLines } from "./approverNote.ts";
 import { batchSummaryReply } from "./batchSummary.ts";
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
 import { formatTime } from "./format.ts";
@@ -122,6 +123,7 @@ function progressNotice(view: View, step: ProgressStep): Reply {
   };
   const lines = [W(`progress.${step}`, params)];
   if (view.external && step === "filed_for_you") lines.push(externalNext(view));
+  if (step !== "filed_for_you") lines.push(...approverNoteLines(view.history));
   return reply(lines);
 }
 
@@ -144,6 +146,7 @@ function outcomeNotice(view: View): Reply {
           id,
           org: raw(view.assignedBranchName ?? view.toOrgName ?? ""),
         }),
+        ...approverNoteLines(view.history),
         T("mine.completedReminder"),
       ]);
     case "rejected":

@@ -16,7 +16,13 @@ import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testDeliveries } from "../helpers/deliveries.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
-import { type AdminName, buildWorld, furtherStudy, shanghai, type World } from "../helpers/world.ts";
+import {
+  type AdminName,
+  buildWorld,
+  furtherStudy,
+  shanghai,
+  type World,
+} from "../helpers/world.ts";
 import { bindAs, chat, labels, texts } from "./fixtures.ts";
 
 const AUG = shanghai("2026-08-10T10:00:00");
@@ -88,7 +94,9 @@ describe.each(DB_KINDS)("issue 20.1 batch approval on %s", (kind) => {
     expect(preview).toContain("5 applications to approve at the receiving stage:");
     expect(preview).toContain("Further study: 5");
     expect(preview).toContain("计算机2022级1班团支部: 3");
-    expect(preview).toContain(`#${toBranch[0]} 张小明 — Further study — 计算机2022级1班团支部 — 10 days`);
+    expect(preview).toContain(
+      `#${toBranch[0]} 张小明 — Further study — 计算机2022级1班团支部 — 10 days`,
+    );
 
     // Meanwhile one member withdraws: it is skipped and reported, the rest go on.
     await v.press("Approve all 5");

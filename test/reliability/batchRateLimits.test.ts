@@ -106,9 +106,12 @@ describe.runIf(process.env.TEST_DATABASE_URL)("issue 20.1 a batch of 200 on Post
     await db()
       .insert(chatBindings)
       .values({ channel: "telegram", chatId: String(GROUP), orgId: w.org.VB });
-    await db()
-      .insert(chatIdentities)
-      .values({ channel: "telegram", externalUserId: ADMIN_USER, adminId: w.admin.VB, locale: "en" });
+    await db().insert(chatIdentities).values({
+      channel: "telegram",
+      externalUserId: ADMIN_USER,
+      adminId: w.admin.VB,
+      locale: "en",
+    });
     const people = await db()
       .insert(members)
       .values(

@@ -39,6 +39,7 @@ import type {
   Reply,
   Text,
 } from "../types.ts";
+import { approveNoteButton } from "./approveNote.ts";
 
 const C = (key: string, params?: Text["params"]) => text(`card:${key}`, params);
 const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, params);
@@ -202,6 +203,10 @@ const detailsAction: GlobalAction = (ctx, args) =>
           (b) => !(b.action.type === "global" && b.action.name === "details"),
         )
       : [];
+    // Issue 20.6: an approval with a note to the member, where approving is what waits.
+    if (right?.ok && right.state !== "awaiting_assignment") {
+      actions.push(approveNoteButton(applicationId));
+    }
     const actor = { kind: "admin" as const, adminId };
     if (await canWithdrawNow(ctx.db, { actor, applicationId })) {
       const withdrawArgs = { id: applicationId };

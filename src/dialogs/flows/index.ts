@@ -4,6 +4,7 @@
  */
 import { DialogRegistry } from "../registry.ts";
 import { registerAdminFlows } from "./admin/index.ts";
+import { approveNoteAction, approveNoteFlow } from "./approveNote.ts";
 import { bindFlow } from "./bind.ts";
 import { registerDecisionFlows } from "./decide.ts";
 import { registerHotline } from "./hotline.ts";
@@ -15,6 +16,8 @@ export function createRegistry(): DialogRegistry {
     .flow(bindFlow)
     .flow(transferFlow)
     .flow(myApplicationsFlow)
+    .flow(approveNoteFlow)
+    .action("approveNote", approveNoteAction)
     .action("withdraw", withdrawAction)
     .action("withdrawConfirmed", withdrawConfirmedAction);
 }
