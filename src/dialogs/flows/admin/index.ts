@@ -8,6 +8,7 @@ import type { Button, DialogContext } from "../../types.ts";
 import { transferInFlow, transferOutFlow } from "./adminTransfer.ts";
 import { batchCommand, batchFlow, openBatchAction } from "./batch.ts";
 import { codesFlow } from "./codes.ts";
+import { digestCommand } from "./digestNow.ts";
 import { graduationFlow } from "./graduation.ts";
 import { identityFlow } from "./identity.ts";
 import { locateFlow } from "./locate.ts";
@@ -33,6 +34,7 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
     registry.command(name, () => ({ replies: [], begin: { flow: name } }));
   // Issue 20: batch approval opens through its command or button, which say first why not.
   registry.flow(batchFlow).command("batch", batchCommand).action("openBatch", openBatchAction);
+  registry.command("digest", digestCommand);
   return registry;
 }
 
