@@ -11,8 +11,7 @@ import { digestFor, digestReply } from "../../digest.ts";
 import { raw, reply, text } from "../../replies.ts";
 import type { CommandHandler, Text } from "../../types.ts";
 
-const D = (key: string, params?: Text["params"]) =>
-  text(`digestNow:${key}`, params);
+const D = (key: string, params?: Text["params"]) => text(`digestNow:${key}`, params);
 
 export const digestCommand: CommandHandler = async (ctx) => {
   const admin =
