@@ -90,7 +90,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         log.info(t("webchat:demoCode", { name, code }));
       }
     }
-    const season = seasonFor(config.graduationYear, config.timezone, config.seasonOverrides);
+    const season = seasonFor(
+      config.graduationYear,
+      config.timezone,
+      config.seasonOverrides,
+      config.reminders,
+    );
     const engine = new DialogEngine(database.db, {
       registry: createRegistry(),
       defaultLocale: config.defaultLocale,

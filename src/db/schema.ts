@@ -702,3 +702,25 @@ export const batchRuns = pgTable(
   },
   (t) => [index("batch_runs_open_idx").on(t.id).where(sql`${t.status} <> 'done'`)],
 );
+
+/**
+ * Issue 20.2: every reminder sent about an application, once per kind and stage — "h72",
+ * "h168", "escalation", "nudge:2026-10-05" (a member's 催办, once a day) — so each goes once
+ * however often the job runs. `queuedAt` is null while a nudge made at night waits for the day.
+ */
+export const stageReminders = pgTable(
+  "stage_reminders",
+  {
+    applicationId: integer("application_id")
+      .notNull()
+      .references(() => applications.id),
+    kind: text("kind").notNull(),
+    stageSince: timestamp("stage_since", { withTimezone: true }).notNull(),
+    requestedAt: timestamp("requested_at", { withTimezone: true }).notNull(),
+    queuedAt: timestamp("queued_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.applicationId, t.kind, t.stageSince] }),
+    index("stage_reminders_waiting_idx").on(t.requestedAt).where(sql`${t.queuedAt} is null`),
+  ],
+);

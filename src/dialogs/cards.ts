@@ -15,6 +15,12 @@ import { approverNoteLines } from "./approverNote.ts";
 import { batchSummaryReply } from "./batchSummary.ts";
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
 import { formatTime } from "./format.ts";
+import {
+  escalationReply,
+  nudgeReply,
+  reviewReminderReply,
+  stageReminderReply,
+} from "./reminderMessages.ts";
 import { globalButton, raw, reply, text } from "./replies.ts";
 import { requestLines } from "./requestLines.ts";
 import type { Button, Reply, Text } from "./types.ts";
@@ -267,6 +273,14 @@ export function notificationRenderer(season: Season, defaultLocale: Locale = "zh
         return warningReply(db, event.payload, Number(event.recipientId), now, season);
       case "retention_reminder":
         return reminderReply(db, event.payload);
+      case "stage_reminder":
+        return stageReminderReply(db, event.payload, Number(event.recipientId), now, season);
+      case "escalation":
+        return escalationReply(db, event.payload, now, season);
+      case "review_reminder":
+        return reviewReminderReply(db, Number(event.recipientId), now, season);
+      case "nudge":
+        return nudgeReply(db, event.payload, Number(event.recipientId), now, season);
       case "batch_summary":
         return batchSummaryReply(db, Number((event.payload as { batchId?: unknown }).batchId));
       default:

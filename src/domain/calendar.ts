@@ -3,6 +3,8 @@
  * Every date is configurable per year; the defaults are the guide's.
  */
 
+import { REMINDER_DEFAULTS, type ReminderSettings } from "./reminderSettings.ts";
+
 export interface SeasonDates {
   /** R7: marked branches graduating this year become graduate organizations. */
   conversionDate: string;
@@ -21,6 +23,8 @@ export interface Season extends SeasonDates {
   timezone: string;
   /** R27: more than this many days at one approval stage → returned. */
   autoReturnDays: number;
+  /** Issue 20.2: when the deciding chats are reminded before R27 returns, and when not. */
+  reminders: ReminderSettings;
 }
 
 export type SeasonOverrides = Record<string, Partial<SeasonDates & { autoReturnDays: number }>>;
@@ -36,11 +40,17 @@ export function defaultSeasonDates(year: number): SeasonDates {
   };
 }
 
-export function seasonFor(year: number, timezone: string, overrides: SeasonOverrides = {}): Season {
+export function seasonFor(
+  year: number,
+  timezone: string,
+  overrides: SeasonOverrides = {},
+  reminders: ReminderSettings = REMINDER_DEFAULTS,
+): Season {
   return {
     year,
     timezone,
     autoReturnDays: 10,
+    reminders,
     ...defaultSeasonDates(year),
     ...overrides[String(year)],
   };

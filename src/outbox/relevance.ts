@@ -60,6 +60,11 @@ const RELEVANCE: { [E in OutboxEventName]: Matters } = {
   graduation_change_decided: forDays(7),
   retention_reminder: forDays(7),
   batch_summary: forDays(7),
+  stage_reminder: forDays(2),
+  escalation: forDays(2),
+  review_reminder: async (_db, event, now, timezone) =>
+    dayIn(now, timezone) <= String((event.payload as { day?: unknown }).day),
+  nudge: (db, event) => applicationOpen(db, event),
   // Today's digest, today: tomorrow brings its own.
   digest: async (_db, event, now, timezone) =>
     dayIn(now, timezone) <= String((event.payload as { day?: unknown }).day),

@@ -59,6 +59,30 @@ export type Notification =
       payload: { requestId: number; approved: boolean };
     }
   | {
+      /** Issue 20.2: applications waited `hours` on the R27 clock at the recipient's stage. */
+      event: "stage_reminder";
+      to: { org: number };
+      payload: { hours: number; applicationIds: number[] };
+    }
+  | {
+      /** Issue 20.2: the leading organ above hears what will be returned, and at whom it waits. */
+      event: "escalation";
+      to: { org: number };
+      payload: { hours: number; applicationIds: number[] };
+    }
+  | {
+      /** Issue 20.2: the review period's last days: what still waits, daily. */
+      event: "review_reminder";
+      to: { org: number };
+      payload: { day: string };
+    }
+  | {
+      /** Issue 20.2: the member asks about their application (催办). */
+      event: "nudge";
+      to: { org: number };
+      payload: { applicationId: number };
+    }
+  | {
       /** Issue 20: one summary of a batch approval, in the chat it was confirmed in. */
       event: "batch_summary";
       to: { chat: string };

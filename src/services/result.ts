@@ -47,6 +47,8 @@ export type Refusal =
   /** Issue 20: a leading organ at or above switched batch approval off for its region. */
   | { ok: false; reason: "batch_off"; orgName: string }
   | { ok: false; reason: "batch_empty" }
+  /** Issue 20.2: a member nudges each application once a day. */
+  | { ok: false; reason: "nudged_today" }
   | ({ ok: false } & { reason: FlowBranchRefusal })
   | { ok: false; reason: IdNumberError }
   | ({ ok: false } & TransferRefusal);

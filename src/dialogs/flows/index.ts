@@ -8,7 +8,12 @@ import { approveNoteAction, approveNoteFlow } from "./approveNote.ts";
 import { bindFlow } from "./bind.ts";
 import { registerDecisionFlows } from "./decide.ts";
 import { registerHotline } from "./hotline.ts";
-import { myApplicationsFlow, withdrawAction, withdrawConfirmedAction } from "./myApplications.ts";
+import {
+  myApplicationsFlow,
+  nudgeAction,
+  withdrawAction,
+  withdrawConfirmedAction,
+} from "./myApplications.ts";
 import { transferFlow } from "./transfer.ts";
 
 export function createRegistry(): DialogRegistry {
@@ -19,5 +24,6 @@ export function createRegistry(): DialogRegistry {
     .flow(approveNoteFlow)
     .action("approveNote", approveNoteAction)
     .action("withdraw", withdrawAction)
-    .action("withdrawConfirmed", withdrawConfirmedAction);
+    .action("withdrawConfirmed", withdrawConfirmedAction)
+    .action("nudge", nudgeAction);
 }

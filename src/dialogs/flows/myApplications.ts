@@ -6,6 +6,7 @@ import type { ApplicationState } from "../../domain/application.ts";
 import { WITHDRAWABLE_STATES } from "../../domain/lifecycle.ts";
 import { withdraw } from "../../services/decisions.ts";
 import { memberApplications } from "../../services/queues.ts";
+import { nudge } from "../../services/stageReminders.ts";
 import { formatTime } from "../format.ts";
 import { refusalText } from "../refusals.ts";
 import { button, globalButton, menuButtonRow, raw, reply, text } from "../replies.ts";
@@ -57,14 +58,16 @@ export async function myApplicationsReplies(
       );
     }
     const withdrawable = (WITHDRAWABLE_STATES as readonly ApplicationState[]).includes(app.state);
-    replies.push(
-      reply(
-        lines,
-        withdrawable
-          ? [[globalButton(T("mine.withdraw", { id: app.id }), "withdraw", { id: app.id })]]
-          : [],
-      ),
-    );
+    const row = [
+      ...(withdrawable
+        ? [globalButton(T("mine.withdraw", { id: app.id }), "withdraw", { id: app.id })]
+        : []),
+      // Issue 20.2: 催办, while someone still has to decide.
+      ...(app.autoReturnAt && app.decidingOrgId
+        ? [globalButton(text("reminders:nudgeButton", { id: app.id }), "nudge", { id: app.id })]
+        : []),
+    ];
+    replies.push(reply(lines, row.length > 0 ? [row] : []));
   }
   replies.push(reply(text("chat:menu.choose"), [menuButtonRow()]));
   return replies;
@@ -102,6 +105,28 @@ export const withdrawAction: GlobalAction = (ctx, args) => {
       ]),
     ],
   };
+};
+
+/** R27 催办: the member reminds the deciding chats, once a day per application. */
+export const nudgeAction: GlobalAction = async (ctx, args) => {
+  const id = idOf(args);
+  const memberId = ctx.identity.memberId;
+  if (typeof id !== "number" || memberId === null) return { replies: [reply(text("chat:stale"))] };
+  const result = await nudge(ctx.db, { memberId, applicationId: id }, ctx.now, ctx.season);
+  if (!result.ok) {
+    const said =
+      result.reason === "nudged_today"
+        ? text("reminders:nudgedToday", { id })
+        : refusalText(result, ctx.season.timezone);
+    return { replies: [{ ...reply(said, [menuButtonRow()]), popup: said }] };
+  }
+  const said = result.deferredTo
+    ? text("reminders:nudgeDeferred", {
+        id,
+        at: formatTime(result.deferredTo, ctx.season.timezone),
+      })
+    : text("reminders:nudged", { id });
+  return { replies: [{ ...reply(said, [menuButtonRow()]), popup: said }] };
 };
 
 /** The confirmed withdrawal: re-checked by the service, whatever the payload says. */
