@@ -99,6 +99,11 @@ export const admins = pgTable(
       .references(() => organizations.id),
     name: text("name").notNull(),
     phone: text("phone"),
+    /**
+     * Issue 20.3: removed by a superior's admin (admins change every June). The row stays for
+     * the history's names; a removed admin acts nowhere and is listed nowhere.
+     */
+    removedAt: timestamp("removed_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [index("admins_org_idx").on(t.orgId)],

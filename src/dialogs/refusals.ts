@@ -49,6 +49,12 @@ export function refusalText(r: Refusal, timezone = "Asia/Shanghai"): Text {
       });
     case "batch_off":
       return text("batch:refusal.off", { org: raw(r.orgName) });
+    case "admin_name_invalid":
+      return text("admins:refusal.name", { max: r.max });
+    case "phone_invalid":
+      return text("admins:refusal.phone");
+    case "nudged_today":
+      return text("reminders:nudgedTodayAny");
     case "batch_empty":
       return text("batch:refusal.empty");
     case "text_too_long":

@@ -3,7 +3,7 @@
  * waits at the recipient (an application decided since is left out; nothing left, nothing
  * sent), when R27 returns it, and for the leading organ above, at whom it waits.
  */
-import { inArray } from "drizzle-orm";
+import { and, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { admins } from "../db/schema.ts";
 import type { Season } from "../domain/calendar.ts";
@@ -83,7 +83,7 @@ export async function escalationReply(
   const contacts = await db
     .select({ orgId: admins.orgId, name: admins.name, phone: admins.phone })
     .from(admins)
-    .where(inArray(admins.orgId, orgIds));
+    .where(and(inArray(admins.orgId, orgIds), isNull(admins.removedAt)));
   const contactOf = (orgId: number | null) => {
     const people = contacts.filter((c) => c.orgId === orgId);
     if (people.length === 0) return R("escalation.noAdmin");

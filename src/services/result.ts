@@ -49,6 +49,8 @@ export type Refusal =
   | { ok: false; reason: "batch_empty" }
   /** Issue 20.2: a member nudges each application once a day. */
   | { ok: false; reason: "nudged_today" }
+  /** Issue 20.3: a colleague's name (1 to `max` characters) or a phone number that is not one. */
+  | { ok: false; reason: "admin_name_invalid" | "phone_invalid"; max: number }
   | ({ ok: false } & { reason: FlowBranchRefusal })
   | { ok: false; reason: IdNumberError }
   | ({ ok: false } & TransferRefusal);

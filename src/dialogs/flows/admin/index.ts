@@ -5,6 +5,7 @@
 import type { DialogRegistry } from "../../registry.ts";
 import { button } from "../../replies.ts";
 import type { Button, DialogContext } from "../../types.ts";
+import { adminAddFlow, adminPhoneFlow, adminRemoveFlow, adminsCommand } from "./admins.ts";
 import { transferInFlow, transferOutFlow } from "./adminTransfer.ts";
 import { batchCommand, batchFlow, openBatchAction } from "./batch.ts";
 import { codesFlow } from "./codes.ts";
@@ -35,6 +36,8 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
   // Issue 20: batch approval opens through its command or button, which say first why not.
   registry.flow(batchFlow).command("batch", batchCommand).action("openBatch", openBatchAction);
   registry.command("digest", digestCommand);
+  registry.flow(adminAddFlow).flow(adminPhoneFlow).flow(adminRemoveFlow);
+  registry.command("admins", adminsCommand);
   return registry;
 }
 

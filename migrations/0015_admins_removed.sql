@@ -1,0 +1,1 @@
+ALTER TABLE "admins" ADD COLUMN "removed_at" timestamp with time zone;
