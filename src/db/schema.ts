@@ -236,6 +236,8 @@ export const applications = pgTable(
     decidedByAdminId: integer("decided_by_admin_id"),
     decidedAt: timestamp("decided_at", { withTimezone: true }),
     rejectReason: text("reject_reason"),
+    /** Issue 20.4: the rejected (or returned) application this one was refiled from. */
+    refiledFromId: integer("refiled_from_id").references((): AnyPgColumn => applications.id),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

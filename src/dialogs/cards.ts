@@ -14,6 +14,7 @@ import { type ApplicationView, applicationView, type HistoryEntry } from "../ser
 import { approverNoteLines } from "./approverNote.ts";
 import { batchSummaryReply } from "./batchSummary.ts";
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
+import { refileButton } from "./flows/refile.ts";
 import { formatTime } from "./format.ts";
 import {
   escalationReply,
@@ -156,10 +157,13 @@ function outcomeNotice(view: View): Reply {
         T("mine.completedReminder"),
       ]);
     case "rejected":
-      return reply(C("outcomeNotice.rejected", { id, reason: raw(view.rejectReason ?? "") }));
-    case "withdrawn":
+      return reply(C("outcomeNotice.rejected", { id, reason: raw(view.rejectReason ?? "") }), [
+        [refileButton(id)],
+      ]);
     case "auto_returned":
-      return reply(C(`outcomeNotice.${view.state}`, { id }));
+      return reply(C("outcomeNotice.auto_returned", { id }), [[refileButton(id)]]);
+    case "withdrawn":
+      return reply(C("outcomeNotice.withdrawn", { id }));
     default:
       return reply(C("outcomeNotice.other", { id, state: T(`state.${view.state}`) }));
   }

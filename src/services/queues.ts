@@ -88,6 +88,8 @@ export interface ApplicationView {
   decidedByName: string | null;
   decidedAt: Date | null;
   rejectReason: string | null;
+  /** Issue 20.4: the application this one was refiled from. */
+  refiledFromId: number | null;
   createdAt: Date;
   stageSince: Date;
   daysWaiting: number;
@@ -132,6 +134,7 @@ function toView(row: Row, fullIdNumber: boolean, now: Date, season: Season): App
     decidedByName: row.decidedByName,
     decidedAt: a.decidedAt,
     rejectReason: a.rejectReason,
+    refiledFromId: a.refiledFromId,
     createdAt: a.createdAt,
     stageSince: a.stageSince,
     daysWaiting: open ? daysWaiting(a.stageSince, now) : 0,

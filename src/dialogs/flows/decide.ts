@@ -183,6 +183,7 @@ const detailsAction: GlobalAction = (ctx, args) =>
       C("to", { org: view.toOrgName ? raw(view.toOrgName) : T("mine.noDestination") }),
       C("state", { state: T(`state.${view.state}`) }),
       C("historyTitle"),
+      ...(view.refiledFromId ? [text("refile:history", { id: view.refiledFromId })] : []),
       ...view.history.map((h) => {
         const params = {
           at: formatTime(h.at, tz),

@@ -14,6 +14,7 @@ import {
   withdrawAction,
   withdrawConfirmedAction,
 } from "./myApplications.ts";
+import { refileAction } from "./refile.ts";
 import { transferFlow } from "./transfer.ts";
 
 export function createRegistry(): DialogRegistry {
@@ -25,5 +26,6 @@ export function createRegistry(): DialogRegistry {
     .action("approveNote", approveNoteAction)
     .action("withdraw", withdrawAction)
     .action("withdrawConfirmed", withdrawConfirmedAction)
-    .action("nudge", nudgeAction);
+    .action("nudge", nudgeAction)
+    .action("refile", refileAction);
 }

@@ -45,6 +45,7 @@ export async function myApplicationsReplies(
       );
     }
     if (app.state === "completed") lines.push(T("mine.completedReminder"));
+    if (app.refiledFromId) lines.push(text("refile:history", { id: app.refiledFromId }));
     for (const h of app.history) {
       const params = {
         at: formatTime(h.at, tz),

@@ -1,0 +1,2 @@
+ALTER TABLE "applications" ADD COLUMN "refiled_from_id" integer;--> statement-breakpoint
+ALTER TABLE "applications" ADD CONSTRAINT "applications_refiled_from_id_applications_id_fk" FOREIGN KEY ("refiled_from_id") REFERENCES "public"."applications"("id") ON DELETE no action ON UPDATE no action;
