@@ -230,6 +230,7 @@ const envSchema = z.object({
   WEBCHAT_SESSION_MAX_DAYS: optional(bounded(1, 90, "days")),
   RATE_LIMIT_PER_MINUTE: optional(bounded(1, 1_000_000, "perMinute")),
   RATE_LIMIT_ADDRESS_PER_MINUTE: optional(bounded(1, 1_000_000, "perMinute")),
+  RATE_LIMIT_READS_PER_MINUTE: optional(bounded(1, 1_000_000, "perMinute")),
 });
 
 const WECOM_REQUIRED = [
@@ -311,8 +312,10 @@ export interface WebChatSettings {
 
 /** The per-minute request budgets of src/services/rateLimits.ts. */
 export interface RateSettings {
-  /** One person's chat inputs, and separately their other web chat requests (polls). */
+  /** One person's chat inputs, on every channel. */
   perPersonPerMinute: number;
+  /** One person's other web chat requests (polls of every open tab, who-am-I, language). */
+  readsPerPersonPerMinute: number;
   /** One client address's web chat requests (not Telegram / WeCom: those are signed). */
   perAddressPerMinute: number;
 }
@@ -325,8 +328,15 @@ export const WEBCHAT_DEFAULTS: WebChatSettings = {
   sessionMaxMs: 7 * 86_400_000,
 };
 
-/** A person types or presses at most about once a second; a page polls every 3 s. */
-export const RATE_DEFAULTS: RateSettings = { perPersonPerMinute: 60, perAddressPerMinute: 1200 };
+/**
+ * A person types or presses at most about once a second. A page polls every 3 s and after each
+ * input, and a person may keep several tabs open (a phone and a desk): reads get room for ten.
+ */
+export const RATE_DEFAULTS: RateSettings = {
+  perPersonPerMinute: 60,
+  readsPerPersonPerMinute: 600,
+  perAddressPerMinute: 1200,
+};
 
 export interface Schedules {
   /** R27 auto-return sweep and the warnings two days before it. */
@@ -428,6 +438,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
     limits: {
       perPersonPerMinute: e.RATE_LIMIT_PER_MINUTE ?? RATE_DEFAULTS.perPersonPerMinute,
       perAddressPerMinute: e.RATE_LIMIT_ADDRESS_PER_MINUTE ?? RATE_DEFAULTS.perAddressPerMinute,
+      readsPerPersonPerMinute:
+        e.RATE_LIMIT_READS_PER_MINUTE ?? RATE_DEFAULTS.readsPerPersonPerMinute,
     },
     ...(e.TELEGRAM_BOT_TOKEN
       ? {

@@ -5,8 +5,9 @@
  */
 import type { Db } from "../db/client.ts";
 import { loadBatchRun } from "../services/batchApprovals.ts";
+import { openPendingAction } from "./flows/decide.ts";
 import { refusalText } from "./refusals.ts";
-import { globalButton, raw, reply, text } from "./replies.ts";
+import { raw, reply, text } from "./replies.ts";
 import type { Reply, Text } from "./types.ts";
 
 const B = (key: string, params?: Text["params"]) => text(`batch:${key}`, params);
@@ -40,5 +41,5 @@ export async function batchSummaryReply(db: Db, batchId: number): Promise<Reply 
     ...(skipped.length > LISTED ? [B("moreLines", { count: skipped.length - LISTED })] : []),
     B("summary.cardsFollow"),
   ];
-  return reply(lines, waiting > 0 ? [[globalButton(B("summary.openPending"), "openPending")]] : []);
+  return reply(lines, waiting > 0 ? [[openPendingAction.button(B("summary.openPending"))]] : []);
 }

@@ -8,12 +8,26 @@ import type { Db } from "../db/client.ts";
 import { admins, graduationChangeRequests, organizations } from "../db/schema.ts";
 import type { Season } from "../domain/calendar.ts";
 import type { Locale } from "../i18n.ts";
-import type { ChannelTarget, OutboxEvent } from "../outbox/deliver.ts";
-import type { ProgressStep } from "../services/notify.ts";
+import type { ChannelTarget } from "../messages/types.ts";
+import {
+  dispatch,
+  type EventRow,
+  type EventTable,
+  type ProgressStep,
+  type StoredEvent,
+} from "../notices/events.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
 import { approverNoteLines } from "./approverNote.ts";
 import { batchSummaryReply } from "./batchSummary.ts";
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
+import {
+  approveAction,
+  assignBranchAction,
+  detailsAction,
+  gcApproveAction,
+  gcRejectAction,
+  rejectAction,
+} from "./flows/decide.ts";
 import { refileButton } from "./flows/refile.ts";
 import { formatTime } from "./format.ts";
 import {
@@ -22,7 +36,7 @@ import {
   reviewReminderReply,
   stageReminderReply,
 } from "./reminderMessages.ts";
-import { globalButton, raw, reply, text } from "./replies.ts";
+import { raw, reply, text } from "./replies.ts";
 import { requestLines } from "./requestLines.ts";
 import type { Button, Reply, Text } from "./types.ts";
 
@@ -60,13 +74,13 @@ function cardBody(view: ApplicationView, season: Season): Text[] {
 export function decisionButtons(view: Pick<ApplicationView, "id" | "state">): Button[] {
   // The stage shown travels with the press: one too late hears how it stands now (R26).
   const args = { id: view.id, state: view.state };
-  const details = globalButton(C("details"), "details", args);
+  const details = detailsAction.button(C("details"), args);
   if (view.state === "awaiting_assignment") {
-    return [globalButton(C("assignBranch"), "assignBranch", args), details];
+    return [assignBranchAction.button(C("assignBranch"), args), details];
   }
   return [
-    globalButton(C("approve"), "approve", args),
-    globalButton(C("reject"), "reject", args),
+    approveAction.button(C("approve"), args),
+    rejectAction.button(C("reject"), args),
     details,
   ];
 }
@@ -206,89 +220,90 @@ export async function graduationChangeCard(
   if (r.state !== "pending") return { text: [...body, C(`gc.result.${r.state}`)] };
   return reply(body, [
     [
-      globalButton(C("gc.approve"), "gcApprove", { id: r.id }),
-      globalButton(C("gc.reject"), "gcReject", { id: r.id }),
+      gcApproveAction.button(C("gc.approve"), { id: r.id }),
+      gcRejectAction.button(C("gc.reject"), { id: r.id }),
     ],
   ]);
 }
 
-/** The renderer the outbox worker uses: one event, one chat. */
+type Render = EventTable<
+  [db: Db, target: ChannelTarget, now: Date, season: Season, defaultLocale: Locale],
+  Promise<Reply | null>
+>;
+
+/** The card of an application in one deciding organization's chats, new or edited. */
+async function cardRender(
+  event: EventRow<"decision_needed"> | EventRow<"card_outcome">,
+  db: Db,
+  now: Date,
+  season: Season,
+): Promise<Reply | null> {
+  const view = await applicationView(
+    db,
+    { applicationId: event.payload.applicationId, viewer: null },
+    now,
+    season,
+  );
+  if (!view) return null;
+  const orgId = Number(event.recipientId);
+  const edit = event.event === "card_outcome";
+  // A next step already passed: the change that passed it edits this card in turn.
+  if (event.event === "card_outcome" && event.payload.stillDeciding) {
+    if (view.state !== event.payload.state) return null;
+  }
+  // Still this organization's to decide (a committee that approved now assigns): the card
+  // asks for the next step; otherwise it shows the outcome under a new title.
+  if (view.decidingOrgId === orgId && view.stage !== null) {
+    const card = applicationCard(view, orgId, season);
+    return edit ? { ...card, edit: true } : card;
+  }
+  return decidedCard(view, orgId, season, edit);
+}
+
+/** What each event says to one chat; a missing event is a compile error. */
+const RENDER: Render = {
+  decision_needed: (event, db, _target, now, season) => cardRender(event, db, now, season),
+  card_outcome: (event, db, _target, now, season) => cardRender(event, db, now, season),
+  outcome: async (event, db, _target, now, season) => {
+    const view = await applicationView(
+      db,
+      { applicationId: event.payload.applicationId, viewer: null },
+      now,
+      season,
+    );
+    return view ? outcomeNotice(view) : null;
+  },
+  progress: async (event, db, _target, now, season) => {
+    const view = await applicationView(
+      db,
+      { applicationId: event.payload.applicationId, viewer: null },
+      now,
+      season,
+    );
+    return view ? progressNotice(view, event.payload.step) : null;
+  },
+  graduation_change_needed: (event, db) => graduationChangeCard(db, event.payload.requestId, false),
+  graduation_change_decided: (event, db) => graduationChangeCard(db, event.payload.requestId, true),
+  digest: async (event, db, target, now, season, defaultLocale) => {
+    const digest = await digestFor(db, event.payload.orgId, event.payload.day, now, season);
+    // The chart's words are drawn into the picture: in the chat's language, as the text.
+    return digest ? digestReply(digest, season, target.locale ?? defaultLocale) : null;
+  },
+  auto_return_warning: (event, db, _target, now, season) =>
+    warningReply(db, event.payload, Number(event.recipientId), now, season),
+  retention_reminder: (event, db) => reminderReply(db, event.payload),
+  stage_reminder: (event, db, _target, now, season) =>
+    stageReminderReply(db, event.payload, Number(event.recipientId), now, season),
+  escalation: (event, db, _target, now, season) => escalationReply(db, event.payload, now, season),
+  review_reminder: (event, db, _target, now, season) =>
+    reviewReminderReply(db, Number(event.recipientId), now, season),
+  nudge: (event, db, _target, now, season) =>
+    nudgeReply(db, event.payload, Number(event.recipientId), now, season),
+  batch_summary: (event, db) => batchSummaryReply(db, event.payload.batchId),
+};
+
+/** The renderer the outbox worker uses: one event, one chat (an unknown event: nothing). */
 export function notificationRenderer(season: Season, defaultLocale: Locale = "zh-CN") {
-  return async (
-    db: Db,
-    event: OutboxEvent,
-    target: ChannelTarget,
-    now: Date,
-  ): Promise<Reply | null> => {
-    const payload = event.payload as { applicationId?: number; requestId?: number };
-    switch (event.event) {
-      case "decision_needed":
-      case "card_outcome": {
-        const view = await applicationView(
-          db,
-          { applicationId: payload.applicationId ?? -1, viewer: null },
-          now,
-          season,
-        );
-        if (!view) return null;
-        const orgId = Number(event.recipientId);
-        const edit = event.event === "card_outcome";
-        // A next step already passed: the change that passed it edits this card in turn.
-        const next = event.payload as { state?: string; stillDeciding?: boolean };
-        if (edit && next.stillDeciding && view.state !== next.state) return null;
-        // Still this organization's to decide (a committee that approved now assigns): the
-        // card asks for the next step; otherwise it shows the outcome under a new title.
-        if (view.decidingOrgId === orgId && view.stage !== null) {
-          const card = applicationCard(view, orgId, season);
-          return edit ? { ...card, edit: true } : card;
-        }
-        return decidedCard(view, orgId, season, edit);
-      }
-      case "outcome": {
-        const view = await applicationView(
-          db,
-          { applicationId: payload.applicationId ?? -1, viewer: null },
-          now,
-          season,
-        );
-        return view ? outcomeNotice(view) : null;
-      }
-      case "progress": {
-        const view = await applicationView(
-          db,
-          { applicationId: payload.applicationId ?? -1, viewer: null },
-          now,
-          season,
-        );
-        const { step } = event.payload as { step: ProgressStep };
-        return view ? progressNotice(view, step) : null;
-      }
-      case "graduation_change_needed":
-        return graduationChangeCard(db, payload.requestId ?? -1, false);
-      case "graduation_change_decided":
-        return graduationChangeCard(db, payload.requestId ?? -1, true);
-      case "digest": {
-        const { orgId, day } = event.payload as { orgId: number; day: string };
-        const digest = await digestFor(db, orgId, day, now, season);
-        // The chart's words are drawn into the picture: in the chat's language, as the text.
-        return digest ? digestReply(digest, season, target.locale ?? defaultLocale) : null;
-      }
-      case "auto_return_warning":
-        return warningReply(db, event.payload, Number(event.recipientId), now, season);
-      case "retention_reminder":
-        return reminderReply(db, event.payload);
-      case "stage_reminder":
-        return stageReminderReply(db, event.payload, Number(event.recipientId), now, season);
-      case "escalation":
-        return escalationReply(db, event.payload, now, season);
-      case "review_reminder":
-        return reviewReminderReply(db, Number(event.recipientId), now, season);
-      case "nudge":
-        return nudgeReply(db, event.payload, Number(event.recipientId), now, season);
-      case "batch_summary":
-        return batchSummaryReply(db, Number((event.payload as { batchId?: unknown }).batchId));
-      default:
-        return null;
-    }
-  };
+  return (db: Db, event: StoredEvent, target: ChannelTarget, now: Date): Promise<Reply | null> =>
+    dispatch(RENDER, event, async () => null, db, target, now, season, defaultLocale);
 }

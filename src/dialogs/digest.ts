@@ -11,6 +11,7 @@ import { COUNTED_IDENTITIES, type Indicator, type Rate } from "../domain/indicat
 import { isLeadingOrgan } from "../domain/organization.ts";
 import { schoolOf } from "../domain/tree.ts";
 import type { Locale } from "../i18n.ts";
+import type { EventPayloads } from "../notices/events.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import {
   type OrgRef,
@@ -31,11 +32,12 @@ import {
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
 import { batchButtons } from "./batchButton.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
+import { approveAction, detailsAction, openPendingAction, rejectAction } from "./flows/decide.ts";
 import { formatTime } from "./format.ts";
 import { barText, breakdownLines, byXs, indicatorLines } from "./rateLines.ts";
 import { regionButtons, regionSummaryLines } from "./region.ts";
 import { translate } from "./render.ts";
-import { globalButton, raw, reply, text } from "./replies.ts";
+import { raw, reply, text } from "./replies.ts";
 import type { Reply, Text } from "./types.ts";
 
 const D = (key: string, params?: Text["params"]) => text(`digest:${key}`, params);
@@ -337,7 +339,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
   if (digest.ratesNotRecorded) lines.push(D("rates.notRecorded"));
   const answer = reply(lines, [
     [
-      globalButton(D("openPending"), "openPending"),
+      openPendingAction.button(D("openPending")),
       ...batchButtons(digest.pending),
       ...(digest.region ? regionButtons(digest.region) : []),
     ],
@@ -351,14 +353,14 @@ const percent = (n: number, of: number) => (of === 0 ? "—" : `${((n / of) * 10
 /** R27: two days ahead, unless the application has moved on since the warning was queued. */
 export async function warningReply(
   db: Db,
-  payload: { applicationId?: number; returnAt?: string },
+  payload: EventPayloads["auto_return_warning"],
   orgId: number,
   now: Date,
   season: Season,
 ): Promise<Reply | null> {
   const view = await applicationView(
     db,
-    { applicationId: payload.applicationId ?? -1, viewer: null },
+    { applicationId: payload.applicationId, viewer: null },
     now,
     season,
   );
@@ -378,9 +380,9 @@ export async function warningReply(
     }),
     [
       [
-        globalButton(text("card:approve"), "approve", args),
-        globalButton(text("card:reject"), "reject", args),
-        globalButton(text("card:details"), "details", args),
+        approveAction.button(text("card:approve"), args),
+        rejectAction.button(text("card:reject"), args),
+        detailsAction.button(text("card:details"), args),
       ],
     ],
   );
@@ -389,15 +391,15 @@ export async function warningReply(
 /** R14, R15: who has stayed how long, and where. */
 export async function reminderReply(
   db: Db,
-  payload: { memberId?: number; months?: number },
+  payload: EventPayloads["retention_reminder"],
 ): Promise<Reply | null> {
   const [row] = await db
     .select({ name: members.name, branch: organizations.name })
     .from(members)
     .innerJoin(organizations, eq(organizations.id, members.branchId))
-    .where(eq(members.id, payload.memberId ?? -1));
+    .where(eq(members.id, payload.memberId));
   if (!row) return null;
   return reply(
-    D("reminder", { name: raw(row.name), branch: raw(row.branch), months: payload.months ?? 0 }),
+    D("reminder", { name: raw(row.name), branch: raw(row.branch), months: payload.months }),
   );
 }

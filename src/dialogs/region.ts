@@ -3,6 +3,7 @@
  * digest: counts by stage and age, what R27 returns soon, and the applications oldest first,
  * a page at a time with the way to the next.
  */
+import { z } from "zod";
 import type { Season } from "../domain/calendar.ts";
 import { isLeadingOrgan } from "../domain/organization.ts";
 import type { OrgNode } from "../domain/tree.ts";
@@ -13,9 +14,15 @@ import {
   regionItems,
   regionSummary,
 } from "../services/regionQueue.ts";
+import { defineAction } from "./defineAction.ts";
 import { formatTime } from "./format.ts";
-import { globalButton, menuButtonRow, raw, reply, text } from "./replies.ts";
-import type { Button, DialogContext, GlobalAction, Json, Reply, Text } from "./types.ts";
+import { menuButtonRow, raw, reply, text } from "./replies.ts";
+import type { Button, DialogContext, GlobalActionResult, Reply, Text } from "./types.ts";
+
+/** A page of the region's list; a button from an older version opens the first page. */
+const regionArgs = z
+  .object({ page: z.number().catch(0), soon: z.boolean().catch(false) })
+  .catch({ page: 0, soon: false });
 
 const W = (key: string, params?: Text["params"]) => text(`workflow:${key}`, params);
 
@@ -53,10 +60,10 @@ export function regionSummaryLines(summary: RegionSummary, season: Season): Text
 export function regionButtons(summary: RegionSummary): Button[] {
   if (summary.total === 0) return [];
   return [
-    globalButton(W("region.open", { count: summary.total }), "region", { page: 0, soon: false }),
+    regionAction.button(W("region.open", { count: summary.total }), { page: 0, soon: false }),
     ...(summary.returningSoon > 0
       ? [
-          globalButton(W("region.openSoon", { count: summary.returningSoon }), "region", {
+          regionAction.button(W("region.openSoon", { count: summary.returningSoon }), {
             page: 0,
             soon: true,
           }),
@@ -82,8 +89,12 @@ export async function regionSummaryReply(ctx: DialogContext): Promise<Reply | nu
 }
 
 /** One page of the region's list, oldest first, with the way to the pages around it. */
-export const regionAction: GlobalAction = async (ctx, args: Json | undefined) => {
-  const { page, soon } = (args ?? {}) as { page?: unknown; soon?: unknown };
+export const regionAction = defineAction("region", regionArgs, regionPage);
+
+async function regionPage(
+  ctx: DialogContext,
+  { page, soon }: z.output<typeof regionArgs>,
+): Promise<GlobalActionResult> {
   const org = await regionOrg(ctx);
   if (!org) return { replies: [reply(text("card:notAuthorized"))] };
   const summary = await regionSummary(ctx.db, org, ctx.now, ctx.season);
@@ -115,8 +126,8 @@ export const regionAction: GlobalAction = async (ctx, args: Json | undefined) =>
   ];
   const paging: Button[] = [];
   if (p > 0)
-    paging.push(globalButton("chat:picker.previous", "region", { page: p - 1, soon: soonOnly }));
+    paging.push(regionAction.button("chat:picker.previous", { page: p - 1, soon: soonOnly }));
   if (p < pages - 1)
-    paging.push(globalButton("chat:picker.next", "region", { page: p + 1, soon: soonOnly }));
+    paging.push(regionAction.button("chat:picker.next", { page: p + 1, soon: soonOnly }));
   return { replies: [reply(lines, [...(paging.length > 0 ? [paging] : []), menuButtonRow()])] };
-};
+}

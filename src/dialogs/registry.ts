@@ -1,4 +1,5 @@
 /** The named flows and global actions an engine knows. */
+import type { RegisteredAction } from "./defineAction.ts";
 import type { CommandHandler, Flow, GlobalAction, Json } from "./types.ts";
 
 export class DialogRegistry {
@@ -13,10 +14,12 @@ export class DialogRegistry {
     return this;
   }
 
-  /** Adds a handler for `{ type: "global", name }` buttons. */
-  action(name: string, handler: GlobalAction): this {
-    if (this.#actions.has(name)) throw new Error(`global action ${name} registered twice`);
-    this.#actions.set(name, handler);
+  /** Adds the handler of an action's buttons (see `defineAction`). */
+  action(action: RegisteredAction): this {
+    if (this.#actions.has(action.name)) {
+      throw new Error(`global action ${action.name} registered twice`);
+    }
+    this.#actions.set(action.name, action.handle);
     return this;
   }
 

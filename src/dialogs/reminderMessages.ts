@@ -10,8 +10,10 @@ import type { Season } from "../domain/calendar.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import { batchButtons } from "./batchButton.ts";
 import { decisionButtons } from "./cards.ts";
+import { openPendingAction } from "./flows/decide.ts";
 import { formatTime } from "./format.ts";
-import { globalButton, raw, reply, text } from "./replies.ts";
+import { regionAction } from "./region.ts";
+import { raw, reply, text } from "./replies.ts";
 import type { Button, Reply, Text } from "./types.ts";
 
 const R = (key: string, params?: Text["params"]) => text(`reminders:${key}`, params);
@@ -19,7 +21,7 @@ const R = (key: string, params?: Text["params"]) => text(`reminders:${key}`, par
 /** Applications named one by one; the count covers the rest. */
 const LISTED = 15;
 
-const openPending = (): Button => globalButton(text("digest:openPending"), "openPending");
+const openPending = (): Button => openPendingAction.button(text("digest:openPending"));
 
 async function stillWaiting(
   db: Db,
@@ -102,7 +104,7 @@ export async function escalationReply(
     ),
     ...more(views.length),
   ];
-  return reply(lines, [[globalButton(R("escalation.open"), "region", { page: 0, soon: false })]]);
+  return reply(lines, [[regionAction.button(R("escalation.open"), { page: 0, soon: false })]]);
 }
 
 /** The review period's last days: what waits at this organization, daily. */

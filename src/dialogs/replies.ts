@@ -18,9 +18,6 @@ export const button = (label: Text | string, action: ButtonAction): Button => ({
 export const stepButton = (label: Text | string, value: Json): Button =>
   button(label, { type: "step", value });
 
-export const globalButton = (label: Text | string, name: string, args?: Json): Button =>
-  button(label, args === undefined ? { type: "global", name } : { type: "global", name, args });
-
 /** The row every step question ends with. */
 export const backCancelRow = (withBack = true): Button[] => [
   ...(withBack ? [button("chat:nav.back", { type: "back" })] : []),

@@ -11,9 +11,9 @@ export interface StepsState<D extends Json = Json> {
   history: { step: string; data: D }[];
 }
 
-export type StepOutcome<D extends Json> =
+export type StepOutcome<D extends Json, K extends string = string> =
   /** Answered: go to `next` (the current step is pushed on the history). */
-  | { next: string; data: D }
+  | { next: K; data: D }
   /** Ask the same step again with new data, e.g. another page of a picker. */
   | { stay: D }
   /** Bad input: the reason (one text or several lines), then the same question. */
@@ -23,19 +23,23 @@ export type StepOutcome<D extends Json> =
 
 type Maybe<T> = T | Promise<T>;
 
-export interface Step<D extends Json> {
+export interface Step<D extends Json, K extends string = string> {
   /** The question; the helper appends Back / Cancel buttons. */
   ask(ctx: DialogContext, data: D): Maybe<Reply>;
-  text?(ctx: DialogContext, data: D, text: string): Maybe<StepOutcome<D>>;
-  action?(ctx: DialogContext, data: D, value: Json): Maybe<StepOutcome<D>>;
+  text?(ctx: DialogContext, data: D, text: string): Maybe<StepOutcome<D, K>>;
+  action?(ctx: DialogContext, data: D, value: Json): Maybe<StepOutcome<D, K>>;
 }
 
-export interface StepFlowDefinition<D extends Json, A extends Json> {
+/**
+ * `K` names the steps: with it (`stepFlow<Data, Args, "name" | "confirm">`), `first`, every
+ * `next` and the `steps` table must agree, so a misspelled step does not compile.
+ */
+export interface StepFlowDefinition<D extends Json, A extends Json, K extends string = string> {
   name: string;
   requires?: "member" | "admin";
-  first: string;
+  first: NoInfer<K>;
   initial(ctx: DialogContext, args: A | undefined): Maybe<D>;
-  steps: Record<string, Step<D>>;
+  steps: Record<K, Step<D, NoInfer<K>>>;
   /** What to say when the flow is left unfinished (see `Flow.leave`). */
   leave?(ctx: DialogContext, data: D): Maybe<Message | null>;
   /**
@@ -45,12 +49,12 @@ export interface StepFlowDefinition<D extends Json, A extends Json> {
   resume?(data: D): { step: string; back: string[] } | null;
 }
 
-export function stepFlow<D extends Json, A extends Json = Json>(
-  def: StepFlowDefinition<D, A>,
+export function stepFlow<D extends Json, A extends Json = Json, K extends string = string>(
+  def: StepFlowDefinition<D, A, K>,
 ): Flow<StepsState<D> & Json, A> {
   type S = StepsState<D> & Json;
   const stepOf = (name: string) => {
-    const step = def.steps[name];
+    const step = (def.steps as Record<string, Step<D, K> | undefined>)[name];
     if (!step) throw new Error(`flow ${def.name}: no step ${name}`);
     return step;
   };

@@ -16,14 +16,16 @@
 import { eq, sql } from "drizzle-orm";
 import { type Db, databaseUnavailable, query } from "../db/client.ts";
 import { outbox, sentMessages } from "../db/schema.ts";
-import type { Reply } from "../dialogs/types.ts";
-import { isLocale, type Locale } from "../i18n.ts";
+import { isLocale } from "../i18n.ts";
+import type { ChannelTarget, Reply } from "../messages/types.ts";
 import { channelKey, chatKey } from "./budgets.ts";
 import type { Clock } from "./clock.ts";
 import { type Planned, planRound } from "./planner.ts";
 import type { Relevance } from "./relevance.ts";
 import { appendLog, keysOf, loadLog } from "./sendLog.ts";
 import { earliestSlot, insertTime } from "./slots.ts";
+
+export type { ChannelTarget } from "../messages/types.ts";
 
 export type OutboxEvent = typeof outbox.$inferSelect;
 
@@ -47,11 +49,6 @@ export class PermanentFailure extends Error {
     super(message, options);
     this.name = "PermanentFailure";
   }
-}
-
-export interface ChannelTarget {
-  chatId: string;
-  locale: Locale | null;
 }
 
 /** Waits until one more message of the delivery under way may go, and takes its slot. */

@@ -5,8 +5,10 @@
  */
 import { sql } from "drizzle-orm";
 import { type Db, rowsOf } from "../db/client.ts";
+import type { ApplicationState } from "../domain/application.ts";
 import { autoReturnCutoff, type Season } from "../domain/calendar.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
+import { dedupeKeySql, type EventName } from "../notices/events.ts";
 import { refreshOutcomes } from "./outcomes.ts";
 
 export interface Returned {
@@ -21,6 +23,10 @@ const openList = sql.join(
   OPEN_STATES.map((s) => sql`${s}`),
   sql`, `,
 );
+
+const outcome = "outcome" satisfies EventName;
+const card = "card_outcome" satisfies EventName;
+const autoReturned = "auto_returned" satisfies ApplicationState;
 
 export async function autoReturnOverdue(db: Db, now: Date, season: Season): Promise<Returned[]> {
   const cutoff = autoReturnCutoff(season, now);
@@ -43,7 +49,7 @@ export async function autoReturnOverdue(db: Db, now: Date, season: Season): Prom
       ),
       upd as (
         update applications a
-        set state = 'auto_returned', updated_at = ${at}::timestamptz
+        set state = ${autoReturned}::text, updated_at = ${at}::timestamptz
         from due
         where a.id = due.id and a.state = due.state
         returning a.id, a.member_id, due.state as from_state, a.deciding_org_id,
@@ -51,23 +57,23 @@ export async function autoReturnOverdue(db: Db, now: Date, season: Season): Prom
       ),
       history as (
         insert into application_history (application_id, action, actor_kind, from_state, to_state, at)
-        select id, 'auto_return', 'system', from_state, 'auto_returned', ${at}::timestamptz from upd
+        select id, 'auto_return', 'system', from_state, ${autoReturned}::text, ${at}::timestamptz from upd
       ),
       notices as (
         insert into outbox (event, recipient_type, recipient_id, payload, dedupe_key, status)
-        select 'outcome', 'member', member_id::text,
-               jsonb_build_object('applicationId', id, 'state', 'auto_returned'),
-               'app:' || id || ':outcome:auto_returned:member:' || member_id, 'queued'
+        select ${outcome}::text, 'member', member_id::text,
+               jsonb_build_object('applicationId', id, 'state', ${autoReturned}::text),
+               ${dedupeKeySql(outcome, { applicationId: sql`id`, state: autoReturned }, { type: "member", id: sql`member_id` })}, 'queued'
         from upd
         union all
-        select 'outcome', 'admin', initiator_admin_id::text,
-               jsonb_build_object('applicationId', id, 'state', 'auto_returned'),
-               'app:' || id || ':outcome:auto_returned:admin:' || initiator_admin_id, 'queued'
+        select ${outcome}::text, 'admin', initiator_admin_id::text,
+               jsonb_build_object('applicationId', id, 'state', ${autoReturned}::text),
+               ${dedupeKeySql(outcome, { applicationId: sql`id`, state: autoReturned }, { type: "admin", id: sql`initiator_admin_id` })}, 'queued'
         from upd where initiator_admin_id is not null
         union all
-        select 'card_outcome', 'org', deciding_org_id::text,
-               jsonb_build_object('applicationId', id, 'state', 'auto_returned'),
-               'app:' || id || ':card:' || from_state || ':org:' || deciding_org_id, 'queued'
+        select ${card}::text, 'org', deciding_org_id::text,
+               jsonb_build_object('applicationId', id, 'state', ${autoReturned}::text),
+               ${dedupeKeySql(card, { applicationId: sql`id`, fromState: sql`from_state` }, { type: "org", id: sql`deciding_org_id` })}, 'queued'
         from upd where deciding_org_id is not null
         on conflict do nothing
       )

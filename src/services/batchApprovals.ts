@@ -13,9 +13,9 @@ import type { ApplicationState, TransferReason } from "../domain/application.ts"
 import type { Season } from "../domain/calendar.ts";
 import { isLeadingOrgan } from "../domain/organization.ts";
 import { pathIds } from "../domain/tree.ts";
-import { approve, assign, type Notice } from "./decisions.ts";
+import { approve, assign } from "./decisions.ts";
 import type { ApprovalStageName } from "./notify.ts";
-import { notify } from "./notify.ts";
+import { type Notice, notify } from "./notify.ts";
 import { loadAdmin } from "./orgStore.ts";
 import { type ApplicationView, pendingQueue } from "./queues.ts";
 import { type Refusal, refuse } from "./result.ts";
@@ -255,7 +255,7 @@ export async function runQueuedBatches(db: Db, now: () => Date): Promise<number>
           event: "batch_summary",
           to: { chat: `${run.channel}:${run.chatId}` },
           payload: { batchId: run.id },
-          key: `batch:${run.id}:summary`,
+          key: { batchId: run.id },
         },
       ]);
       await notify(tx, row.deferred);

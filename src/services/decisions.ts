@@ -11,19 +11,12 @@ import { type LifecycleAction, nextState, WITHDRAWABLE_STATES } from "../domain/
 import { type AdminActor, canDecideAtStage } from "../domain/permissions.ts";
 import { rejectReasonProblem } from "../domain/rejection.ts";
 import { isWithin, type OrgNode } from "../domain/tree.ts";
-import {
-  type ApprovalStageName,
-  insertNotices,
-  type Notification,
-  type ProgressStep,
-} from "./notify.ts";
+import { type ApprovalStageName, insertNotices, type Notice, type ProgressStep } from "./notify.ts";
 import { loadAdmin, loadOrg, orgNodeJson, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, MAX_NOTE, type Refusal, refuse } from "./result.ts";
 
 type Application = typeof applications.$inferSelect;
-export type Notice = Notification & { key: string };
-
 /**
  * How a decision is taken beyond who and what: `deferCards` collects the card edits instead of
  * queuing them (a batch queues them after its summary, issue 20); `note` is the approver's
@@ -209,7 +202,7 @@ async function transition(
 /** The member and the initiating admin hear of an outcome (R23, R24, R27). */
 export function outcomeNotices(app: DecisionApp, state: ApplicationState): Notice[] {
   const payload = { applicationId: app.id, state };
-  const key = `app:${app.id}:outcome:${state}`;
+  const key = payload;
   return [
     { event: "outcome", to: { member: app.memberId }, payload, key },
     ...(app.initiatorAdminId
@@ -233,7 +226,7 @@ export function cardNotices(
       event: "card_outcome",
       to: { org: app.decidingOrgId },
       payload: { applicationId: app.id, state, ...(stillDeciding ? { stillDeciding } : {}) },
-      key: `app:${app.id}:card:${app.state}`,
+      key: { applicationId: app.id, fromState: app.state },
     },
   ];
 }
@@ -244,7 +237,7 @@ function progressNotice(app: DecisionApp, step: ProgressStep): Notice {
     event: "progress",
     to: { member: app.memberId },
     payload: { applicationId: app.id, step },
-    key: `app:${app.id}:progress:${step}`,
+    key: { applicationId: app.id, step },
   };
 }
 
@@ -254,7 +247,7 @@ function neededNotice(app: DecisionApp, orgId: number, stage: ApprovalStageName)
     event: "decision_needed",
     to: { org: orgId },
     payload: { applicationId: app.id, stage },
-    key: `app:${app.id}:needed:${stage}`,
+    key: { applicationId: app.id, stage },
   };
 }
 

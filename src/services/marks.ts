@@ -199,7 +199,7 @@ export async function requestGraduationChange(
         event: "graduation_change_needed",
         to: { org: approver.id },
         payload: { requestId },
-        key: `gcr:${requestId}:needed`,
+        key: { requestId },
       },
     ]);
     return { ok: true, requestId, approverOrgId: approver.id };
@@ -272,7 +272,7 @@ export async function decideGraduationChange(
         event: "graduation_change_decided",
         to: { admin: request.requestedByAdminId },
         payload: { requestId: request.id, approved: input.approve },
-        key: `gcr:${request.id}:decided`,
+        key: { requestId: request.id },
       },
     ]);
     return { ok: true, state };

@@ -72,7 +72,7 @@ export async function queueRetentionReminders(
           event: "retention_reminder" as const,
           to: { org: s.org_id },
           payload: { memberId: s.member_id, months },
-          key: `retain:${s.member_id}:${months}:${new Date(s.since).toISOString()}`,
+          key: { memberId: s.member_id, months, since: new Date(s.since).toISOString() },
         })),
       );
     }

@@ -22,10 +22,8 @@ import {
   nextAwake,
 } from "../domain/reminders.ts";
 import { alreadyDecided, loadApplication } from "./decisions.ts";
-import { type Notification, notify } from "./notify.ts";
+import { type Notice, notify } from "./notify.ts";
 import { type Refusal, refuse } from "./result.ts";
-
-type Notice = Notification & { key: string };
 
 const open = sql.join(
   OPEN_STATES.map((s) => sql`${s}`),
@@ -111,7 +109,7 @@ export async function queueStageReminders(tx: Tx, season: Season, now: Date): Pr
         event: "stage_reminder",
         to: { org },
         payload: { hours, applicationIds },
-        key: `remind:${org}:h${hours}:${at}`,
+        key: { hours, run: at },
       });
     }
   }
@@ -127,7 +125,7 @@ export async function queueStageReminders(tx: Tx, season: Season, now: Date): Pr
       event: "escalation",
       to: { org },
       payload: { hours: settings.escalationHours, applicationIds },
-      key: `escalate:${org}:${at}`,
+      key: { run: at },
     });
   }
   if (inReviewLastDays(season, now, settings.reviewLastDays)) {
@@ -142,7 +140,7 @@ export async function queueStageReminders(tx: Tx, season: Season, now: Date): Pr
         event: "review_reminder",
         to: { org },
         payload: { day },
-        key: `review:${org}:${day}`,
+        key: { day },
       });
     }
   }
@@ -155,7 +153,7 @@ const nudgeNotice = (id: number, decidingOrgId: number, kind: string, since: Dat
   event: "nudge",
   to: { org: decidingOrgId },
   payload: { applicationId: id },
-  key: `app:${id}:${kind}:${since.toISOString()}`,
+  key: { applicationId: id, kind, stageSince: since.toISOString() },
 });
 
 /** Nudges made in the quiet hours, now sent (those whose application moved on are dropped). */

@@ -22,7 +22,7 @@ import {
 } from "../domain/transferRules.ts";
 import { type OrgNode, schoolOf } from "../domain/tree.ts";
 import { findMemberByNameAndIdNumber } from "./memberLookups.ts";
-import { type Notification, notify } from "./notify.ts";
+import { type Notice, notify } from "./notify.ts";
 import { loadAdmin, loadChain, loadOrg, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, type Refusal, refuse } from "./result.ts";
@@ -322,12 +322,12 @@ async function fileIn(
     at: now,
   });
   await refreshOutcomes(tx, [member.id]);
-  const notices: (Notification & { key: string })[] = [
+  const notices: Notice[] = [
     {
       event: "decision_needed",
       to: { org: decidingOrgId },
       payload: { applicationId, stage },
-      key: `app:${applicationId}:needed:${stage}`,
+      key: { applicationId, stage },
     },
   ];
   // A member an admin filed for hears of it, and of what happens next.
@@ -336,7 +336,7 @@ async function fileIn(
       event: "progress",
       to: { member: member.id },
       payload: { applicationId, step: "filed_for_you" },
-      key: `app:${applicationId}:progress:filed_for_you`,
+      key: { applicationId, step: "filed_for_you" },
     });
   }
   await notify(tx, notices);

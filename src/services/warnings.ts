@@ -44,7 +44,7 @@ export async function queueAutoReturnWarnings(
           applicationId: a.id,
           returnAt: autoReturnAt(season, a.stageSince).toISOString(),
         },
-        key: `app:${a.id}:warn:${a.stageSince.toISOString()}`,
+        key: { applicationId: a.id, stageSince: a.stageSince.toISOString() },
       })),
     );
   }

@@ -5,12 +5,14 @@
  */
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineAction } from "../../src/dialogs/defineAction.ts";
 import { DialogEngine } from "../../src/dialogs/engine.ts";
 import { bindFlow } from "../../src/dialogs/flows/bind.ts";
 import { hotlineFlow } from "../../src/dialogs/flows/hotline.ts";
 import { type PickerOption, pickerButtons, readPicker } from "../../src/dialogs/picker.ts";
 import { DialogRegistry } from "../../src/dialogs/registry.ts";
-import { globalButton, raw, reply } from "../../src/dialogs/replies.ts";
+import { raw, reply } from "../../src/dialogs/replies.ts";
 import { loadState, StaleStateError, saveState } from "../../src/dialogs/state.ts";
 import { stepFlow } from "../../src/dialogs/steps.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
@@ -48,7 +50,7 @@ const surveyFlow = stepFlow<{ name: string; page: number }>({
         return {
           done: [
             reply(raw(`done: ${data.name} likes color ${String(picked.pick)}`), [
-              [globalButton(raw("shout"), "shout", data.name)],
+              [shoutAction.button(raw("shout"), data.name)],
             ]),
           ],
         };
@@ -57,17 +59,15 @@ const surveyFlow = stepFlow<{ name: string; page: number }>({
   },
 });
 
+const shoutAction = defineAction("shout", z.string(), (_ctx, args) => ({
+  replies: [reply(raw(`${args.toUpperCase()}!`))],
+}));
+
 describe.each(DB_KINDS)("dialog engine on %s", (kind) => {
   const database = useTestDatabase(kind);
   // The engine's own flows plus a stand-in wizard under the member menu's "transfer" name.
   const registry = () =>
-    new DialogRegistry()
-      .flow(bindFlow)
-      .flow(hotlineFlow)
-      .flow(surveyFlow)
-      .action("shout", (_ctx, args) => ({
-        replies: [reply(raw(`${String(args).toUpperCase()}!`))],
-      }));
+    new DialogRegistry().flow(bindFlow).flow(hotlineFlow).flow(surveyFlow).action(shoutAction);
   const engine = () =>
     new DialogEngine(database.current.db, {
       registry: registry(),

@@ -82,7 +82,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("fuzz: 10,000 hostile inputs", () 
     app = createHttpApp(readiness, "zh-CN", {
       webchat: {
         settings: WEBCHAT_DEFAULTS,
-        perPersonPerMinute: 1_000_000,
+        readsPerPersonPerMinute: 1_000_000,
         perAddressPerMinute: 1_000_000,
       },
     });

@@ -272,6 +272,42 @@ describe.each(DB_KINDS)("guessing attacks on %s", (kind) => {
     ]);
   });
 
+  it("a person with the chat open in several tabs keeps reading it while they type", async () => {
+    const { cookie } = await sessionCookie(db(), { memberId: w.member.m1 }, NOW);
+    const chat = `m-${w.member.m1}`;
+    // Three tabs polling every 3 s and after each of 30 inputs, all in one minute.
+    for (let i = 0; i < 30; i++) {
+      const sent = await s.app.request(
+        "/api/webchat/messages",
+        json({ text: "/help" }, { cookie }),
+      );
+      expect(sent.status, `message ${i}`).toBe(200);
+      for (let tab = 0; tab < 3; tab++) {
+        const read = await s.app.request(`/api/webchat/inbox?chat=${chat}`, {
+          headers: { cookie },
+        });
+        expect(read.status, `message ${i}, tab ${tab}`).toBe(200);
+      }
+    }
+    for (let poll = 0; poll < 60; poll++) {
+      const read = await s.app.request(`/api/webchat/inbox?chat=${chat}`, { headers: { cookie } });
+      expect(read.status, `poll ${poll}`).toBe(200);
+    }
+    // Reads have a budget of their own (RATE_LIMIT_READS_PER_MINUTE), far above what tabs need.
+    const later = new Date(NOW.getTime() + 120_000);
+    const tight = securityApp(database.current, {
+      now: later,
+      limits: { readsPerPersonPerMinute: 3 },
+    });
+    const reads = [];
+    for (let i = 0; i < 4; i++)
+      reads.push(
+        (await tight.app.request(`/api/webchat/inbox?chat=${chat}`, { headers: { cookie } }))
+          .status,
+      );
+    expect(reads).toEqual([200, 200, 200, 429]);
+  });
+
   it("one address gets its request budget (RATE_LIMIT_ADDRESS_PER_MINUTE), whoever it claims to be", async () => {
     const tight = securityApp(database.current, { now: NOW, limits: { perAddressPerMinute: 5 } });
     for (let i = 0; i < 5; i++) expect((await tight.from("203.0.113.50", "/")).status).toBe(200);

@@ -52,8 +52,8 @@ export interface WebChatDeps {
 
 export interface WebChatOptions {
   settings: WebChatSettings;
-  /** Requests of one person a minute (polls and the rest; messages count in the engine). */
-  perPersonPerMinute: number;
+  /** Reads of one person a minute (polls and the rest; messages count in the engine). */
+  readsPerPersonPerMinute: number;
   /** Requests from one client address a minute, whoever sends them. */
   perAddressPerMinute: number;
 }
@@ -236,7 +236,7 @@ export function webChatRoutes(
   const budgeted = async (c: Context, deps: WebChatDeps): Promise<WebPerson | Response> => {
     const who = await person(c, deps);
     if (who instanceof Response) return who;
-    const budget = perMinute(options.perPersonPerMinute);
+    const budget = perMinute(options.readsPerPersonPerMinute);
     const limited = await overLimit(c, deps.db, `http:web:${who.user}`, budget, deps.now(), refuse);
     return limited ?? who;
   };

@@ -4,33 +4,35 @@
  * application's details, beside the plain Approve of its card; the service checks everything
  * again when the note arrives.
  */
+import { z } from "zod";
 import { decisionRight } from "../../services/decisionRights.ts";
 import { approve, MAX_COMMENT } from "../../services/decisions.ts";
+import { defineAction } from "../defineAction.ts";
 import { refusalText } from "../refusals.ts";
-import { globalButton, reply, text } from "../replies.ts";
+import { reply, text } from "../replies.ts";
 import { stepFlow } from "../steps.ts";
-import type { Button, GlobalAction, Json, Text } from "../types.ts";
+import type { Button, GlobalActionResult, Text } from "../types.ts";
+import { assignBranchAction } from "./decide.ts";
 
 const N = (key: string, params?: Text["params"]) => text(`comments:${key}`, params);
 
-function idOf(args: Json | undefined): number | null {
-  if (typeof args !== "object" || args === null || Array.isArray(args)) return null;
-  return typeof args.id === "number" ? args.id : null;
-}
+const noteArgs = z.object({ id: z.number().int() });
+
+/** Opens the note, for an application the admin may approve now (checked again on approval). */
+export const approveNoteAction = defineAction(
+  "approveNote",
+  noteArgs,
+  { requires: "admin" },
+  async (ctx, { id }): Promise<GlobalActionResult> => {
+    const right = await decisionRight(ctx.db, { adminId: ctx.identity.adminId, applicationId: id });
+    if (!right.ok) return { replies: [reply(refusalText(right))] };
+    return { replies: [], begin: { flow: "approveNote", args: { id } } };
+  },
+);
 
 /** The button of the details view, for an application its viewer may approve now. */
 export const approveNoteButton = (id: number): Button =>
-  globalButton(N("button"), "approveNote", { id });
-
-export const approveNoteAction: GlobalAction = async (ctx, args) => {
-  const id = idOf(args);
-  if (id === null || ctx.identity.adminId === null) {
-    return { replies: [{ ...reply(text("chat:stale")), popup: text("chat:stalePopup") }] };
-  }
-  const right = await decisionRight(ctx.db, { adminId: ctx.identity.adminId, applicationId: id });
-  if (!right.ok) return { replies: [reply(refusalText(right))] };
-  return { replies: [], begin: { flow: "approveNote", args: { id } } };
-};
+  approveNoteAction.button(N("button"), { id });
 
 export const approveNoteFlow = stepFlow<{ id: number }, { id: number }>({
   name: "approveNote",
@@ -60,7 +62,7 @@ export const approveNoteFlow = stepFlow<{ id: number }, { id: number }>({
           return {
             done: [
               reply(N("approvedAssign", { id: data.id }), [
-                [globalButton(text("card:assignBranch"), "assignBranch", { id: data.id })],
+                [assignBranchAction.button(text("card:assignBranch"), { id: data.id })],
               ]),
             ],
           };

@@ -7,6 +7,7 @@
  * nothing, and whoever comes too late hears how the application stands and what is left to do.
  */
 
+import { z } from "zod";
 import { maskIdNumber } from "../../domain/idNumber.ts";
 import { isOpen } from "../../domain/lifecycle.ts";
 import { REJECT_PRESETS } from "../../domain/rejection.ts";
@@ -20,26 +21,26 @@ import { applicationView, pendingQueue } from "../../services/queues.ts";
 import type { Refusal } from "../../services/result.ts";
 import { batchButtons } from "../batchButton.ts";
 import { applicationCard, decisionButtons, graduationChangeCard } from "../cards.ts";
+import { type AdminContext, defineAction } from "../defineAction.ts";
 import { formatTime } from "../format.ts";
 import { pickerButtons, readPicker } from "../picker.ts";
 import { refusalText } from "../refusals.ts";
 import { regionAction, regionSummaryReply } from "../region.ts";
 import type { DialogRegistry } from "../registry.ts";
 import { translate } from "../render.ts";
-import { globalButton, raw, reply, stepButton, text } from "../replies.ts";
+import { raw, reply, stepButton, text } from "../replies.ts";
 import { requestLines } from "../requestLines.ts";
 import { type StepOutcome, stepFlow } from "../steps.ts";
 import type {
   Button,
   CommandHandler,
   DialogContext,
-  GlobalAction,
   GlobalActionResult,
-  Json,
   Reply,
   Text,
 } from "../types.ts";
 import { approveNoteButton } from "./approveNote.ts";
+import { withdrawAction } from "./myApplications.ts";
 
 const C = (key: string, params?: Text["params"]) => text(`card:${key}`, params);
 const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, params);
@@ -47,11 +48,6 @@ const W = (key: string, params?: Text["params"]) => text(`workflow:${key}`, para
 
 /** Cards per page of /pending. */
 const PENDING_PAGE = 10;
-
-function idOf(args: Json | undefined): number | null {
-  if (typeof args !== "object" || args === null || Array.isArray(args)) return null;
-  return typeof args.id === "number" ? args.id : null;
-}
 
 const answer = (message: Text | Text[], popup?: Text): GlobalActionResult => ({
   replies: [{ ...reply(message), ...(popup ? { popup } : {}) }],
@@ -72,25 +68,14 @@ interface Press {
   shownAt: string | null;
 }
 
-/** Runs `act` for a bound admin and a well-formed application id, else answers who may not. */
-async function asAdmin(
-  ctx: DialogContext,
-  args: Json | undefined,
-  act: (press: Press) => Promise<GlobalActionResult>,
-): Promise<GlobalActionResult> {
-  const id = idOf(args);
-  if (id === null) return answer(text("chat:stale"), text("chat:stalePopup"));
-  if (ctx.identity.adminId === null) return notAuthorized();
-  const shownAt =
-    typeof args === "object" && args !== null && !Array.isArray(args) ? args.state : null;
-  return act({
-    adminId: ctx.identity.adminId,
-    applicationId: id,
-    shownAt: typeof shownAt === "string" ? shownAt : null,
-  });
+/** A card's buttons carry the application and the state the card showed (R26). */
+const pressArgs = z.object({ id: z.number().int(), state: z.string().optional() });
+
+function pressOf(ctx: AdminContext, args: z.output<typeof pressArgs>): Press {
+  return { adminId: ctx.identity.adminId, applicationId: args.id, shownAt: args.state ?? null };
 }
 
-const assignButton = (id: number) => globalButton(C("assignBranch"), "assignBranch", { id });
+const assignButton = (id: number) => assignBranchAction.button(C("assignBranch"), { id });
 
 /**
  * A refusal, or, for someone too late (R26), how the application stands now: the card showed
@@ -124,8 +109,12 @@ async function tooLateOrRefused(
   return refused(refusal);
 }
 
-const approveAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (press) => {
+export const approveAction = defineAction(
+  "approve",
+  pressArgs,
+  { requires: "admin" },
+  async (ctx, args) => {
+    const press = pressOf(ctx, args);
     const { adminId, applicationId } = press;
     const result = await approve(ctx.db, { adminId, applicationId }, ctx.now);
     if (!result.ok) return tooLateOrRefused(ctx, press, result, true);
@@ -138,10 +127,15 @@ const approveAction: GlobalAction = (ctx, args) =>
     }
     const said = W(`approved.${result.state}`, { id: applicationId });
     return answer(said, said);
-  });
+  },
+);
 
-const rejectAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (press) => {
+export const rejectAction = defineAction(
+  "reject",
+  pressArgs,
+  { requires: "admin" },
+  async (ctx, args) => {
+    const press = pressOf(ctx, args);
     const { adminId, applicationId } = press;
     const right = await decisionRight(ctx.db, { adminId, applicationId });
     if (!right.ok) return tooLateOrRefused(ctx, press, right, false);
@@ -150,11 +144,16 @@ const rejectAction: GlobalAction = (ctx, args) =>
       return tooLateOrRefused(ctx, press, await standing(ctx.db, applicationId), false);
     }
     return { replies: [], begin: { flow: "rejectReason", args: { id: applicationId } } };
-  });
+  },
+);
 
 /** R22: the way back to the branch picker, from the card, /pending or the details. */
-const assignBranchAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async (press) => {
+export const assignBranchAction = defineAction(
+  "assignBranch",
+  pressArgs,
+  { requires: "admin" },
+  async (ctx, args): Promise<GlobalActionResult> => {
+    const press = pressOf(ctx, args);
     const { adminId, applicationId } = press;
     const right = await decisionRight(ctx.db, { adminId, applicationId });
     if (!right.ok) return tooLateOrRefused(ctx, press, right, false);
@@ -165,10 +164,15 @@ const assignBranchAction: GlobalAction = (ctx, args) =>
       );
     }
     return { replies: [], begin: { flow: "assign", args: { id: applicationId } } };
-  });
+  },
+);
 
-const detailsAction: GlobalAction = (ctx, args) =>
-  asAdmin(ctx, args, async ({ adminId, applicationId }) => {
+export const detailsAction = defineAction(
+  "details",
+  pressArgs,
+  { requires: "admin" },
+  async (ctx, args): Promise<GlobalActionResult> => {
+    const { adminId, applicationId } = pressOf(ctx, args);
     const admin = await loadAdmin(ctx.db, adminId);
     // Full ID numbers only to a leading organ, and never into a group chat (R4).
     const viewer = admin && !ctx.isGroup ? admin : null;
@@ -201,7 +205,7 @@ const detailsAction: GlobalAction = (ctx, args) =>
       : null;
     const actions = right?.ok
       ? decisionButtons(view).filter(
-          (b) => !(b.action.type === "global" && b.action.name === "details"),
+          (b) => !(b.action.type === "global" && b.action.name === detailsAction.name),
         )
       : [];
     // Issue 20.6: an approval with a note to the member, where approving is what waits.
@@ -211,10 +215,11 @@ const detailsAction: GlobalAction = (ctx, args) =>
     const actor = { kind: "admin" as const, adminId };
     if (await canWithdrawNow(ctx.db, { actor, applicationId })) {
       const withdrawArgs = { id: applicationId };
-      actions.push(globalButton(T("mine.withdraw", withdrawArgs), "withdraw", withdrawArgs));
+      actions.push(withdrawAction.button(T("mine.withdraw", withdrawArgs), withdrawArgs));
     }
     return { replies: [reply(lines, actions.length > 0 ? [actions] : [])] };
-  });
+  },
+);
 
 /** R22: after a committee approves, its admin picks the branch; completion is on assignment. */
 const assignFlow = stepFlow<{ id: number; page: number }, { id: number }>({
@@ -338,21 +343,26 @@ const rejectReasonFlow = stepFlow<{ id: number }, { id: number }>({
   },
 });
 
-function graduationDecision(approveIt: boolean): GlobalAction {
-  return async (ctx, args) => {
-    const id = idOf(args);
-    if (id === null) return answer(text("chat:stale"), text("chat:stalePopup"));
-    if (ctx.identity.adminId === null) return notAuthorized();
-    const result = await decideGraduationChange(
-      ctx.db,
-      { adminId: ctx.identity.adminId, requestId: id, approve: approveIt },
-      ctx.now,
-    );
-    if (!result.ok) return refused(result);
-    const message = C("gc.decided", { id, result: C(`gc.result.${result.state}`) });
-    return answer(message, message);
-  };
-}
+const graduationDecision = (name: string, approveIt: boolean) =>
+  defineAction(
+    name,
+    z.object({ id: z.number().int() }),
+    { requires: "admin" },
+    async (ctx, { id }) => {
+      const result = await decideGraduationChange(
+        ctx.db,
+        { adminId: ctx.identity.adminId, requestId: id, approve: approveIt },
+        ctx.now,
+      );
+      if (!result.ok) return refused(result);
+      const message = C("gc.decided", { id, result: C(`gc.result.${result.state}`) });
+      return answer(message, message);
+    },
+  );
+
+/** R8: the leading organ's answer to a graduation-month change request. */
+export const gcApproveAction = graduationDecision("gcApprove", true);
+export const gcRejectAction = graduationDecision("gcReject", false);
 
 /**
  * /pending: a page of what the admin's organization must decide (cards with their buttons),
@@ -382,8 +392,8 @@ async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalA
   const p = Math.min(Math.max(0, page), pages - 1);
   const shown = queue.items.slice(p * PENDING_PAGE, (p + 1) * PENDING_PAGE);
   const paging: Button[] = [];
-  if (p > 0) paging.push(globalButton("chat:picker.previous", "pendingPage", { page: p - 1 }));
-  if (p < pages - 1) paging.push(globalButton("chat:picker.next", "pendingPage", { page: p + 1 }));
+  if (p > 0) paging.push(pendingPageAction.button("chat:picker.previous", { page: p - 1 }));
+  if (p < pages - 1) paging.push(pendingPageAction.button("chat:picker.next", { page: p + 1 }));
   return {
     replies: [
       reply(
@@ -418,13 +428,16 @@ async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalA
 
 const pendingCommand: CommandHandler = (ctx) => pendingReplies(ctx, 0);
 
-const pendingPageAction: GlobalAction = (ctx, args) => {
-  const page = typeof args === "object" && args !== null && !Array.isArray(args) ? args.page : 0;
-  return pendingReplies(ctx, typeof page === "number" ? Math.floor(page) : 0);
-};
+const pendingPageAction = defineAction(
+  "pendingPage",
+  z.object({ page: z.number() }),
+  (ctx, { page }) => pendingReplies(ctx, Math.floor(page)),
+);
 
 /** The daily digest's button: pushed messages carry global actions only, so /pending is one. */
-const openPendingAction: GlobalAction = (ctx) => pendingReplies(ctx, 0);
+export const openPendingAction = defineAction("openPending", z.undefined(), (ctx) =>
+  pendingReplies(ctx, 0),
+);
 
 const bindCommand: CommandHandler = async (ctx) => {
   if (ctx.identity.adminId === null) return answer(C("bind.adminOnly"));
@@ -464,15 +477,15 @@ export function registerDecisionFlows(registry: DialogRegistry): DialogRegistry 
   return registry
     .flow(assignFlow)
     .flow(rejectReasonFlow)
-    .action("approve", approveAction)
-    .action("reject", rejectAction)
-    .action("assignBranch", assignBranchAction)
-    .action("details", detailsAction)
-    .action("gcApprove", graduationDecision(true))
-    .action("gcReject", graduationDecision(false))
-    .action("openPending", openPendingAction)
-    .action("pendingPage", pendingPageAction)
-    .action("region", regionAction)
+    .action(approveAction)
+    .action(rejectAction)
+    .action(assignBranchAction)
+    .action(detailsAction)
+    .action(gcApproveAction)
+    .action(gcRejectAction)
+    .action(openPendingAction)
+    .action(pendingPageAction)
+    .action(regionAction)
     .command("pending", pendingCommand)
     .command("bind", bindCommand)
     .command("unbind", unbindCommand);

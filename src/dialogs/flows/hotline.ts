@@ -1,9 +1,11 @@
 /** The hotline: the member's own county, or any province, city or county looked up by name. */
+import { z } from "zod";
 import { findHotlines, type Hotline, memberHotline } from "../../services/hotline.ts";
+import { defineAction } from "../defineAction.ts";
 import type { DialogRegistry } from "../registry.ts";
-import { button, globalButton, menuButtonRow, raw, reply, text } from "../replies.ts";
+import { button, menuButtonRow, raw, reply, text } from "../replies.ts";
 import { stepFlow } from "../steps.ts";
-import type { Button, DialogContext, GlobalAction, Json, Reply, Text } from "../types.ts";
+import type { Button, DialogContext, GlobalActionResult, Reply, Text } from "../types.ts";
 
 /** Lines per message: enough to tell the namesakes apart without flooding the chat. */
 const PAGE = 10;
@@ -62,22 +64,22 @@ export async function lookupReplies(ctx: DialogContext, query: string, page = 0)
   ];
   const paging: Button[] = [];
   const args = (to: number) => ({ query, page: to });
-  if (p > 0) paging.push(globalButton("chat:picker.previous", "hotlinePage", args(p - 1)));
-  if (p < pages - 1) paging.push(globalButton("chat:picker.next", "hotlinePage", args(p + 1)));
+  if (p > 0) paging.push(hotlinePageAction.button("chat:picker.previous", args(p - 1)));
+  if (p < pages - 1) paging.push(hotlinePageAction.button("chat:picker.next", args(p + 1)));
   return [reply(parts, paging.length > 0 ? [paging, ...rows] : rows)];
 }
 
 /** The paging buttons of a lookup: the same lookup again, another page. */
-const hotlinePageAction: GlobalAction = async (ctx, args: Json | undefined) => {
-  const { query, page } = (args ?? {}) as { query?: unknown; page?: unknown };
-  if (typeof query !== "string" || typeof page !== "number") {
-    return { replies: [reply(text("chat:stale"))] };
-  }
-  return { replies: await lookupReplies(ctx, query, page) };
-};
+const hotlinePageAction = defineAction(
+  "hotlinePage",
+  z.object({ query: z.string(), page: z.number() }),
+  async (ctx, { query, page }): Promise<GlobalActionResult> => ({
+    replies: await lookupReplies(ctx, query, page),
+  }),
+);
 
 export function registerHotline(registry: DialogRegistry): DialogRegistry {
-  return registry.flow(hotlineFlow).action("hotlinePage", hotlinePageAction);
+  return registry.flow(hotlineFlow).action(hotlinePageAction);
 }
 
 /** Asks for a county's name and answers with its hotline. */

@@ -23,9 +23,9 @@ export function createRegistry(): DialogRegistry {
     .flow(transferFlow)
     .flow(myApplicationsFlow)
     .flow(approveNoteFlow)
-    .action("approveNote", approveNoteAction)
-    .action("withdraw", withdrawAction)
-    .action("withdrawConfirmed", withdrawConfirmedAction)
-    .action("nudge", nudgeAction)
-    .action("refile", refileAction);
+    .action(approveNoteAction)
+    .action(withdrawAction)
+    .action(withdrawConfirmedAction)
+    .action(nudgeAction)
+    .action(refileAction);
 }

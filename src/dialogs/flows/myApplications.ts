@@ -2,15 +2,17 @@
  * "My applications": each application with its state, outcome and history (R25), and a
  * withdraw button while the initiator may still withdraw (R21).
  */
+import { z } from "zod";
 import type { ApplicationState } from "../../domain/application.ts";
 import { WITHDRAWABLE_STATES } from "../../domain/lifecycle.ts";
 import { withdraw } from "../../services/decisions.ts";
 import { memberApplications } from "../../services/queues.ts";
 import { nudge } from "../../services/stageReminders.ts";
+import { defineAction } from "../defineAction.ts";
 import { formatTime } from "../format.ts";
 import { refusalText } from "../refusals.ts";
-import { button, globalButton, menuButtonRow, raw, reply, text } from "../replies.ts";
-import type { DialogContext, Flow, GlobalAction, Json, Reply, Text } from "../types.ts";
+import { button, menuButtonRow, raw, reply, text } from "../replies.ts";
+import type { DialogContext, Flow, GlobalActionResult, Reply, Text } from "../types.ts";
 
 /** The most recent ones; older applications are final and rarely matter in a chat. */
 const SHOWN = 5;
@@ -61,11 +63,11 @@ export async function myApplicationsReplies(
     const withdrawable = (WITHDRAWABLE_STATES as readonly ApplicationState[]).includes(app.state);
     const row = [
       ...(withdrawable
-        ? [globalButton(T("mine.withdraw", { id: app.id }), "withdraw", { id: app.id })]
+        ? [withdrawAction.button(T("mine.withdraw", { id: app.id }), { id: app.id })]
         : []),
       // Issue 20.2: 催办, while someone still has to decide.
       ...(app.autoReturnAt && app.decidingOrgId
-        ? [globalButton(text("reminders:nudgeButton", { id: app.id }), "nudge", { id: app.id })]
+        ? [nudgeAction.button(text("reminders:nudgeButton", { id: app.id }), { id: app.id })]
         : []),
     ];
     replies.push(reply(lines, row.length > 0 ? [row] : []));
@@ -87,13 +89,11 @@ export const myApplicationsFlow: Flow = {
   handle: () => ({ state: null, replies: [] }),
 };
 
-const idOf = (args: Json | undefined) =>
-  typeof args === "object" && args !== null && !Array.isArray(args) ? args.id : null;
+/** The application a withdraw button is about. */
+const applicationArgs = z.object({ id: z.number().int() });
 
 /** The withdraw button asks first: a withdrawn application must be filed again from scratch. */
-export const withdrawAction: GlobalAction = (ctx, args) => {
-  const id = idOf(args);
-  if (typeof id !== "number") return { replies: [reply(text("chat:stale"))] };
+export const withdrawAction = defineAction("withdraw", applicationArgs, (ctx, { id }) => {
   // Keeping it leads back where the member saw it; an admin back to the menu.
   const keep =
     ctx.identity.memberId !== null
@@ -102,58 +102,64 @@ export const withdrawAction: GlobalAction = (ctx, args) => {
   return {
     replies: [
       reply(text("workflow:withdraw.confirm", { id }), [
-        [globalButton(text("workflow:withdraw.yes", { id }), "withdrawConfirmed", { id }), keep],
+        [withdrawConfirmedAction.button(text("workflow:withdraw.yes", { id }), { id }), keep],
       ]),
     ],
   };
-};
+});
 
 /** R27 催办: the member reminds the deciding chats, once a day per application. */
-export const nudgeAction: GlobalAction = async (ctx, args) => {
-  const id = idOf(args);
-  const memberId = ctx.identity.memberId;
-  if (typeof id !== "number" || memberId === null) return { replies: [reply(text("chat:stale"))] };
-  const result = await nudge(ctx.db, { memberId, applicationId: id }, ctx.now, ctx.season);
-  if (!result.ok) {
-    const said =
-      result.reason === "nudged_today"
-        ? text("reminders:nudgedToday", { id })
-        : refusalText(result, ctx.season.timezone);
+export const nudgeAction = defineAction(
+  "nudge",
+  applicationArgs,
+  async (ctx, { id }): Promise<GlobalActionResult> => {
+    const memberId = ctx.identity.memberId;
+    if (memberId === null) return { replies: [reply(text("chat:stale"))] };
+    const result = await nudge(ctx.db, { memberId, applicationId: id }, ctx.now, ctx.season);
+    if (!result.ok) {
+      const said =
+        result.reason === "nudged_today"
+          ? text("reminders:nudgedToday", { id })
+          : refusalText(result, ctx.season.timezone);
+      return { replies: [{ ...reply(said, [menuButtonRow()]), popup: said }] };
+    }
+    const said = result.deferredTo
+      ? text("reminders:nudgeDeferred", {
+          id,
+          at: formatTime(result.deferredTo, ctx.season.timezone),
+        })
+      : text("reminders:nudged", { id });
     return { replies: [{ ...reply(said, [menuButtonRow()]), popup: said }] };
-  }
-  const said = result.deferredTo
-    ? text("reminders:nudgeDeferred", {
-        id,
-        at: formatTime(result.deferredTo, ctx.season.timezone),
-      })
-    : text("reminders:nudged", { id });
-  return { replies: [{ ...reply(said, [menuButtonRow()]), popup: said }] };
-};
+  },
+);
 
 /** The confirmed withdrawal: re-checked by the service, whatever the payload says. */
-export const withdrawConfirmedAction: GlobalAction = async (ctx, args) => {
-  const id = idOf(args);
-  const memberId = ctx.identity.memberId;
-  const adminId = ctx.identity.adminId;
-  if (typeof id !== "number" || (memberId === null && adminId === null)) {
-    return { replies: [reply(text("chat:stale"))] };
-  }
-  const actor =
-    memberId !== null
-      ? ({ kind: "member", memberId } as const)
-      : ({ kind: "admin", adminId: adminId! } as const);
-  const result = await withdraw(ctx.db, { actor, applicationId: id }, ctx.now);
-  if (!result.ok) {
+export const withdrawConfirmedAction = defineAction(
+  "withdrawConfirmed",
+  applicationArgs,
+  async (ctx, { id }): Promise<GlobalActionResult> => {
+    const memberId = ctx.identity.memberId;
+    const adminId = ctx.identity.adminId;
+    if (memberId === null && adminId === null) {
+      return { replies: [reply(text("chat:stale"))] };
+    }
+    const actor =
+      memberId !== null
+        ? ({ kind: "member", memberId } as const)
+        : ({ kind: "admin", adminId: adminId! } as const);
+    const result = await withdraw(ctx.db, { actor, applicationId: id }, ctx.now);
+    if (!result.ok) {
+      return {
+        replies: [{ ...reply(refusalText(result), [menuButtonRow()]), popup: refusalText(result) }],
+      };
+    }
     return {
-      replies: [{ ...reply(refusalText(result), [menuButtonRow()]), popup: refusalText(result) }],
+      replies: [
+        {
+          ...reply(T("mine.withdrawn", { id }), [menuButtonRow()]),
+          popup: T("mine.withdrawn", { id }),
+        },
+      ],
     };
-  }
-  return {
-    replies: [
-      {
-        ...reply(T("mine.withdrawn", { id }), [menuButtonRow()]),
-        popup: T("mine.withdrawn", { id }),
-      },
-    ],
-  };
-};
+  },
+);

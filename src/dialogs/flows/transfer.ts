@@ -32,10 +32,12 @@ import {
 } from "../../services/transfers.ts";
 import { type PickerOption, pickerButtons, readPicker } from "../picker.ts";
 import { refusalText } from "../refusals.ts";
-import { button, globalButton, menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
+import { button, menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
 import { requestLine, requestLines } from "../requestLines.ts";
 import { type Step, type StepOutcome, stepFlow } from "../steps.ts";
 import type { DialogContext, Json, Reply, Text } from "../types.ts";
+import { detailsAction } from "./decide.ts";
+import { withdrawAction } from "./myApplications.ts";
 
 /** The member an admin files for, chosen before the wizard's own steps. */
 export type Subject = { id: number; name: string; maskedId: string };
@@ -504,8 +506,8 @@ export function transferSteps<D extends TransferData & JsonObject>(
             ? []
             : [
                 [
-                  globalButton(T("mine.withdraw", args), "withdraw", args),
-                  globalButton(text("card:details"), "details", args),
+                  withdrawAction.button(T("mine.withdraw", args), args),
+                  detailsAction.button(text("card:details"), args),
                 ],
               ];
         return { done: [reply([submitted, ...next], [...own, menuButtonRow()])] };

@@ -7,7 +7,7 @@ import { deliverToWebChat } from "../../../src/channels/web/log.ts";
 import { loadDemoData } from "../../../src/db/demo/loadDemoData.ts";
 import { chatBindings } from "../../../src/db/schema.ts";
 import { birthDateOf } from "../../../src/db/sealing.ts";
-import { button, globalButton, raw, reply } from "../../../src/dialogs/replies.ts";
+import { button, raw, reply } from "../../../src/dialogs/replies.ts";
 import { ageOn } from "../../../src/domain/idNumber.ts";
 import { createHttpApp, type Readiness } from "../../../src/http/app.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
@@ -213,7 +213,7 @@ describe.each(DB_KINDS)("web chat API on %s", (kind) => {
       await deliverToWebChat(
         tx,
         "group-9",
-        reply(raw("card 17"), [[globalButton("chat:menu.help", "noop")]]),
+        reply(raw("card 17"), [[button("chat:menu.help", { type: "global", name: "noop" })]]),
         "zh-CN",
       );
       await deliverToWebChat(tx, "group-9", reply(raw("digest")), "zh-CN");

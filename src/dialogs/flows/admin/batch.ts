@@ -5,6 +5,8 @@
  * Assign). The run happens outside this turn (each approval its own transaction) and ends with
  * one summary message. A leading organ switches it off and on for its region (`/batch off`).
  */
+
+import { z } from "zod";
 import { TRANSFER_REASONS } from "../../../domain/application.ts";
 import {
   BATCH_STAGES,
@@ -17,6 +19,7 @@ import {
   setBatchApproval,
 } from "../../../services/batchApprovals.ts";
 import type { ApplicationView } from "../../../services/queues.ts";
+import { defineAction } from "../../defineAction.ts";
 import { pickerButtons, readPicker } from "../../picker.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
@@ -25,7 +28,6 @@ import type {
   Button,
   CommandHandler,
   DialogContext,
-  GlobalAction,
   GlobalActionResult,
   Text,
 } from "../../types.ts";
@@ -382,4 +384,4 @@ export const batchCommand: CommandHandler = async (ctx, arg) => {
 };
 
 /** The button on /pending and the digest. */
-export const openBatchAction: GlobalAction = (ctx) => openBatch(ctx);
+export const openBatchAction = defineAction("openBatch", z.undefined(), (ctx) => openBatch(ctx));

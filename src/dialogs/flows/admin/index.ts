@@ -34,7 +34,7 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
   for (const name of COMMANDS)
     registry.command(name, () => ({ replies: [], begin: { flow: name } }));
   // Issue 20: batch approval opens through its command or button, which say first why not.
-  registry.flow(batchFlow).command("batch", batchCommand).action("openBatch", openBatchAction);
+  registry.flow(batchFlow).command("batch", batchCommand).action(openBatchAction);
   registry.command("digest", digestCommand);
   registry.flow(adminAddFlow).flow(adminPhoneFlow).flow(adminRemoveFlow);
   registry.command("admins", adminsCommand);
