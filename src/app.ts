@@ -24,6 +24,7 @@ import { createRegistry } from "./dialogs/flows/index.ts";
 import { seasonFor } from "./domain/calendar.ts";
 import { createHttpApp, type Readiness } from "./http/app.ts";
 import { translator } from "./i18n.ts";
+import { startBatchRunner } from "./jobs/batchRunner.ts";
 import { appJobs } from "./jobs/jobs.ts";
 import { startScheduler } from "./jobs/runner.ts";
 import type { Logger } from "./logger.ts";
@@ -98,6 +99,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       config.timezone,
       config.seasonOverrides,
       config.targetDefaults,
+      config.reminders,
     );
     const engine = new DialogEngine(database.db, {
       registry: createRegistry({
@@ -160,6 +162,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       intervalMs: 1_000,
       onError: (err) => log.error({ err }, t("startup.deliveryError")),
     });
+    const batches = startBatchRunner({
+      db: database.db,
+      intervalMs: 1_000,
+      onError: (err) => log.error({ err }, t("batch:log.runFailed")),
+    });
     const scheduler = startScheduler({
       db: database.db,
       jobs: appJobs(season, config.schedules),
@@ -190,6 +197,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         await wecomBot?.stop();
         await inbound.stop();
         await scheduler.stop();
+        await batches.stop();
         await delivery.stop();
         await opened.close();
         releaseLock();

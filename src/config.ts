@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { SeasonOverrides } from "./domain/calendar.ts";
 import type { Indicator } from "./domain/indicators.ts";
 import { DEFAULT_TARGETS, type TargetDefault } from "./domain/targets.ts";
+import { REMINDER_DEFAULTS, type ReminderSettings } from "./domain/reminderSettings.ts";
 import { isLocale, type Locale, translator } from "./i18n.ts";
 
 /** Reason codes; each has a text under `config.why.<code>` in the locales. */
@@ -40,7 +41,9 @@ type Why =
   | "perMinute"
   | "targets"
   | "wecomBotPartial"
-  | "wsUrl";
+  | "wsUrl"
+  | "reminderHours"
+  | "quietHours";
 
 const why = (code: Why) => ({ message: code });
 
@@ -178,6 +181,23 @@ const targetList = z
   .string()
   .transform((v) => list(v.replace(/\s+/g, "")))
   .pipe(z.array(targetEntry, why("targets")).min(1, why("targets")));
+/** Hours after the R27 clock started: "72,168", each 1–2400, ascending. */
+const hourList = z
+  .string()
+  .transform((v) => v.split(",").map((h) => Number(h.trim())))
+  .refine(
+    (hs) =>
+      hs.length > 0 &&
+      hs.every((h, i) => Number.isInteger(h) && h >= 1 && h <= 2400 && (i === 0 || h > hs[i - 1]!)),
+    why("reminderHours"),
+  );
+
+/** "22-8": no reminder is queued from 22:00 until 08:00 (local hours, 0–23; equal: none). */
+const quietHours = z
+  .string()
+  .regex(/^\d{1,2}-\d{1,2}$/, why("quietHours"))
+  .transform((v) => v.split("-").map(Number) as [number, number])
+  .refine(([from, to]) => from <= 23 && to <= 23, why("quietHours"));
 
 const envSchema = z.object({
   PORT: optional(
@@ -200,6 +220,10 @@ const envSchema = z.object({
   SCHEDULE_SNAPSHOT: optional(cronExpression),
   SCHEDULE_DIGEST: optional(cronExpression),
   SCHEDULE_HOUSEKEEPING: optional(cronExpression),
+  STAGE_REMINDER_HOURS: optional(hourList),
+  ESCALATION_HOURS: optional(bounded(1, 2400, "reminderHours")),
+  REVIEW_REMINDER_DAYS: optional(bounded(0, 30, "days")),
+  QUIET_HOURS: optional(quietHours),
   LOG_LEVEL: optional(
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], why("logLevel")),
   ),
@@ -287,6 +311,7 @@ export interface Config {
   targetDefaults: TargetDefault[];
   /** Cron expressions of the jobs (src/jobs), in `timezone`. */
   schedules: Schedules;
+  reminders: ReminderSettings;
   logLevel: string;
   /**
    * The master key (hex) of src/db/sealing.ts; null on the embedded database without
@@ -440,6 +465,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, now = new Date(
       snapshot: e.SCHEDULE_SNAPSHOT ?? "30 0 * * *",
       digest: e.SCHEDULE_DIGEST ?? "30 8 * * *",
       housekeeping: e.SCHEDULE_HOUSEKEEPING ?? "40 3 * * *",
+    },
+    reminders: {
+      stageHours: e.STAGE_REMINDER_HOURS ?? REMINDER_DEFAULTS.stageHours,
+      escalationHours: e.ESCALATION_HOURS ?? REMINDER_DEFAULTS.escalationHours,
+      reviewLastDays: e.REVIEW_REMINDER_DAYS ?? REMINDER_DEFAULTS.reviewLastDays,
+      quietHours: e.QUIET_HOURS ?? REMINDER_DEFAULTS.quietHours,
     },
     logLevel: e.LOG_LEVEL ?? "info",
     secretKey: { current: e.SECRET_KEY ?? null, previous: e.SECRET_KEY_PREVIOUS ?? null },

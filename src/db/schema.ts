@@ -80,6 +80,8 @@ export const organizations = pgTable(
     schoolId: integer("school_id").references((): AnyPgColumn => organizations.id),
     /** The import that added it (SPEC §7), so undoing that import can remove it. */
     importId: integer("import_id").references((): AnyPgColumn => imports.id),
+    /** Issue 20: a leading organ switched batch approval off for its whole region. */
+    batchApprovalOff: boolean("batch_approval_off").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -102,6 +104,11 @@ export const admins = pgTable(
     phone: text("phone"),
     /** The import that added it (SPEC §7). */
     importId: integer("import_id").references((): AnyPgColumn => imports.id),
+    /**
+     * Issue 20.3: removed by a superior's admin (admins change every June). The row stays for
+     * the history's names; a removed admin acts nowhere and is listed nowhere.
+     */
+    removedAt: timestamp("removed_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [index("admins_org_idx").on(t.orgId)],
@@ -243,6 +250,8 @@ export const applications = pgTable(
     decidedByAdminId: integer("decided_by_admin_id"),
     decidedAt: timestamp("decided_at", { withTimezone: true }),
     rejectReason: text("reject_reason"),
+    /** Issue 20.4: the rejected (or returned) application this one was refiled from. */
+    refiledFromId: integer("refiled_from_id").references((): AnyPgColumn => applications.id),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -842,3 +851,52 @@ export const connectionLeases = pgTable("connection_leases", {
   holder: text("holder").notNull(),
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
 });
+/**
+ * Issue 20: a batch approval confirmed in a chat, run outside the dialog turn so that each
+ * application is approved in its own transaction. `results` grows by one entry per
+ * application in that application's transaction, so a run cut short resumes where it stopped;
+ * `deferred` holds the card edits, queued after the summary so the summary comes first.
+ */
+export const batchRuns = pgTable(
+  "batch_runs",
+  {
+    id: serial("id").primaryKey(),
+    adminId: integer("admin_id")
+      .notNull()
+      .references(() => admins.id),
+    channel: text("channel").notNull(),
+    chatId: text("chat_id").notNull(),
+    applicationIds: jsonb("application_ids").$type<number[]>().notNull(),
+    /** The branch every committee-received member goes to; null leaves them to assign. */
+    branchId: integer("branch_id").references(() => organizations.id),
+    status: text("status").$type<"queued" | "running" | "done">().notNull(),
+    results: jsonb("results").$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    deferred: jsonb("deferred").$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("batch_runs_open_idx").on(t.id).where(sql`${t.status} <> 'done'`)],
+);
+
+/**
+ * Issue 20.2: every reminder sent about an application, once per kind and stage — "h72",
+ * "h168", "escalation", "nudge:2026-10-05" (a member's 催办, once a day) — so each goes once
+ * however often the job runs. `queuedAt` is null while a nudge made at night waits for the day.
+ */
+export const stageReminders = pgTable(
+  "stage_reminders",
+  {
+    applicationId: integer("application_id")
+      .notNull()
+      .references(() => applications.id),
+    kind: text("kind").notNull(),
+    stageSince: timestamp("stage_since", { withTimezone: true }).notNull(),
+    requestedAt: timestamp("requested_at", { withTimezone: true }).notNull(),
+    queuedAt: timestamp("queued_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.applicationId, t.kind, t.stageSince] }),
+    index("stage_reminders_waiting_idx").on(t.requestedAt).where(sql`${t.queuedAt} is null`),
+  ],
+);

@@ -17,6 +17,8 @@ import {
   type StoredEvent,
 } from "../notices/events.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
+import { approverNoteLines } from "./approverNote.ts";
+import { batchSummaryReply } from "./batchSummary.ts";
 import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
 import {
   approveAction,
@@ -26,7 +28,14 @@ import {
   gcRejectAction,
   rejectAction,
 } from "./flows/decide.ts";
+import { refileButton } from "./flows/refile.ts";
 import { formatTime } from "./format.ts";
+import {
+  escalationReply,
+  nudgeReply,
+  reviewReminderReply,
+  stageReminderReply,
+} from "./reminderMessages.ts";
 import { raw, reply, text } from "./replies.ts";
 import { requestLines } from "./requestLines.ts";
 import type { Button, Reply, Text } from "./types.ts";
@@ -135,6 +144,7 @@ function progressNotice(view: View, step: ProgressStep): Reply {
   };
   const lines = [W(`progress.${step}`, params)];
   if (view.external && step === "filed_for_you") lines.push(externalNext(view));
+  if (step !== "filed_for_you") lines.push(...approverNoteLines(view.history));
   return reply(lines);
 }
 
@@ -157,13 +167,17 @@ function outcomeNotice(view: View): Reply {
           id,
           org: raw(view.assignedBranchName ?? view.toOrgName ?? ""),
         }),
+        ...approverNoteLines(view.history),
         T("mine.completedReminder"),
       ]);
     case "rejected":
-      return reply(C("outcomeNotice.rejected", { id, reason: raw(view.rejectReason ?? "") }));
-    case "withdrawn":
+      return reply(C("outcomeNotice.rejected", { id, reason: raw(view.rejectReason ?? "") }), [
+        [refileButton(id)],
+      ]);
     case "auto_returned":
-      return reply(C(`outcomeNotice.${view.state}`, { id }));
+      return reply(C("outcomeNotice.auto_returned", { id }), [[refileButton(id)]]);
+    case "withdrawn":
+      return reply(C("outcomeNotice.withdrawn", { id }));
     default:
       return reply(C("outcomeNotice.other", { id, state: T(`state.${view.state}`) }));
   }
@@ -278,6 +292,14 @@ const RENDER: Render = {
   auto_return_warning: (event, db, _target, now, season) =>
     warningReply(db, event.payload, Number(event.recipientId), now, season),
   retention_reminder: (event, db) => reminderReply(db, event.payload),
+  stage_reminder: (event, db, _target, now, season) =>
+    stageReminderReply(db, event.payload, Number(event.recipientId), now, season),
+  escalation: (event, db, _target, now, season) => escalationReply(db, event.payload, now, season),
+  review_reminder: (event, db, _target, now, season) =>
+    reviewReminderReply(db, Number(event.recipientId), now, season),
+  nudge: (event, db, _target, now, season) =>
+    nudgeReply(db, event.payload, Number(event.recipientId), now, season),
+  batch_summary: (event, db) => batchSummaryReply(db, event.payload.batchId),
 };
 
 /** The renderer the outbox worker uses: one event, one chat (an unknown event: nothing). */

@@ -33,6 +33,7 @@ import {
 } from "../services/regionQueue.ts";
 import { type TargetReport, targetReport } from "../services/targets.ts";
 import { WARNING_AHEAD_MS } from "../services/warnings.ts";
+import { batchButtons } from "./batchButton.ts";
 import { ratesChartSvg, renderChartPng } from "./chart.ts";
 import { approveAction, detailsAction, openPendingAction, rejectAction } from "./flows/decide.ts";
 import { formatTime } from "./format.ts";
@@ -359,6 +360,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
   const answer = reply(lines, [
     [
       openPendingAction.button(D("openPending")),
+      ...batchButtons(digest.pending),
       ...(digest.region ? regionButtons(digest.region) : []),
     ],
   ]);

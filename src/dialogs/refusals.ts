@@ -47,6 +47,16 @@ export function refusalText(r: Refusal, timezone = "Asia/Shanghai"): Text {
         max: r.max,
         time: formatTime(r.retryAt, timezone),
       });
+    case "batch_off":
+      return text("batch:refusal.off", { org: raw(r.orgName) });
+    case "admin_name_invalid":
+      return text("admins:refusal.name", { max: r.max });
+    case "phone_invalid":
+      return text("admins:refusal.phone");
+    case "nudged_today":
+      return text("reminders:nudgedTodayAny");
+    case "batch_empty":
+      return text("batch:refusal.empty");
     case "text_too_long":
       return text("transfer:refusal.text_too_long", { max: r.max });
     case "retention_not_yet":

@@ -42,6 +42,11 @@ export interface StepFlowDefinition<D extends Json, A extends Json, K extends st
   steps: Record<K, Step<D, NoInfer<K>>>;
   /** What to say when the flow is left unfinished (see `Flow.leave`). */
   leave?(ctx: DialogContext, data: D): Maybe<Message | null>;
+  /**
+   * Where a flow started with its answers already given begins (a refiled application at its
+   * summary), and the steps Back then leads through, first to last.
+   */
+  resume?(data: D): { step: string; back: string[] } | null;
 }
 
 export function stepFlow<D extends Json, A extends Json = Json, K extends string = string>(
@@ -81,6 +86,11 @@ export function stepFlow<D extends Json, A extends Json = Json, K extends string
     ...(leave ? { leave: (ctx: DialogContext, state: S) => leave(ctx, state.data) } : {}),
     async start(ctx, args) {
       const data = await def.initial(ctx, args);
+      const at = def.resume?.(data);
+      if (at) {
+        const history = at.back.map((step) => ({ step, data }));
+        return ask(ctx, { step: at.step, data, history } as S);
+      }
       return ask(ctx, { step: def.first, data, history: [] } as S);
     },
     async handle(ctx, state, input: FlowInput) {

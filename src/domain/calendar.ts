@@ -4,6 +4,8 @@
  */
 import { DEFAULT_TARGETS, defaultTargetsFor, type Target, type TargetDefault } from "./targets.ts";
 
+import { REMINDER_DEFAULTS, type ReminderSettings } from "./reminderSettings.ts";
+
 export interface SeasonDates {
   /** R7: marked branches graduating this year become graduate organizations. */
   conversionDate: string;
@@ -29,6 +31,8 @@ export interface Season extends SeasonDates {
   autoReturnDays: number;
   /** §5: the targets every region has unless a committee sets stricter ones (TARGETS). */
   targets: Target[];
+  /** Issue 20.2: when the deciding chats are reminded before R27 returns, and when not. */
+  reminders: ReminderSettings;
 }
 
 export type SeasonOverrides = Record<string, Partial<SeasonDates & { autoReturnDays: number }>>;
@@ -50,12 +54,14 @@ export function seasonFor(
   timezone: string,
   overrides: SeasonOverrides = {},
   targetDefaults: readonly TargetDefault[] = DEFAULT_TARGETS,
+  reminders: ReminderSettings = REMINDER_DEFAULTS,
 ): Season {
   return {
     year,
     timezone,
     autoReturnDays: 10,
     targets: defaultTargetsFor(year, targetDefaults),
+    reminders,
     ...defaultSeasonDates(year),
     ...overrides[String(year)],
   };

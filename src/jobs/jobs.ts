@@ -10,6 +10,7 @@ import { pruneChatRecords } from "../services/housekeeping.ts";
 import { convertGraduateOrganizations } from "../services/marks.ts";
 import { takeSnapshots } from "../services/rates.ts";
 import { queueRetentionReminders } from "../services/reminders.ts";
+import { queueStageReminders } from "../services/stageReminders.ts";
 import { queueAutoReturnWarnings } from "../services/warnings.ts";
 import type { Job } from "./runner.ts";
 
@@ -23,6 +24,7 @@ export function appJobs(season: Season, schedules: Schedules): Job[] {
         // Return first, so what is returned now is not also warned about.
         await autoReturnOverdue(tx, now, season);
         await queueAutoReturnWarnings(tx, season, now);
+        await queueStageReminders(tx, season, now);
       },
     },
     {

@@ -38,6 +38,16 @@ export interface EventPayloads {
   retention_reminder: { memberId: number; months: number };
   /** §6: one bound chat's daily digest. */
   digest: { orgId: number; day: string };
+  /** Issue 20.2: applications waited `hours` on the R27 clock at the recipient's stage. */
+  stage_reminder: { hours: number; applicationIds: number[] };
+  /** Issue 20.2: the leading organ above hears what will be returned, and at whom it waits. */
+  escalation: { hours: number; applicationIds: number[] };
+  /** Issue 20.2: the review period's last days: what still waits, daily. */
+  review_reminder: { day: string };
+  /** Issue 20.2: the member asks about their application (催办). */
+  nudge: { applicationId: number };
+  /** Issue 20.1: one summary of a batch approval, in the chat it was confirmed in. */
+  batch_summary: { batchId: number };
 }
 
 export type EventName = keyof EventPayloads;
@@ -53,6 +63,11 @@ export interface EventRecipients {
   graduation_change_decided: { admin: number };
   retention_reminder: { org: number };
   digest: { chat: string };
+  stage_reminder: { org: number };
+  escalation: { org: number };
+  review_reminder: { org: number };
+  nudge: { org: number };
+  batch_summary: { chat: string };
 }
 
 /** What makes each event unique, besides its recipient. */
@@ -70,6 +85,14 @@ export interface EventKeys {
   retention_reminder: { memberId: number; months: number; since: string };
   /** A digest per chat and day. */
   digest: { day: string };
+  /** One reminder message per organization, threshold and sweep run (ISO time of the run). */
+  stage_reminder: { hours: number; run: string };
+  escalation: { run: string };
+  /** One a day. */
+  review_reminder: { day: string };
+  /** One a day per application and stage: `kind` is "nudge:YYYY-MM-DD". */
+  nudge: { applicationId: number; kind: string; stageSince: string };
+  batch_summary: { batchId: number };
 }
 
 /** A queued notification of one event, typed by the catalog. */
@@ -97,6 +120,11 @@ const KEYS: { [E in EventName]: (k: Parts<EventKeys[E]>, to: Recipient) => Part[
   retention_reminder: (k, to) => withRecipient(["retain", k.memberId, k.months, k.since], to),
   // Keys queued before the catalog had this form; kept so no chat gets a second digest.
   digest: (k, to) => ["digest", to.id, k.day],
+  stage_reminder: (k, to) => withRecipient(["remind", k.hours, k.run], to),
+  escalation: (k, to) => withRecipient(["escalate", k.run], to),
+  review_reminder: (k, to) => withRecipient(["review", k.day], to),
+  nudge: (k, to) => withRecipient(["app", k.applicationId, k.kind, k.stageSince], to),
+  batch_summary: (k, to) => withRecipient(["batch", k.batchId, "summary"], to),
 };
 
 /** The recipient columns of a notice. */
@@ -152,6 +180,11 @@ const EVENTS: { [E in EventName]: true } = {
   graduation_change_decided: true,
   retention_reminder: true,
   digest: true,
+  stage_reminder: true,
+  escalation: true,
+  review_reminder: true,
+  nudge: true,
+  batch_summary: true,
 };
 
 export const isEventName = (name: string): name is EventName => Object.hasOwn(EVENTS, name);

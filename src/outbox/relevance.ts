@@ -60,6 +60,11 @@ const RELEVANCE: EventTable<[db: Db, now: Date, timezone: string], Promise<boole
   },
   graduation_change_decided: forDays(7),
   retention_reminder: forDays(7),
+  batch_summary: forDays(7),
+  stage_reminder: forDays(2),
+  escalation: forDays(2),
+  review_reminder: async (event, _db, now, timezone) => dayIn(now, timezone) <= event.payload.day,
+  nudge: (event, db) => applicationOpen(db, event.payload.applicationId),
   // Today's digest, today: tomorrow brings its own.
   digest: async (event, _db, now, timezone) => dayIn(now, timezone) <= event.payload.day,
 };

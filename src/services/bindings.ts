@@ -15,7 +15,7 @@
  */
 import { randomInt } from "node:crypto";
 import { and, count, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
-import type { Db, Queryable, Tx } from "../db/client.ts";
+import { atomically, type Db, type Queryable, type Tx } from "../db/client.ts";
 import { bindingCodes, chatIdentities, members, organizations } from "../db/schema.ts";
 import { codeHashes } from "../db/sealing.ts";
 import { loadAdmin } from "./orgStore.ts";
@@ -206,6 +206,36 @@ export async function issueAdminCode(
           kind: "admin",
           adminId: input.targetAdminId,
           issuedByAdminId: input.adminId,
+          issuedByOrgId: issuer.org.id,
+        },
+      ],
+      input.now,
+    );
+    return { ok: true, code: codes[0]!, expiresAt };
+  });
+}
+
+/** Issue 20.3: a code for a colleague, an admin of the issuer's own organization. */
+export async function issueColleagueCode(
+  db: Db,
+  input: { adminId: number; targetAdminId: number; now: Date },
+): Promise<Issued> {
+  return atomically(db, async (tx) => {
+    const [issuer, target] = await Promise.all([
+      loadAdmin(tx, input.adminId),
+      loadAdmin(tx, input.targetAdminId),
+    ]);
+    if (!issuer || !target) return { ok: false, reason: "unknown_admin" };
+    if (target.org.id !== issuer.org.id) return { ok: false, reason: "not_permitted" };
+    if (!(await makeRoom(tx, issuer.org.id, { adminIds: [target.adminId] }, 1, input.now)))
+      return { ok: false, reason: "too_many_codes" };
+    const { codes, expiresAt } = await insertCodes(
+      tx,
+      [
+        {
+          kind: "admin",
+          adminId: target.adminId,
+          issuedByAdminId: issuer.adminId,
           issuedByOrgId: issuer.org.id,
         },
       ],

@@ -17,6 +17,18 @@ import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, MAX_NOTE, type Refusal, refuse } from "./result.ts";
 
 type Application = typeof applications.$inferSelect;
+/**
+ * How a decision is taken beyond who and what: `deferCards` collects the card edits instead of
+ * queuing them (a batch queues them after its summary, issue 20); `note` is the approver's
+ * short comment, kept in the history and shown to the member (issue 20).
+ */
+export interface DecisionOptions {
+  deferCards?: Notice[];
+  note?: string;
+}
+
+/** Issue 20: an approver's comment is a short note, not a letter. */
+export const MAX_COMMENT = 200;
 export type Decided = { ok: true; applicationId: number; state: ApplicationState };
 
 export async function loadApplication(tx: Queryable, id: number): Promise<Application | undefined> {
@@ -141,8 +153,17 @@ function assignments(values: Partial<typeof applications.$inferInsert>): SQL {
  * statement, each part conditional on the move having happened) and the member's outcome.
  * Returns false when another decision got there first (nothing is written).
  */
-async function transition(tx: Tx, app: DecisionApp, t: Transition, now: Date): Promise<boolean> {
+async function transition(
+  tx: Tx,
+  app: DecisionApp,
+  t: Transition,
+  now: Date,
+  options: DecisionOptions = {},
+): Promise<boolean> {
   const at = now.toISOString();
+  const sink = options.deferCards;
+  const notices = sink ? t.notices?.filter((n) => n.event !== "card_outcome") : t.notices;
+  const deferred = sink ? (t.notices ?? []).filter((n) => n.event === "card_outcome") : [];
   const actorMemberId = t.actor.kind === "member" ? t.actor.memberId : null;
   const actorAdminId = t.actor.kind === "admin" ? t.actor.adminId : null;
   const parts = [
@@ -153,7 +174,7 @@ async function transition(tx: Tx, app: DecisionApp, t: Transition, now: Date): P
       insert into application_history (application_id, action, actor_kind, actor_member_id,
         actor_admin_id, from_state, to_state, note, at)
       select id, ${t.action}, ${t.actor.kind}, ${actorMemberId}::int, ${actorAdminId}::int,
-        ${app.state}, ${t.to}, ${t.note ?? null}::text, ${at}::timestamptz
+        ${app.state}, ${t.to}, ${t.note ?? options.note ?? null}::text, ${at}::timestamptz
       from moved)`,
   ];
   if (t.moveTo) {
@@ -163,9 +184,9 @@ async function transition(tx: Tx, app: DecisionApp, t: Transition, now: Date): P
       update members set branch_id = ${t.moveTo.id}, retained_since = ${retainedSince}::timestamptz
       where id = ${app.memberId} and exists (select 1 from moved))`);
   }
-  if (t.notices?.length) {
+  if (notices?.length) {
     parts.push(
-      sql`noticed as (${insertNotices(t.notices, sql`where exists (select 1 from moved)`)})`,
+      sql`noticed as (${insertNotices(notices, sql`where exists (select 1 from moved)`)})`,
     );
   }
   const [done] = await Promise.all([
@@ -174,6 +195,7 @@ async function transition(tx: Tx, app: DecisionApp, t: Transition, now: Date): P
     // left, so after a lost race it finds nothing to change.
     refreshOutcomes(tx, [app.memberId]),
   ]);
+  if (done.length > 0) sink?.push(...deferred);
   return done.length > 0;
 }
 
@@ -286,7 +308,12 @@ export async function approve(
   db: Db,
   input: { adminId: number; applicationId: number },
   now: Date,
+  options: DecisionOptions = {},
 ): Promise<(Decided & { needsAssignment: boolean }) | Refusal> {
+  const note = options.note?.trim() || null;
+  if (note && note.length > MAX_COMMENT)
+    return refuse({ reason: "text_too_long", max: MAX_COMMENT });
+  const how = { ...options, ...(note ? { note } : {}) };
   return withAdmin(db, input, async (tx, { admin, app, deciding }) => {
     if (!deciding || !APPROVABLE.includes(app.state)) return alreadyDecided(tx, app);
     if (!canDecideAtStage(admin, app.state, deciding)) return refuse({ reason: "not_permitted" });
@@ -309,6 +336,7 @@ export async function approve(
           ],
         },
         now,
+        how,
       );
       if (!ok) return lost();
       return { ok: true, applicationId: app.id, state: "pending", needsAssignment: false };
@@ -327,6 +355,7 @@ export async function approve(
           notices: closingNotices(app, "completed"),
         },
         now,
+        how,
       );
       if (!ok) return lost();
       return { ok: true, applicationId: app.id, state: "completed", needsAssignment: false };
@@ -356,6 +385,7 @@ export async function approve(
               ],
         },
         now,
+        how,
       );
       if (!ok) return lost();
       // The in-organization assigns, not the out-organization that released the member.
@@ -381,6 +411,7 @@ export async function approve(
           : [...cardNotices(app, to, true), progressNotice(app, "receiver_approved")],
       },
       now,
+      how,
     );
     if (!ok) return lost();
     return { ok: true, applicationId: app.id, state: to, needsAssignment: !completed };
@@ -392,6 +423,7 @@ export async function assign(
   db: Db,
   input: { adminId: number; applicationId: number; branchId: number },
   now: Date,
+  options: Pick<DecisionOptions, "deferCards"> = {},
 ): Promise<Decided | Refusal> {
   return withAdmin(db, input, async (tx, { admin, app, deciding: receiver }) => {
     if (app.state !== "awaiting_assignment") return alreadyDecided(tx, app);
@@ -416,6 +448,7 @@ export async function assign(
         notices: closingNotices(app, "completed"),
       },
       now,
+      options,
     );
     if (!ok) return alreadyDecided(tx, (await loadApplication(tx, app.id))!);
     return { ok: true, applicationId: app.id, state: "completed" };

@@ -74,7 +74,8 @@ export async function loadAdmin(
   const [row] = await query<AdminActor & { name: string; phone: string | null }>(
     tx,
     sql`select a.id as "adminId", a.name, a.phone, ${ADMIN_ORG} as org
-        from admins a join organizations o on o.id = a.org_id where a.id = ${adminId}`,
+        from admins a join organizations o on o.id = a.org_id
+        where a.id = ${adminId} and a.removed_at is null`,
   );
   return row;
 }

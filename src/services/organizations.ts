@@ -92,7 +92,7 @@ export async function locateMember(
         sql`${admins.orgId} in (${sql.join(
           orgIds.map((id) => sql`${id}`),
           sql`, `,
-        )})`,
+        )}) and ${admins.removedAt} is null`,
       )
       .orderBy(asc(admins.id));
     const own = contacts.filter((c) => c.orgId === org.id);

@@ -77,6 +77,7 @@ export interface ApplicationView {
     externalOrgDetails: string | null;
     under16Explanation: string | null;
   };
+  fromOrgId: number;
   fromOrgName: string;
   toOrgName: string | null;
   decidingOrgId: number | null;
@@ -87,6 +88,8 @@ export interface ApplicationView {
   decidedByName: string | null;
   decidedAt: Date | null;
   rejectReason: string | null;
+  /** Issue 20.4: the application this one was refiled from. */
+  refiledFromId: number | null;
   createdAt: Date;
   stageSince: Date;
   daysWaiting: number;
@@ -121,6 +124,7 @@ function toView(row: Row, fullIdNumber: boolean, now: Date, season: Season): App
       externalOrgDetails: a.externalOrgDetails,
       under16Explanation: a.under16Explanation,
     },
+    fromOrgId: a.fromOrgId,
     fromOrgName: row.fromOrgName,
     toOrgName: row.toOrgName,
     decidingOrgId: a.decidingOrgId,
@@ -130,6 +134,7 @@ function toView(row: Row, fullIdNumber: boolean, now: Date, season: Season): App
     decidedByName: row.decidedByName,
     decidedAt: a.decidedAt,
     rejectReason: a.rejectReason,
+    refiledFromId: a.refiledFromId,
     createdAt: a.createdAt,
     stageSince: a.stageSince,
     daysWaiting: open ? daysWaiting(a.stageSince, now) : 0,

@@ -55,6 +55,13 @@ export type Refusal =
   | { ok: false; reason: "target_unknown" }
   /** R6: graduating members are marked one by one only in a branch marked "mixed". */
   | { ok: false; reason: "branch_not_mixed" }
+  /** Issue 20: a leading organ at or above switched batch approval off for its region. */
+  | { ok: false; reason: "batch_off"; orgName: string }
+  | { ok: false; reason: "batch_empty" }
+  /** Issue 20.2: a member nudges each application once a day. */
+  | { ok: false; reason: "nudged_today" }
+  /** Issue 20.3: a colleague's name (1 to `max` characters) or a phone number that is not one. */
+  | { ok: false; reason: "admin_name_invalid" | "phone_invalid"; max: number }
   | ({ ok: false } & { reason: FlowBranchRefusal })
   | { ok: false; reason: IdNumberError }
   | ({ ok: false } & TransferRefusal);

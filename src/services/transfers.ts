@@ -36,7 +36,20 @@ export type FileInput = TransferRequest & {
   /** in_admin: the member is found by name + ID number (M1.4.3). */
   memberName?: string;
   memberIdNumber?: string;
+  /** Issue 20.4: refiled from this rejected or returned application of the same member. */
+  refiledFromId?: number;
 };
+
+/** The states an application can be refiled from: it ended without a transfer, not by choice. */
+export const REFILABLE_STATES = ["rejected", "auto_returned"] as const;
+
+/** The member's own rejected or returned application, or null. */
+export async function loadOwnClosed(tx: Queryable, applicationId: number, memberId: number) {
+  if (!Number.isInteger(applicationId)) return null;
+  const [app] = await tx.select().from(applications).where(eq(applications.id, applicationId));
+  if (!app || app.memberId !== memberId) return null;
+  return (REFILABLE_STATES as readonly string[]).includes(app.state) ? app : null;
+}
 
 export type Filed = { ok: true; applicationId: number; state: string; decidingOrgId: number };
 
@@ -260,6 +273,9 @@ async function fileIn(
   }
 
   const state = STAGE_STATE[stage];
+  const refiledFrom = input.refiledFromId
+    ? await loadOwnClosed(tx, input.refiledFromId, member.id)
+    : null;
   const text = (v: string | null | undefined) => {
     const t = (v ?? "").trim();
     return t === "" ? null : t;
@@ -291,6 +307,7 @@ async function fileIn(
       externalOrgDetails: text(input.externalOrgDetails),
       under16Explanation: leaderNeeded ? text(input.under16Explanation) : null,
       graduationYear: member.graduationYear,
+      refiledFromId: refiledFrom?.id ?? null,
       createdAt: now,
       updatedAt: now,
     })

@@ -10,6 +10,7 @@ import {
   seasonFor,
   startOfDay,
 } from "../../src/domain/calendar.ts";
+import { REMINDER_DEFAULTS } from "../../src/domain/reminderSettings.ts";
 
 const SH = "Asia/Shanghai";
 const at = (iso: string) => new Date(iso);
@@ -40,6 +41,7 @@ describe("§4 calendar: default dates of graduation year Y (G3)", () => {
       ],
       timezone: SH,
       autoReturnDays: 10,
+      reminders: REMINDER_DEFAULTS,
       conversionDate: "2021-06-01",
       applicationEnd: "2021-08-31",
       reviewStart: "2021-09-01",
@@ -58,6 +60,7 @@ describe("§4 calendar: default dates of graduation year Y (G3)", () => {
       ...seasonFor(2021, SH),
       timezone: SH,
       autoReturnDays: 7,
+      reminders: REMINDER_DEFAULTS,
       conversionDate: "2021-06-15",
       applicationEnd: "2021-08-31",
       reviewStart: "2021-09-01",

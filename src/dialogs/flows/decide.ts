@@ -20,6 +20,7 @@ import { decideGraduationChange, pendingGraduationChanges } from "../../services
 import { loadAdmin } from "../../services/orgStore.ts";
 import { applicationView, pendingQueue } from "../../services/queues.ts";
 import type { Refusal } from "../../services/result.ts";
+import { batchButtons } from "../batchButton.ts";
 import { applicationCard, decisionButtons, graduationChangeCard } from "../cards.ts";
 import { type AdminContext, defineAction } from "../defineAction.ts";
 import { formatTime } from "../format.ts";
@@ -40,6 +41,7 @@ import type {
   Reply,
   Text,
 } from "../types.ts";
+import { approveNoteButton } from "./approveNote.ts";
 import { withdrawAction } from "./myApplications.ts";
 
 const C = (key: string, params?: Text["params"]) => text(`card:${key}`, params);
@@ -187,6 +189,7 @@ export const detailsAction = defineAction(
       C("to", { org: view.toOrgName ? raw(view.toOrgName) : T("mine.noDestination") }),
       C("state", { state: T(`state.${view.state}`) }),
       C("historyTitle"),
+      ...(view.refiledFromId ? [text("refile:history", { id: view.refiledFromId })] : []),
       ...view.history.map((h) => {
         const params = {
           at: formatTime(h.at, tz),
@@ -207,6 +210,10 @@ export const detailsAction = defineAction(
           (b) => !(b.action.type === "global" && b.action.name === detailsAction.name),
         )
       : [];
+    // Issue 20.6: an approval with a note to the member, where approving is what waits.
+    if (right?.ok && right.state !== "awaiting_assignment") {
+      actions.push(approveNoteButton(applicationId));
+    }
     const actor = { kind: "admin" as const, adminId };
     if (await canWithdrawNow(ctx.db, { actor, applicationId })) {
       const withdrawArgs = { id: applicationId };
@@ -405,6 +412,7 @@ async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalA
         pages > 1
           ? W("pending.titlePage", { org, count: queue.items.length, page: p + 1, pages })
           : C("pending.title", { org, count: queue.items.length }),
+        p === 0 ? [batchButtons(queue.items)].filter((row) => row.length > 0) : [],
       ),
       ...shown.map((item) =>
         // A leading organ sees full ID numbers (R4), but never in a group chat.

@@ -4,11 +4,18 @@
  */
 import { DialogRegistry } from "../registry.ts";
 import { registerAdminFlows } from "./admin/index.ts";
+import { approveNoteAction, approveNoteFlow } from "./approveNote.ts";
 import { bindFlow } from "./bind.ts";
 import { registerDecisionFlows } from "./decide.ts";
 import { type ExportOptions, registerExports } from "./export.ts";
 import { registerHotline } from "./hotline.ts";
-import { myApplicationsFlow, withdrawAction, withdrawConfirmedAction } from "./myApplications.ts";
+import {
+  myApplicationsFlow,
+  nudgeAction,
+  withdrawAction,
+  withdrawConfirmedAction,
+} from "./myApplications.ts";
+import { refileAction } from "./refile.ts";
 import { transferFlow } from "./transfer.ts";
 
 /** Where the web chat is reached when nothing says (the app's own default port). */
@@ -20,6 +27,10 @@ export function createRegistry(exports: ExportOptions = DEFAULT_EXPORTS): Dialog
     .flow(bindFlow)
     .flow(transferFlow)
     .flow(myApplicationsFlow)
+    .flow(approveNoteFlow)
+    .action(approveNoteAction)
     .action(withdrawAction)
-    .action(withdrawConfirmedAction);
+    .action(withdrawConfirmedAction)
+    .action(nudgeAction)
+    .action(refileAction);
 }

@@ -7,6 +7,7 @@ import type { ApplicationState } from "../../domain/application.ts";
 import { WITHDRAWABLE_STATES } from "../../domain/lifecycle.ts";
 import { withdraw } from "../../services/decisions.ts";
 import { memberApplications } from "../../services/queues.ts";
+import { nudge } from "../../services/stageReminders.ts";
 import { defineAction } from "../defineAction.ts";
 import { formatTime } from "../format.ts";
 import { refusalText } from "../refusals.ts";
@@ -46,6 +47,7 @@ export async function myApplicationsReplies(
       );
     }
     if (app.state === "completed") lines.push(T("mine.completedReminder"));
+    if (app.refiledFromId) lines.push(text("refile:history", { id: app.refiledFromId }));
     for (const h of app.history) {
       const params = {
         at: formatTime(h.at, tz),
@@ -59,14 +61,16 @@ export async function myApplicationsReplies(
       );
     }
     const withdrawable = (WITHDRAWABLE_STATES as readonly ApplicationState[]).includes(app.state);
-    replies.push(
-      reply(
-        lines,
-        withdrawable
-          ? [[withdrawAction.button(T("mine.withdraw", { id: app.id }), { id: app.id })]]
-          : [],
-      ),
-    );
+    const row = [
+      ...(withdrawable
+        ? [withdrawAction.button(T("mine.withdraw", { id: app.id }), { id: app.id })]
+        : []),
+      // Issue 20.2: 催办, while someone still has to decide.
+      ...(app.autoReturnAt && app.decidingOrgId
+        ? [nudgeAction.button(text("reminders:nudgeButton", { id: app.id }), { id: app.id })]
+        : []),
+    ];
+    replies.push(reply(lines, row.length > 0 ? [row] : []));
   }
   replies.push(reply(text("chat:menu.choose"), [menuButtonRow()]));
   return replies;
@@ -103,6 +107,31 @@ export const withdrawAction = defineAction("withdraw", applicationArgs, (ctx, { 
     ],
   };
 });
+
+/** R27 催办: the member reminds the deciding chats, once a day per application. */
+export const nudgeAction = defineAction(
+  "nudge",
+  applicationArgs,
+  async (ctx, { id }): Promise<GlobalActionResult> => {
+    const memberId = ctx.identity.memberId;
+    if (memberId === null) return { replies: [reply(text("chat:stale"))] };
+    const result = await nudge(ctx.db, { memberId, applicationId: id }, ctx.now, ctx.season);
+    if (!result.ok) {
+      const said =
+        result.reason === "nudged_today"
+          ? text("reminders:nudgedToday", { id })
+          : refusalText(result, ctx.season.timezone);
+      return { replies: [{ ...reply(said, [menuButtonRow()]), popup: said }] };
+    }
+    const said = result.deferredTo
+      ? text("reminders:nudgeDeferred", {
+          id,
+          at: formatTime(result.deferredTo, ctx.season.timezone),
+        })
+      : text("reminders:nudged", { id });
+    return { replies: [{ ...reply(said, [menuButtonRow()]), popup: said }] };
+  },
+);
 
 /** The confirmed withdrawal: re-checked by the service, whatever the payload says. */
 export const withdrawConfirmedAction = defineAction(

@@ -23,10 +23,12 @@ import {
 } from "../../domain/transferRules.ts";
 import { memberHotline } from "../../services/hotline.ts";
 import { provinceRoots, searchDestinations } from "../../services/organizations.ts";
+import { loadOrg } from "../../services/orgStore.ts";
 import {
   type FileInput,
   fileApplication,
   filingCheck,
+  loadOwnClosed,
   under16ExplanationNeeded,
 } from "../../services/transfers.ts";
 import { type PickerOption, pickerButtons, readPicker } from "../picker.ts";
@@ -64,6 +66,8 @@ export type TransferData = {
   externalOrgAddress?: string;
   externalOrgDetails?: string;
   under16Explanation?: string;
+  /** Issue 20.4: refiled from this rejected or returned application. */
+  refiledFromId?: number;
 };
 
 /** Enough matches to page through; more means the query should be longer. */
@@ -485,7 +489,13 @@ export function transferSteps<D extends TransferData & JsonObject>(
         const filer = await options.filer(ctx, data);
         if (filer === null) return { invalid: T("wizard.notMember") };
         const request = requestOf(data);
-        const result = await fileApplication(ctx.db, { ...filer, ...request }, ctx.now, ctx.season);
+        const refiled = data.refiledFromId ? { refiledFromId: data.refiledFromId } : {};
+        const result = await fileApplication(
+          ctx.db,
+          { ...filer, ...request, ...refiled },
+          ctx.now,
+          ctx.season,
+        );
         if (!result.ok) {
           if (result.reason === "under16_explanation_required") return { next: "under16", data };
           return { invalid: T("wizard.refused", { why: refusalText(result) }) };
@@ -521,11 +531,44 @@ export function transferSteps<D extends TransferData & JsonObject>(
   };
 }
 
-const memberSteps = stepFlow<TransferData>({
+/** Issue 20.4: every answer of a rejected or returned application, to refile it from. */
+async function refileDraft(ctx: DialogContext, applicationId: number): Promise<TransferData> {
+  const memberId = ctx.identity.memberId;
+  const app = memberId === null ? null : await loadOwnClosed(ctx.db, applicationId, memberId);
+  if (!app) return {};
+  const destination = app.toOrgId ? await loadOrg(ctx.db, app.toOrgId) : undefined;
+  const answers = {
+    studyType: app.studyType,
+    schoolName: app.schoolName,
+    schoolAddress: app.schoolAddress,
+    employerName: app.employerName,
+    employerAddress: app.employerAddress,
+    addressKind: app.addressKind,
+    address: app.address,
+    externalOrgName: app.externalOrgName,
+    externalOrgAddress: app.externalOrgAddress,
+    externalOrgDetails: app.externalOrgDetails,
+    under16Explanation: app.under16Explanation,
+  };
+  // Unanswered questions stay unanswered (absent, as in a new wizard), not null.
+  const given = Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== null));
+  return {
+    ...(given as Partial<TransferData>),
+    refiledFromId: app.id,
+    external: app.external,
+    reason: app.reason,
+    ...(app.retainAtSchool ? { retainAtSchool: true } : {}),
+    ...(destination ? { destinationOrgId: destination.id, destinationName: destination.name } : {}),
+  };
+}
+
+const memberSteps = stepFlow<TransferData, { refileFrom?: number }>({
   name: "transfer",
   requires: "member",
   first: "external",
-  initial: () => ({}),
+  initial: (ctx, args) => (args?.refileFrom ? refileDraft(ctx, args.refileFrom) : {}),
+  // A refiled application opens at its summary; Back leads to the reason and the first question.
+  resume: (data) => (data.refiledFromId ? { step: "summary", back: ["external", "reason"] } : null),
   steps: transferSteps<TransferData>({
     initiator: "member",
     filer: (ctx) => {

@@ -5,8 +5,11 @@
 import type { DialogRegistry } from "../../registry.ts";
 import { button } from "../../replies.ts";
 import type { Button, DialogContext } from "../../types.ts";
+import { adminAddFlow, adminPhoneFlow, adminRemoveFlow, adminsCommand } from "./admins.ts";
 import { transferInFlow, transferOutFlow } from "./adminTransfer.ts";
+import { batchCommand, batchFlow, openBatchAction } from "./batch.ts";
 import { codesFlow } from "./codes.ts";
+import { digestCommand } from "./digestNow.ts";
 import { graduationFlow } from "./graduation.ts";
 import { identityFlow } from "./identity.ts";
 import { locateFlow } from "./locate.ts";
@@ -36,6 +39,11 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
   for (const name of COMMANDS)
     registry.command(name, () => ({ replies: [], begin: { flow: name } }));
   registry.command("targets", targetsCommand);
+  // Issue 20: batch approval opens through its command or button, which say first why not.
+  registry.flow(batchFlow).command("batch", batchCommand).action(openBatchAction);
+  registry.command("digest", digestCommand);
+  registry.flow(adminAddFlow).flow(adminPhoneFlow).flow(adminRemoveFlow);
+  registry.command("admins", adminsCommand);
   return registry;
 }
 
