@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  isWithin,
-  nearestAbove,
-  pathIds,
-  schoolOf,
-} from "../../src/domain/tree.ts";
+import { isWithin, nearestAbove, pathIds, schoolOf } from "../../src/domain/tree.ts";
 import { demoTree, org } from "../helpers/orgFixtures.ts";
 
 const t = demoTree();
