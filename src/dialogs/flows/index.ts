@@ -4,7 +4,7 @@
  */
 import { DialogRegistry } from "../registry.ts";
 import { registerAdminFlows } from "./admin/index.ts";
-import { bindFlow } from "./bind.ts";
+import { bindFlow, bindWithCode } from "./bind.ts";
 import { registerDecisionFlows } from "./decide.ts";
 import { registerHotline } from "./hotline.ts";
 import { myApplicationsFlow, withdrawAction, withdrawConfirmedAction } from "./myApplications.ts";
@@ -13,6 +13,7 @@ import { transferFlow } from "./transfer.ts";
 export function createRegistry(): DialogRegistry {
   return registerHotline(registerAdminFlows(registerDecisionFlows(new DialogRegistry())))
     .flow(bindFlow)
+    .binding({ flow: bindFlow.name, redeem: bindWithCode })
     .flow(transferFlow)
     .flow(myApplicationsFlow)
     .action(withdrawAction)
