@@ -10,6 +10,7 @@ import type {
   CommandHandler,
   DialogContext,
   GlobalActionResult,
+  Json,
   Reply,
   Text,
 } from "../types.ts";
@@ -101,7 +102,7 @@ export function registerHotline(registry: DialogRegistry): DialogRegistry {
 }
 
 /** Asks for a county's name and answers with its hotline. */
-export const hotlineFlow = stepFlow<Record<string, never>>({
+export const hotlineFlow = stepFlow<Record<string, never>, Json, "askCounty">({
   name: "hotline",
   first: "askCounty",
   initial: () => ({}),
