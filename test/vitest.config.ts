@@ -13,6 +13,9 @@ export default defineConfig({
     // time, so two files at once keep both cores busy.
     maxWorkers: 2,
     testTimeout: 60_000,
+    // The browser test polls the page for what the bot said: on a loaded CI box a reply can take
+    // seconds, and a poll that succeeds returns at once.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 120_000,
     reporters: ["default"],
   },
