@@ -370,17 +370,14 @@ export const outbox = pgTable(
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
     /** Makes a notification idempotent: the same key is never queued twice. */
     dedupeKey: text("dedupe_key"),
-    status: text("status").$type<"queued" | "sending" | "sent" | "dead">().notNull(),
-    attempts: integer("attempts").notNull().default(0),
-    availableAt: timestamp("available_at", { withTimezone: true }).notNull().defaultNow(),
-    claimedAt: timestamp("claimed_at", { withTimezone: true }),
-    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
-    lastError: text("last_error"),
+    /** `queued` until fan-out has made its deliveries (which retry on their own), then `sent`. */
+    status: text("status").$type<"queued" | "sent">().notNull(),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("outbox_dedupe_uq").on(t.dedupeKey),
-    index("outbox_due_idx").on(t.availableAt).where(sql`${t.status} in ('queued', 'sending')`),
+    // Fan-out takes the oldest queued events first.
+    index("outbox_queued_idx").on(t.id).where(sql`${t.status} = 'queued'`),
   ],
 );
 

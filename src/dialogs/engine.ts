@@ -14,8 +14,6 @@ import { groupLocale, setGroupLocale } from "../services/chatBindings.ts";
 import { perMinute, spend } from "../services/rateLimits.ts";
 import { type Resolved, renderWithTokens, resolveToken } from "./actions.ts";
 import { parseCommand } from "./commands.ts";
-import { bindWithCode } from "./flows/bind.ts";
-import { lookupReplies, ownHotlineReply } from "./flows/hotline.ts";
 import { isBound, loadChatUser, saveLocale } from "./identity.ts";
 import { helpReply, languageReply, menuReply } from "./menu.ts";
 import type { DialogRegistry } from "./registry.ts";
@@ -160,7 +158,7 @@ export class DialogEngine {
     if (!isBound(ctx.identity) && ctx.isGroup) return { state, replies: [] };
     if (!isBound(ctx.identity)) {
       if (looksLikeCode(input)) return this.#bind(ctx, state, input);
-      return this.#start(ctx, "bind", undefined);
+      return this.#askToBind(ctx);
     }
     return { state, replies: [reply(text("chat:unknownInput")), await menuReply(ctx)] };
   }
@@ -231,11 +229,6 @@ export class DialogEngine {
           replies: [reply(text("chat:lang.set")), await menuReply(next)],
         };
       }
-      case "hotline":
-        if (arg) return { state, replies: await lookupReplies(ctx, arg) };
-        if (ctx.identity.memberId !== null)
-          return { state, replies: [await ownHotlineReply(ctx, ctx.identity.memberId)] };
-        return this.#start(ctx, "hotline", undefined);
       case "cancel": {
         const left = await this.#leaving(ctx, state);
         const said =
@@ -284,16 +277,24 @@ export class DialogEngine {
   }
 
   async #bind(ctx: DialogContext, state: DialogState, code: string): Promise<Outcome> {
-    const outcome = await bindWithCode(ctx, code);
+    const binding = this.#options.registry.getBinding();
+    if (!binding) return this.#askToBind(ctx);
+    const outcome = await binding.redeem(ctx, code);
     if (outcome.ok) return { state: {}, replies: outcome.replies };
     return { state, replies: [reply(outcome.why)] };
+  }
+
+  /** The binding flow; without one registered, the engine's "no such flow" answer. */
+  #askToBind(ctx: DialogContext): Promise<Outcome> {
+    const flow = this.#options.registry.getBinding()?.flow;
+    return this.#start(ctx, flow ?? "", undefined);
   }
 
   async #start(ctx: DialogContext, name: string, args: Json | undefined): Promise<Outcome> {
     const flow = this.#options.registry.getFlow(name);
     if (!flow)
       return { state: {}, replies: [reply(text("chat:errors.flowGone")), await menuReply(ctx)] };
-    if (flow.requires && !isBound(ctx.identity)) return this.#start(ctx, "bind", undefined);
+    if (flow.requires && !isBound(ctx.identity)) return this.#askToBind(ctx);
     if (
       (flow.requires === "member" && ctx.identity.memberId === null) ||
       (flow.requires === "admin" && ctx.identity.adminId === null)

@@ -38,7 +38,7 @@ export async function menuReply(ctx: DialogContext): Promise<Reply> {
     if (features.length > 0) rows.push(features);
     rows.push([button("chat:menu.hotline", { type: "command", command: "hotline" })]);
   }
-  rows.push(...adminMenuRows(ctx));
+  rows.push(...(await adminMenuRows(ctx)));
   rows.push([
     button("chat:menu.help", { type: "command", command: "help" }),
     button("chat:menu.language", { type: "command", command: "lang" }),

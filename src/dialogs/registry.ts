@@ -1,11 +1,12 @@
 /** The named flows and global actions an engine knows. */
 import type { RegisteredAction } from "./defineAction.ts";
-import type { CommandHandler, Flow, GlobalAction, Json } from "./types.ts";
+import type { Binding, CommandHandler, Flow, GlobalAction, Json } from "./types.ts";
 
 export class DialogRegistry {
   readonly #flows = new Map<string, Flow>();
   readonly #actions = new Map<string, GlobalAction>();
   readonly #commands = new Map<string, CommandHandler>();
+  #binding: Binding | undefined;
 
   /** Adds a flow; its `name` is what buttons (`{ type: "flow", flow }`) and states refer to. */
   flow<S extends Json, A extends Json>(flow: Flow<S, A>): this {
@@ -28,6 +29,17 @@ export class DialogRegistry {
     if (this.#commands.has(name)) throw new Error(`command ${name} registered twice`);
     this.#commands.set(name, handler);
     return this;
+  }
+
+  /** Sets how chat accounts are bound (its flow must be registered too). */
+  binding(binding: Binding): this {
+    if (this.#binding) throw new Error("binding registered twice");
+    this.#binding = binding;
+    return this;
+  }
+
+  getBinding(): Binding | undefined {
+    return this.#binding;
   }
 
   getCommand(name: string): CommandHandler | undefined {

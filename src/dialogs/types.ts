@@ -5,7 +5,7 @@
 import type { Db } from "../db/client.ts";
 import type { Season } from "../domain/calendar.ts";
 import type { Locale } from "../i18n.ts";
-import type { Json, Message, RenderedReply, Reply } from "../messages/types.ts";
+import type { Json, Message, RenderedReply, Reply, Text } from "../messages/types.ts";
 
 export type {
   Button,
@@ -83,10 +83,23 @@ export type GlobalAction = (
 ) => Promise<GlobalActionResult> | GlobalActionResult;
 
 /** The engine's own commands; features add theirs with `registry.command(name, handler)`. */
-export const COMMANDS = ["start", "menu", "help", "lang", "hotline", "cancel", "back"] as const;
+export const COMMANDS = ["start", "menu", "help", "lang", "cancel", "back"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** A feature's text command (`/pending`, `/bind`): the argument is the text after the name. */
+/**
+ * How a person binds their chat account, registered like any feature (`registry.binding`): a
+ * code redeemed (`/start CODE`, or a bare code from someone not bound yet), and the flow that
+ * asks for one when a bound person's flow is started by someone unknown.
+ */
+export interface Binding {
+  flow: string;
+  redeem(
+    ctx: DialogContext,
+    code: string,
+  ): Promise<{ ok: true; replies: Reply[] } | { ok: false; why: Text }>;
+}
+
 export type CommandHandler = (
   ctx: DialogContext,
   arg: string,

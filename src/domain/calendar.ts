@@ -118,16 +118,6 @@ export function dayIn(at: Date, timezone: string): string {
   }).format(at);
 }
 
-export type SeasonPhase = "before" | "application" | "review" | "wrap_up";
-
-export function phaseAt(season: Season, now: Date): SeasonPhase {
-  const tz = season.timezone;
-  if (now < startOfDay(season.conversionDate, tz)) return "before";
-  if (now < startOfDay(season.reviewStart, tz)) return "application";
-  if (now < startOfDay(season.wrapUpStart, tz)) return "review";
-  return "wrap_up";
-}
-
 /**
  * R27 (interpretation): an application that has waited MORE than `autoReturnDays` × 24 h at its
  * current approval stage is returned, the wait counted from the later of the moment it entered
@@ -141,10 +131,6 @@ export function autoReturnAt(season: Season, stageSince: Date): Date {
 
 function wrapUpStartMs(season: Season): number {
   return startOfDay(season.wrapUpStart, season.timezone).getTime();
-}
-
-export function isAutoReturnDue(season: Season, stageSince: Date, now: Date): boolean {
-  return now >= autoReturnAt(season, stageSince);
 }
 
 /** Whole days an application has waited at its stage (for queues and cards). */

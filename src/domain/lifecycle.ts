@@ -94,10 +94,3 @@ export function nextState(
   if (!target) return null;
   return typeof target === "function" ? target(ctx) : target;
 }
-
-/** Every state an action may legally start from (for conditional updates). */
-export function statesAllowing(action: LifecycleAction): ApplicationState[] {
-  return (Object.keys(TRANSITIONS) as ApplicationState[]).filter(
-    (s) => TRANSITIONS[s]?.[action] !== undefined,
-  );
-}

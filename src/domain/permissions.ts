@@ -116,6 +116,14 @@ export function leadingOrganAbove(chain: OrgNode[]): OrgNode | undefined {
 
 export type FlowBranchRefusal = "flow_branch_creator" | "flow_branch_name";
 
+/** R1: the organizations whose admins may create a flow branch, whatever its name. */
+export function mayCreateFlowBranch(creator: OrgNode): boolean {
+  const isSchoolCommittee =
+    creator.kind === "committee" && creator.domain === "school" && !!creator.institutionCode;
+  const isCountyCommittee = creator.kind === "committee" && creator.level === "county";
+  return isSchoolCommittee || isCountyCommittee;
+}
+
 /**
  * R1: a school flow branch is created by a school committee with an institution code and its
  * name contains "流动团员" (Q2.1); county committees may create one too (G2.2 note 2).
@@ -124,10 +132,7 @@ export function checkFlowBranchCreation(
   creator: OrgNode,
   name: string,
 ): { ok: true } | { ok: false; reason: FlowBranchRefusal } {
-  const isSchoolCommittee =
-    creator.kind === "committee" && creator.domain === "school" && !!creator.institutionCode;
-  const isCountyCommittee = creator.kind === "committee" && creator.level === "county";
-  if (!isSchoolCommittee && !isCountyCommittee) return { ok: false, reason: "flow_branch_creator" };
+  if (!mayCreateFlowBranch(creator)) return { ok: false, reason: "flow_branch_creator" };
   if (!name.includes(naming.flowBranchKeyword)) {
     return { ok: false, reason: "flow_branch_name" };
   }

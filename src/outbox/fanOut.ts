@@ -59,7 +59,7 @@ export async function fanOut(db: Db, now: Date, limit = 500): Promise<number> {
         on conflict do nothing
       ),
       done as (
-        update outbox set status = 'sent', delivered_at = ${at}::timestamptz
+        update outbox set status = 'sent'
         where id in (select id from claimed)
         returning id
       )

@@ -6,7 +6,7 @@ import { and, asc, eq, ilike, inArray, sql } from "drizzle-orm";
 import { atomically, type Db } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
 import { admins, members, organizations } from "../db/schema.ts";
-import { checkFlowBranchCreation } from "../domain/permissions.ts";
+import { checkFlowBranchCreation, mayCreateFlowBranch } from "../domain/permissions.ts";
 import { destinationProblem, type TransferRequest } from "../domain/transferRules.ts";
 import { type OrgNode, pathIds } from "../domain/tree.ts";
 import { findMemberByNameAndIdNumber } from "./memberLookups.ts";
@@ -34,6 +34,12 @@ export async function createFlowBranch(
     });
     return { ok: true, orgId: created.id };
   });
+}
+
+/** R1: whether this admin's organization may create flow branches (to offer it at all). */
+export async function canCreateFlowBranch(db: Db, input: { adminId: number }): Promise<boolean> {
+  const admin = await loadAdmin(db, input.adminId);
+  return admin !== undefined && mayCreateFlowBranch(admin.org);
 }
 
 /**

@@ -50,6 +50,41 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
     expect(texts(await u.say("/help"))).toContain("locate a member by name and ID number");
   });
 
+  it("R1 flow branch: a school committee with a code is offered it, a name without 流动团员 is asked again, the branch is created", async () => {
+    const v = await admin("V");
+    await v.say("/menu");
+    expect(labels(v.last)).toContain("Create a flow branch");
+    await v.say("/flowbranch");
+    expect(texts(v.last)).toBe('Enter the new flow branch\'s name (it must contain "流动团员"):');
+    expect(texts(await v.say("太原工学院临时团支部"))).toBe(
+      'A flow branch\'s name must contain "流动团员".\n---\nEnter the new flow branch\'s name (it must contain "流动团员"):',
+    );
+    expect(texts(await v.say("太原工学院流动团员团支部"))).toBe(
+      "Created 太原工学院流动团员团支部 under your organization.",
+    );
+    const [created] = await db()
+      .select()
+      .from(organizations)
+      .where(eq(organizations.name, "太原工学院流动团员团支部"));
+    expect(created).toMatchObject({ category: "flow_branch", kind: "branch", parentId: w.org.V });
+  });
+
+  it("R1 flow branch: a county committee may create one; other admins are not offered it and are told why", async () => {
+    const x = await admin("X");
+    await x.say("/flowbranch");
+    expect(texts(await x.say("团小店区委流动团员团支部"))).toBe(
+      "Created 团小店区委流动团员团支部 under your organization.",
+    );
+    for (const name of ["E", "UC"] as const) {
+      const other = await admin(name);
+      await other.say("/menu");
+      expect(labels(other.last)).not.toContain("Create a flow branch");
+      expect(texts(await other.say("/flowbranch"))).toBe(
+        "Only a school committee with an institution code, or a county committee, may create a flow branch.",
+      );
+    }
+  });
+
   it("R5 locate: a bad ID number is explained and asked again; found shows only the organization and its admins", async () => {
     const u = await admin("Y");
     await u.say("/locate");

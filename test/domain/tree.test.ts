@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  isStrictlyBelow,
-  isWithin,
-  nearestAbove,
-  pathIds,
-  schoolOf,
-} from "../../src/domain/tree.ts";
+import { isWithin, nearestAbove, pathIds, schoolOf } from "../../src/domain/tree.ts";
 import { demoTree, org } from "../helpers/orgFixtures.ts";
 
 const t = demoTree();
@@ -38,15 +32,6 @@ describe("tree: materialized paths (subtrees for R6, R9, R11, §5 regions)", () 
     const a = org(2, org(1, null));
     const b = org(23, org(1, null));
     expect(isWithin(b, a)).toBe(false);
-    expect(isStrictlyBelow(b, a)).toBe(false);
-  });
-
-  it("isStrictlyBelow excludes the organization itself", () => {
-    expect(isStrictlyBelow(t.graduateClass, t.graduateClass)).toBe(false);
-    expect(isStrictlyBelow(t.graduateClass, t.college)).toBe(true);
-    expect(isStrictlyBelow(t.graduateClass, t.province)).toBe(true);
-    expect(isStrictlyBelow(t.college, t.graduateClass)).toBe(false);
-    expect(isStrictlyBelow(t.enterpriseBranch, t.county)).toBe(false);
   });
 });
 

@@ -224,7 +224,7 @@ export const detailsAction = defineAction(
 );
 
 /** R22: after a committee approves, its admin picks the branch; completion is on assignment. */
-const assignFlow = stepFlow<{ id: number; page: number }, { id: number }>({
+const assignFlow = stepFlow<{ id: number; page: number }, { id: number }, "branch">({
   name: "assign",
   requires: "admin",
   first: "branch",
@@ -287,12 +287,15 @@ const assignFlow = stepFlow<{ id: number; page: number }, { id: number }>({
   },
 });
 
-/** R23, R30: the preset reasons first, or a reason written out; the service checks it. */
+/**
+ * R23, R30: the preset reasons first, or a reason written out; the service checks it. It rejects
+ * or asks the same step again, never another step (`never`), so it serves any step list.
+ */
 async function rejectWith(
   ctx: DialogContext,
   data: { id: number },
   reason: string,
-): Promise<StepOutcome<{ id: number }>> {
+): Promise<StepOutcome<{ id: number }, never>> {
   const result = await reject(
     ctx.db,
     { adminId: ctx.identity.adminId ?? -1, applicationId: data.id, reason },
@@ -307,7 +310,7 @@ async function rejectWith(
 }
 
 /** R23: the reason, a preset (R30) or written by this admin in this chat. */
-const rejectReasonFlow = stepFlow<{ id: number }, { id: number }>({
+const rejectReasonFlow = stepFlow<{ id: number }, { id: number }, "reason" | "written">({
   name: "rejectReason",
   requires: "admin",
   first: "reason",

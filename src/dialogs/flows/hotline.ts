@@ -5,7 +5,15 @@ import { defineAction } from "../defineAction.ts";
 import type { DialogRegistry } from "../registry.ts";
 import { button, menuButtonRow, raw, reply, text } from "../replies.ts";
 import { stepFlow } from "../steps.ts";
-import type { Button, DialogContext, GlobalActionResult, Reply, Text } from "../types.ts";
+import type {
+  Button,
+  CommandHandler,
+  DialogContext,
+  GlobalActionResult,
+  Json,
+  Reply,
+  Text,
+} from "../types.ts";
 
 /** Lines per message: enough to tell the namesakes apart without flooding the chat. */
 const PAGE = 10;
@@ -78,12 +86,23 @@ const hotlinePageAction = defineAction(
   }),
 );
 
+/**
+ * `/hotline`: a member's own county at once; `/hotline NAME` looks the name up; anyone else
+ * is asked for a name.
+ */
+const hotlineCommand: CommandHandler = async (ctx, arg) => {
+  if (arg) return { replies: await lookupReplies(ctx, arg) };
+  if (ctx.identity.memberId !== null)
+    return { replies: [await ownHotlineReply(ctx, ctx.identity.memberId)] };
+  return { replies: [], begin: { flow: hotlineFlow.name } };
+};
+
 export function registerHotline(registry: DialogRegistry): DialogRegistry {
-  return registry.flow(hotlineFlow).action(hotlinePageAction);
+  return registry.flow(hotlineFlow).action(hotlinePageAction).command("hotline", hotlineCommand);
 }
 
 /** Asks for a county's name and answers with its hotline. */
-export const hotlineFlow = stepFlow<Record<string, never>>({
+export const hotlineFlow = stepFlow<Record<string, never>, Json, "askCounty">({
   name: "hotline",
   first: "askCounty",
   initial: () => ({}),

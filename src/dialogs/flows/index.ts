@@ -5,7 +5,7 @@
 import { DialogRegistry } from "../registry.ts";
 import { registerAdminFlows } from "./admin/index.ts";
 import { approveNoteAction, approveNoteFlow } from "./approveNote.ts";
-import { bindFlow } from "./bind.ts";
+import { bindFlow, bindWithCode } from "./bind.ts";
 import { registerDecisionFlows } from "./decide.ts";
 import { type ExportOptions, registerExports } from "./export.ts";
 import { registerHotline } from "./hotline.ts";
@@ -25,6 +25,7 @@ export function createRegistry(exports: ExportOptions = DEFAULT_EXPORTS): Dialog
   const registry = registerExports(new DialogRegistry(), exports);
   return registerHotline(registerAdminFlows(registerDecisionFlows(registry)))
     .flow(bindFlow)
+    .binding({ flow: bindFlow.name, redeem: bindWithCode })
     .flow(transferFlow)
     .flow(myApplicationsFlow)
     .flow(approveNoteFlow)

@@ -77,11 +77,11 @@ const T = (key: string, params?: Text["params"]) => text(`transfer:${key}`, para
 const W = (key: string, params?: Text["params"]) => text(`workflow:${key}`, params);
 
 /** A free-text answer: trimmed, not empty, not too long (the service checks again). */
-export function textAnswer<D extends Json>(
+export function textAnswer<D extends Json, K extends string = string>(
   input: string,
-  onValid: (value: string) => StepOutcome<D> | Promise<StepOutcome<D>>,
+  onValid: (value: string) => StepOutcome<D, K> | Promise<StepOutcome<D, K>>,
   max = TEXT_FIELD_MAX,
-): StepOutcome<D> | Promise<StepOutcome<D>> {
+): StepOutcome<D, K> | Promise<StepOutcome<D, K>> {
   const value = input.trim();
   if (value === "") return { invalid: T("wizard.emptyText") };
   if (value.length > max) return { invalid: T("wizard.tooLong", { max }) };

@@ -1,7 +1,10 @@
 /**
  * The admin's own commands as dialog flows (issue 6): locate (R5), graduation marking (R6,
- * R8), identity marks (R9, R10), transfers started by an admin (R11), binding codes, rates.
+ * R8), identity marks (R9, R10), transfers started by an admin (R11), binding codes, rates, and
+ * flow branches (R1).
  */
+
+import { canCreateFlowBranch } from "../../../services/organizations.ts";
 import type { DialogRegistry } from "../../registry.ts";
 import { button } from "../../replies.ts";
 import type { Button, DialogContext } from "../../types.ts";
@@ -10,6 +13,7 @@ import { transferInFlow, transferOutFlow } from "./adminTransfer.ts";
 import { batchCommand, batchFlow, openBatchAction } from "./batch.ts";
 import { codesFlow } from "./codes.ts";
 import { digestCommand } from "./digestNow.ts";
+import { flowBranchFlow } from "./flowBranch.ts";
 import { graduationFlow } from "./graduation.ts";
 import { identityFlow } from "./identity.ts";
 import { locateFlow } from "./locate.ts";
@@ -29,15 +33,27 @@ const ADMIN_FLOWS = [
   identityFlow,
   mixedFlow,
   lostContactFlow,
+  flowBranchFlow,
 ] as const;
 
 /** Typed shortcuts (`/rates`) for the flows that need no argument to start. */
-const COMMANDS = ["locate", "rates", "codes", "graduation", "identity", "mixed", "lost"] as const;
+const COMMANDS = [
+  "locate",
+  "rates",
+  "codes",
+  "graduation",
+  "identity",
+  "mixed",
+  "lost",
+  "flowbranch",
+] as const;
 
 export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
   for (const flow of ADMIN_FLOWS) registry.flow(flow);
-  for (const name of COMMANDS)
-    registry.command(name, () => ({ replies: [], begin: { flow: name } }));
+  for (const name of COMMANDS) {
+    const flow = name === "flowbranch" ? flowBranchFlow.name : name;
+    registry.command(name, () => ({ replies: [], begin: { flow } }));
+  }
   registry.command("targets", targetsCommand);
   // Issue 20: batch approval opens through its command or button, which say first why not.
   registry.flow(batchFlow).command("batch", batchCommand).action(openBatchAction);
@@ -48,10 +64,15 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
 }
 
 /** The admin's menu entries (only those registered), for `/menu`. */
-export function adminMenuRows(ctx: DialogContext): Button[][] {
-  if (ctx.identity.adminId === null) return [];
+export async function adminMenuRows(ctx: DialogContext): Promise<Button[][]> {
+  const { adminId } = ctx.identity;
+  if (adminId === null) return [];
+  // R1: offered only where the admin's organization may create one.
+  const offered = (await canCreateFlowBranch(ctx.db, { adminId }))
+    ? ADMIN_FLOWS
+    : ADMIN_FLOWS.filter((f) => f !== flowBranchFlow);
   // Exports (issue 18) register apart: their flow is made with the web chat's address.
-  const names = [...ADMIN_FLOWS.map((f) => f.name), "export"];
+  const names = [...offered.map((f) => f.name), "export"];
   const entries = names
     .filter((name) => ctx.hasFlow(name))
     .map((name) => button(`admin:menu.${name}`, { type: "flow", flow: name }));

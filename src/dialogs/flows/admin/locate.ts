@@ -7,12 +7,13 @@ import { locateMember } from "../../../services/organizations.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
+import type { Json } from "../../types.ts";
 import { textAnswer } from "../transfer.ts";
 import { A, adminIdOf, ended } from "./common.ts";
 import { privateOnly } from "./privateOnly.ts";
 
 export const locateFlow = privateOnly(
-  stepFlow<{ name?: string }>({
+  stepFlow<{ name?: string }, Json, "name" | "idNumber">({
     name: "locate",
     requires: "admin",
     first: "name",
