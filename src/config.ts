@@ -8,8 +8,8 @@ import cron from "node-cron";
 import { z } from "zod";
 import type { SeasonOverrides } from "./domain/calendar.ts";
 import type { Indicator } from "./domain/indicators.ts";
-import { DEFAULT_TARGETS, type TargetDefault } from "./domain/targets.ts";
 import { REMINDER_DEFAULTS, type ReminderSettings } from "./domain/reminderSettings.ts";
+import { DEFAULT_TARGETS, type TargetDefault } from "./domain/targets.ts";
 import { isLocale, type Locale, translator } from "./i18n.ts";
 
 /** Reason codes; each has a text under `config.why.<code>` in the locales. */

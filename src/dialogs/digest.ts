@@ -12,8 +12,8 @@ import { isLeadingOrgan } from "../domain/organization.ts";
 import { schoolOf } from "../domain/tree.ts";
 import type { Locale } from "../i18n.ts";
 import type { EventPayloads } from "../notices/events.ts";
-import { type Leftover, leftoversUnder } from "../services/leftovers.ts";
 import { countToEnter } from "../services/exports/index.ts";
+import { type Leftover, leftoversUnder } from "../services/leftovers.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import {
   type OrgRef,

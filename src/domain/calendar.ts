@@ -2,9 +2,9 @@
  * The season calendar of SPEC §4 (G3) for graduation year Y, in the configured time zone.
  * Every date is configurable per year; the defaults are the guide's.
  */
-import { DEFAULT_TARGETS, defaultTargetsFor, type Target, type TargetDefault } from "./targets.ts";
 
 import { REMINDER_DEFAULTS, type ReminderSettings } from "./reminderSettings.ts";
+import { DEFAULT_TARGETS, defaultTargetsFor, type Target, type TargetDefault } from "./targets.ts";
 
 export interface SeasonDates {
   /** R7: marked branches graduating this year become graduate organizations. */

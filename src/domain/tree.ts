@@ -38,6 +38,10 @@ export function isWithin(org: { path: string }, ancestor: { path: string }): boo
   return org.path.startsWith(ancestor.path);
 }
 
+export function isStrictlyBelow(org: { path: string }, ancestor: { path: string }): boolean {
+  return org.path !== ancestor.path && isWithin(org, ancestor);
+}
+
 /**
  * The nearest organization above `chain`'s last element matching `test`; `chain` is the
  * ancestors root first, ending with the organization itself.

@@ -97,7 +97,7 @@ describe.each(DB_KINDS)("issue 20.2 reminders before the auto-return on %s", (ki
     });
     expect(() => loadConfig({ STAGE_REMINDER_HOURS: "168,72" })).toThrow(/STAGE_REMINDER_HOURS/);
     expect(() => loadConfig({ QUIET_HOURS: "night" })).toThrow(/QUIET_HOURS/);
-    const season = seasonFor(2026, "Asia/Shanghai", {}, config.reminders);
+    const season = seasonFor(2026, "Asia/Shanghai", {}, config.targetDefaults, config.reminders);
     await file(furtherStudy(w.member.m1, w.org.V));
     await out.deliver(AUG);
     const at = shanghai("2026-10-02T03:00:00");
