@@ -185,6 +185,9 @@ export const members = pgTable(
     index("members_graduation_idx").on(t.graduationYear, t.graduationBranchId),
     index("members_name_idx").on(t.name),
     index("members_import_idx").on(t.importId),
+    // The leftovers lists (src/services/leftovers.ts) run in every digest: the few members in
+    // a flow branch are found from this index, not by reading every member.
+    index("members_retained_idx").on(t.retainedSince).where(sql`${t.retainedSince} is not null`),
   ],
 );
 

@@ -95,8 +95,10 @@ export async function targetsOf(
 
 /** The bounds of a target's day: within the season's year (targets are the season's). */
 function dueProblem(due: string, season: Season): Refusal | null {
+  // "2026-13-45" parses to no date at all; "2026-02-30" to another day.
+  const at = Date.parse(`${due}T12:00:00Z`);
   const valid =
-    /^\d{4}-\d{2}-\d{2}$/.test(due) && dayIn(new Date(`${due}T12:00:00Z`), "UTC") === due;
+    /^\d{4}-\d{2}-\d{2}$/.test(due) && !Number.isNaN(at) && dayIn(new Date(at), "UTC") === due;
   if (!valid || !due.startsWith(`${season.year}-`)) {
     return refuse({ reason: "target_bad_date", year: season.year });
   }

@@ -85,6 +85,8 @@ describe.each(DB_KINDS)("§5 targets on %s", (kind) => {
       "The target's day must be in 2026",
     );
     expect(texts(await city.say("/targets xs 97 02-30"))).toContain("must be in 2026");
+    // Not a date at all: refused the same way, never an internal error.
+    expect(texts(await city.say("/targets xs 97 2026-13-45"))).toContain("must be in 2026");
     const school = await admin("U");
     const said = texts(await school.say("/targets xs 99 10-31"));
     expect(said).toContain("Only county committees and above (leading organs) set targets.");

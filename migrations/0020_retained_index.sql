@@ -1,0 +1,1 @@
+CREATE INDEX "members_retained_idx" ON "members" USING btree ("retained_since") WHERE "members"."retained_since" is not null;
