@@ -3,9 +3,8 @@
  * with its column and reason, or a row to add / compare. Members and admins need only the
  * organization index; organizations add themselves to it so that later rows may name them.
  */
-import { eq, inArray } from "drizzle-orm";
 import type { Queryable } from "../../db/client.ts";
-import { admins, organizations } from "../../db/schema.ts";
+import { admins } from "../../db/schema.ts";
 import {
   type HeaderMatch,
   type ImportKind,
@@ -19,9 +18,8 @@ import {
   placeOrganization,
   type RowProblem,
 } from "../../domain/importRows.ts";
-import type { OrgNode } from "../../domain/tree.ts";
 import type { SheetRow } from "../sheets/rows.ts";
-import { type IndexedOrg, isPending, type OrgIndex } from "./orgIndex.ts";
+import { isPending, type OrgIndex } from "./orgIndex.ts";
 import type { StagedRow } from "./stage.ts";
 
 export type RowStager = (row: SheetRow) => StagedRow;
