@@ -17,7 +17,7 @@ const LISTED = 20;
 
 export async function batchSummaryReply(db: Db, batchId: number): Promise<Reply | null> {
   const run = await loadBatchRun(db, batchId);
-  if (!run || run.status !== "done") return null;
+  if (run?.status !== "done") return null;
   const approved = run.items.filter((i) => i.ok);
   const skipped = run.items.flatMap((i) => (i.ok ? [] : [i]));
   const completed = approved.filter((i) => i.state === "completed").length;

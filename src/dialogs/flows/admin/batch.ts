@@ -15,6 +15,7 @@ import {
   batchBranches,
   batchCandidates,
   filterCandidates,
+  MAX_BATCH,
   queueBatch,
   setBatchApproval,
 } from "../../../services/batchApprovals.ts";
@@ -168,10 +169,9 @@ export const batchFlow = stepFlow<BatchData, { stage?: BatchStage }>({
         const s = await selection(ctx, data);
         if (!s.ok) return ended(refusalText(s));
         if (s.items.length === 0) return { invalid: B("noneMatch") };
-        return {
-          next: "preview",
-          data: { ...data, ids: s.items.map((a) => a.id) },
-        };
+        // At most a run's worth, the oldest first; the rest wait for the next batch.
+        const ids = s.items.slice(0, MAX_BATCH).map((a) => a.id);
+        return { next: "preview", data: { ...data, ids } };
       },
     },
     stage: {
