@@ -86,9 +86,15 @@ export async function* toEnterRows(
 
 /** How many wait to be entered for the organization at `path` (the digest's count). */
 export async function countToEnter(db: Queryable, path: string): Promise<number> {
+  // Only the organizations decide: the digest asks for every bound chat, so no other joins.
   const [row] = await query<{ n: number }>(
     db,
-    sql`select count(*)::int as n ${FROM} where ${listed(path)}`,
+    sql`select count(*)::int as n
+        from applications a
+        join organizations fo on fo.id = a.from_org_id
+        left join organizations t on t.id = a.to_org_id
+        left join organizations ab on ab.id = a.assigned_branch_id
+        where ${listed(path)}`,
   );
   return row?.n ?? 0;
 }
