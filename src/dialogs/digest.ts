@@ -208,7 +208,7 @@ export async function digestFor(
       };
     }
   }
-  const leftovers = await leftoversUnder(db, org.id, now, season);
+  const leftovers = await leftoversUnder(db, org, now, season);
   return {
     org: { id: org.id, name: org.name },
     day,
