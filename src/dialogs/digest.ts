@@ -212,7 +212,7 @@ export async function digestFor(
       };
     }
   }
-  const leftovers = await leftoversUnder(db, org.id, now, season);
+  const leftovers = await leftoversUnder(db, org, now, season);
   const toEnter = await countToEnter(db, org.path);
   return {
     org: { id: org.id, name: org.name },

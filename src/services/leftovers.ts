@@ -41,15 +41,13 @@ interface Row {
   lost_at: Date | string | null;
 }
 
-/** The members under `orgId` whose stay passed 6 months at `now`, longest first. */
+/** The members under `org` (its subtree) whose stay passed 6 months at `now`, longest first. */
 export async function leftoversUnder(
   db: Db,
-  orgId: number,
+  org: { path: string },
   now: Date,
   season: Pick<Season, "timezone">,
 ): Promise<Leftover[]> {
-  const org = await loadOrg(db, orgId);
-  if (!org) return [];
   const cutoff = monthsBefore(now, STAY_MONTHS, season.timezone);
   const rows = rowsOf<Row>(
     await db.execute(sql`

@@ -12,6 +12,7 @@ import { renderMessage, translate } from "../../src/dialogs/render.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
 import { approve } from "../../src/services/decisions.ts";
 import { leftoversUnder, markLostContact } from "../../src/services/leftovers.ts";
+import { loadOrg } from "../../src/services/orgStore.ts";
 import { rates } from "../../src/services/rates.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { bindAs, chat, labels, texts } from "../dialogs/fixtures.ts";
@@ -72,7 +73,9 @@ describe.each(DB_KINDS)("last season's leftovers on %s", (kind) => {
     );
     expect(zh).toContain("· 王小刚，山西示范大学流动团员团支部，自 2025-11-10 起；最迟 2026-11-10");
     // A sibling region sees none of them.
-    expect(await leftoversUnder(db(), w.org.X, SEP_1, TEST_SEASON)).toEqual([]);
+    expect(await leftoversUnder(db(), (await loadOrg(db(), w.org.X))!, SEP_1, TEST_SEASON)).toEqual(
+      [],
+    );
   });
 
   it("失联: the organization's admin marks it with a reason in chat; it shows in the lists and changes no count", async () => {

@@ -394,7 +394,10 @@ async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalA
   // R14, R15: last season's leftovers past their 6-month point, under this organization.
   const leftovers =
     page === 0
-      ? leftoverLines(await leftoversUnder(ctx.db, orgId, ctx.now, ctx.season), ctx.season.timezone)
+      ? leftoverLines(
+          admin ? await leftoversUnder(ctx.db, admin.org, ctx.now, ctx.season) : [],
+          ctx.season.timezone,
+        )
       : [];
   const tail = [
     ...changeCards,
