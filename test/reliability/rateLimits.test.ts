@@ -195,7 +195,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("platform rate limits on PostgreSQ
     console.log(
       `rate limits: ${messages} messages in ${(tookMs / 1000).toFixed(1)} s virtual (minimum ${(minimumMs / 1000).toFixed(1)} s), digests done after ${((digestsDone - start) / 1000).toFixed(1)} s, 429s ${fake.tooMany.length}`,
     );
-  }, 180_000);
+  }, 300_000);
 
   it("two copies of the delivery loop share one bot's budget through the database", async () => {
     const { fake, runtime } = await telegram(systemClock);
