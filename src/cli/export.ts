@@ -65,7 +65,12 @@ async function main(): Promise<number> {
       process.stderr.write(`${t("digest:cli.noDatabase", { reason: reasonOf(error) })}\n`);
       return EXIT.failed;
     }
-    const season = seasonFor(config.graduationYear, config.timezone, config.seasonOverrides);
+    const season = seasonFor(
+      config.graduationYear,
+      config.timezone,
+      config.seasonOverrides,
+      config.targetDefaults,
+    );
     return await runExport(database.db, parsed.options, {
       season,
       locale: config.defaultLocale,
