@@ -4,6 +4,7 @@
  * batch (a claimed row); a copy that dies mid-run leaves it to another after the lease.
  */
 import type { Db } from "../db/client.ts";
+import { type Clock, systemClock } from "../outbox/clock.ts";
 import { runQueuedBatches } from "../services/batchApprovals.ts";
 
 export interface BatchRunner {
@@ -13,27 +14,24 @@ export interface BatchRunner {
 export function startBatchRunner(options: {
   db: Db;
   intervalMs: number;
-  now?: () => Date;
+  /** Its time and its waits (a replay on a virtual clock injects its own). */
+  clock?: Clock;
   onError?: (error: unknown) => void;
 }): BatchRunner {
-  const now = options.now ?? (() => new Date());
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = runQueuedBatches(options.db, now)
-      .then(() => undefined)
-      .catch((error) => options.onError?.(error))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, options.intervalMs);
-      });
-  };
-  timer = setTimeout(tick, options.intervalMs);
+  const clock = options.clock ?? systemClock;
+  const now = () => new Date(clock.now());
+  const stopping = new AbortController();
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      await clock.sleep(options.intervalMs, stopping.signal);
+      if (stopping.signal.aborted) return;
+      await runQueuedBatches(options.db, now).catch((error) => options.onError?.(error));
+    }
+  })();
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      stopping.abort();
+      await loop;
     },
   };
 }

@@ -47,7 +47,7 @@ const SENDS = ["sendMessage", "sendPhoto", "editMessageText"];
  * busiest chat's at one a second, or the busiest group's at 20 a minute (20 in the first minute,
  * 20 more in each minute after), whichever is longest.
  */
-function platformMinimumMs(sends: Call[]): number {
+export function platformMinimumMs(sends: Call[]): number {
   const perChat = new Map<number, number>();
   for (const c of sends) {
     const chat = Number(c.params.chat_id);

@@ -29,3 +29,89 @@ export function virtualClock(start: Date | number = Date.now()): VirtualClock {
     },
   };
 }
+
+export interface SharedClock extends Clock {
+  /** Moves time on to `at` (never back) and wakes every sleeper due by then. */
+  jumpTo(at: number): void;
+  /** Times the clock moved on without every participant asleep (one was stuck elsewhere). */
+  forced(): number;
+}
+
+/**
+ * A virtual clock for several sleepers at once (the delivery loops and batch runners of two app
+ * copies, and the driver of a replay): time stands still while anyone works and moves on to
+ * the earliest wake-up only once all `participants` sleep, so each one's waits are on the same
+ * time line. A participant blocked on something other than the clock (a lock another one holds
+ * while it sleeps) would stop time: after `stuckMs` of wall time the clock moves on anyway and
+ * counts it.
+ */
+export function sharedClock(
+  start: Date | number,
+  participants: number,
+  stuckMs = 2_000,
+): SharedClock {
+  let now = typeof start === "number" ? start : start.getTime();
+  let forced = 0;
+  const sleepers = new Set<{ at: number; wake: () => void }>();
+  let watchdog: NodeJS.Timeout | undefined;
+  const wakeDue = () => {
+    for (const s of [...sleepers]) {
+      if (s.at <= now) {
+        sleepers.delete(s);
+        s.wake();
+      }
+    }
+  };
+  const advance = () => {
+    if (sleepers.size === 0) return;
+    now = Math.max(now, Math.min(...[...sleepers].map((s) => s.at)));
+    wakeDue();
+  };
+  const settle = () => {
+    clearTimeout(watchdog);
+    if (sleepers.size >= participants) {
+      // After the event loop's pending work, so a participant just woken is seen awake.
+      setImmediate(() => {
+        if (sleepers.size >= participants) advance();
+      });
+      return;
+    }
+    if (sleepers.size > 0) {
+      watchdog = setTimeout(() => {
+        forced++;
+        advance();
+      }, stuckMs);
+      watchdog.unref();
+    }
+  };
+  return {
+    now: () => now,
+    sleep(ms, signal) {
+      if (signal?.aborted) return Promise.resolve();
+      if (ms <= 0) return new Promise((resolve) => setImmediate(resolve));
+      return new Promise<void>((resolve) => {
+        const sleeper = {
+          at: now + Math.max(0, Math.ceil(ms)),
+          wake: () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+        };
+        const onAbort = () => {
+          sleepers.delete(sleeper);
+          sleeper.wake();
+          settle();
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        sleepers.add(sleeper);
+        settle();
+      });
+    },
+    jumpTo(at) {
+      now = Math.max(now, at);
+      wakeDue();
+      settle();
+    },
+    forced: () => forced,
+  };
+}

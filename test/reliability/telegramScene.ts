@@ -53,6 +53,7 @@ export const callbackUpdate = (
   data: string,
   messageId: number,
   fromId = ADMIN_USER,
+  chatId = GROUP,
 ): Update =>
   ({
     update_id: updateId,
@@ -64,7 +65,7 @@ export const callbackUpdate = (
       message: {
         message_id: messageId,
         date: 1_786_000_000,
-        chat: { id: GROUP, type: "group", title: `group${GROUP}` },
+        chat: { id: chatId, type: "group", title: `group${chatId}` },
         from: BOT,
         text: "card",
       },
