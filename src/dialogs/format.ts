@@ -1,6 +1,8 @@
+import { zoneFormat } from "../domain/calendar.ts";
+
 /** Dates as people in the season's time zone read them: "2026-09-03 09:00". */
 export function formatTime(at: Date, timezone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
+  const parts = zoneFormat("en-CA", {
     timeZone: timezone,
     hourCycle: "h23",
     year: "numeric",

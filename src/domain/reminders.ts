@@ -9,7 +9,7 @@
  * - "The review period's last week" is its last `reviewLastDays` calendar days.
  * - Quiet hours are local hours [from, to): "22-8" keeps 22:00–07:59 quiet; equal: none.
  */
-import { type Season, startOfDay } from "./calendar.ts";
+import { type Season, startOfDay, zoneFormat } from "./calendar.ts";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -33,7 +33,7 @@ export function hoursOnClock(season: Season, stageSince: Date, now: Date): numbe
 
 function hourIn(at: Date, timezone: string): number {
   return Number(
-    new Intl.DateTimeFormat("en-US", {
+    zoneFormat("en-US", {
       timeZone: timezone,
       hour: "2-digit",
       hourCycle: "h23",

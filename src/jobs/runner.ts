@@ -13,7 +13,7 @@ import { eq } from "drizzle-orm";
 import cron, { type ScheduledTask } from "node-cron";
 import type { Db, Tx } from "../db/client.ts";
 import { jobRuns } from "../db/schema.ts";
-import { dayIn } from "../domain/calendar.ts";
+import { dayIn, zoneFormat } from "../domain/calendar.ts";
 
 /** The span a job runs once in. */
 export type Period = "day" | "hour";
@@ -39,7 +39,7 @@ const MINUTE_MS = 60_000;
 const LOOKBACK_MINUTES = 8 * 24 * 60;
 
 function hourIn(at: Date, timezone: string): string {
-  return new Intl.DateTimeFormat("en-US", { timeZone: timezone, hour: "2-digit", hourCycle: "h23" })
+  return zoneFormat("en-US", { timeZone: timezone, hour: "2-digit", hourCycle: "h23" })
     .format(at)
     .padStart(2, "0");
 }

@@ -224,12 +224,30 @@ async function buildCity(db: Database["db"]) {
   });
 }
 
-/** Every instant in [from, to) a cron expression fires, minute by minute. */
-function firesIn(task: ReturnType<typeof cron.createTask>, from: number, to: number): number[] {
-  const at: number[] = [];
-  for (let t = from; t < to; t += 60_000) if (task.match(new Date(t))) at.push(t);
-  return at;
+/**
+ * The instants in [from, from + 1 h) a job fires. node-cron's `match` builds date formatters on
+ * every call (slow, and native memory), so an expression that fires at the same local minutes
+ * every day — day, month and weekday `*`, as every default schedule — is matched over one
+ * day only; the replay's zone keeps no daylight saving time.
+ */
+function firesIn(expression: string, from: number): number[] {
+  const minutes = (start: number, span: number) => {
+    const task = cron.createTask(expression, () => {}, { timezone: TZ });
+    const at: number[] = [];
+    for (let t = start; t < start + span; t += 60_000) if (task.match(new Date(t))) at.push(t);
+    task.destroy();
+    return at;
+  };
+  if (!/^\S+ \S+ \* \* \*$/.test(expression.trim())) return minutes(from, HOUR);
+  let day = daily.get(expression);
+  if (!day) {
+    day = minutes(FIRST_DAY, DAY).map((t) => t - FIRST_DAY);
+    daily.set(expression, day);
+  }
+  const offset = (from - FIRST_DAY) % DAY;
+  return day.filter((o) => o >= offset && o < offset + HOUR).map((o) => from + o - offset);
 }
+const daily = new Map<string, number[]>();
 
 function requestFor(reason: TransferReason, memberId: number, destinationOrgId: number): FileInput {
   const base = {
@@ -334,11 +352,26 @@ export const seasonBench = {
       }, 1_000);
       try {
         const city = await buildCity(db);
-        // Bound chats: every university branch, half the employers, every township, then the
-        // counties, the city, the colleges and community branches up to CHATS.
+        // Bound chats: universities, townships and every other employer taking turns (so a
+        // smaller --chats still has groups of each kind), then the counties, the city, the
+        // colleges and community branches up to CHATS.
         const withChat = new Set<number>();
         const receivers: Receiver[] = [];
         let nextUser = 100_000;
+        const kinds = (["further_study", "employed_without_org", "employed_with_org"] as const).map(
+          (reason) =>
+            city.receivers.filter(
+              (r, i) => r.reason === reason && (reason !== "employed_with_org" || i % 2 === 0),
+            ),
+        );
+        const bindOrder = Array.from({ length: Math.max(...kinds.map((k) => k.length)) }, (_, i) =>
+          kinds.map((k) => k[i]),
+        )
+          .flat()
+          .filter((r) => r !== undefined)
+          .slice(0, CHATS)
+          .map((r) => r.orgId);
+        const bound = new Set(bindOrder);
         for (const [i, r] of city.receivers.entries()) {
           const [admin] = await db
             .insert(admins)
@@ -348,8 +381,7 @@ export const seasonBench = {
               phone: `0351-1${String(i).padStart(6, "0")}`,
             })
             .returning({ id: admins.id });
-          const bound = r.reason !== "employed_with_org" || i % 2 === 0;
-          const chat = bound ? -(1_000_000 + i) : null;
+          const chat = bound.has(r.orgId) ? -(1_000_000 + i) : null;
           if (chat !== null) withChat.add(r.orgId);
           const pressers =
             chat === null || r.batchBranch !== null
@@ -365,7 +397,7 @@ export const seasonBench = {
             .filter((r) => r.chat !== null)
             .map((r) => ({ chatId: String(r.chat), orgId: r.orgId })),
           ...extra
-            .slice(0, CHATS - withChat.size)
+            .slice(0, Math.max(0, CHATS - withChat.size))
             .map((orgId, i) => ({ chatId: String(-(2_000_000 + i)), orgId })),
         ];
         await db.insert(chatBindings).values(bindings.map((b) => ({ channel: "telegram", ...b })));
@@ -587,10 +619,7 @@ export const seasonBench = {
 
         // The replay.
         const jobs = appJobs(season, loadConfig({}).schedules);
-        const tasks = jobs.map((job) => ({
-          job,
-          task: cron.createTask(job.cron, () => {}, { timezone: TZ }),
-        }));
+
         const ranBy = { A: 0, B: 0 };
         let jobRuns = 0;
         const bursts: { from: number; to: number }[] = [];
@@ -640,9 +669,8 @@ export const seasonBench = {
         for (let h = 0; h < hours; h++) {
           const start = FIRST_DAY + h * HOUR;
           const events: { t: number; run: () => Promise<void> }[] = [];
-          for (const { job, task } of tasks)
-            for (const t of firesIn(task, start, start + HOUR))
-              events.push({ t, run: () => race(job, t) });
+          for (const job of jobs)
+            for (const t of firesIn(job.cron, start)) events.push({ t, run: () => race(job, t) });
           const actions = plan.get(h) ?? [];
           if (actions.length > 0) {
             events.push({
@@ -665,7 +693,7 @@ export const seasonBench = {
           if (h % 24 === 0)
             process.stdout.write(
               `season: ${new Date(start).toISOString().slice(0, 10)} after ${((performance.now() - wallStart) / 1000).toFixed(0)} s, ` +
-                `${fake.calls.length} Bot API calls, ${drainSteps} drain steps, ${clock.forced()} forced, jobs ${(jobWallMs / 1000).toFixed(0)} s, people ${(decideWallMs / 1000).toFixed(0)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB\n`,
+                `${fake.calls.length} Bot API calls, ${drainSteps} drain steps, ${clock.forced()} forced, jobs ${(jobWallMs / 1000).toFixed(0)} s, people ${(decideWallMs / 1000).toFixed(0)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB (heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB)\n`,
             );
         }
         const wallMs = performance.now() - wallStart;

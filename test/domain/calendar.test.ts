@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   autoReturnAt,
   autoReturnCutoff,
@@ -224,5 +224,36 @@ describe("§6 daysWaiting (queues and cards)", () => {
 
   it("never goes below zero when the clock is behind the stage start", () => {
     expect(daysWaiting(since, at("2026-09-14T00:00:00Z"))).toBe(0);
+  });
+});
+
+describe("the calendar's formatters (issue 22.5: a replayed season)", () => {
+  it("builds one Intl.DateTimeFormat per zone and pattern, not one per question: a season's jobs and deliveries asked millions of times and the app grew past 1 GB of RSS", () => {
+    const Real = Intl.DateTimeFormat;
+    let built = 0;
+    const spy = vi.spyOn(Intl, "DateTimeFormat").mockImplementation(function (
+      this: unknown,
+      locale?: string | string[],
+      options?: Intl.DateTimeFormatOptions,
+    ) {
+      built++;
+      return new Real(locale, options);
+    } as typeof Intl.DateTimeFormat);
+    try {
+      const days = new Set<string>();
+      for (let i = 0; i < 1_000; i++) {
+        const at = new Date(Date.UTC(2031, 5, 1) + i * 3_600_000);
+        days.add(dayIn(at, "Europe/Lisbon"));
+        startOfDay(dayIn(at, "Europe/Lisbon"), "Europe/Lisbon");
+      }
+      // 1,000 hours are 42 days, each still read right.
+      expect(days.size).toBe(42);
+      expect(startOfDay("2031-06-01", "Europe/Lisbon").toISOString()).toBe(
+        "2031-05-31T23:00:00.000Z",
+      );
+      expect(built).toBeLessThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
