@@ -718,8 +718,8 @@ export const seasonBench = {
           from: ApplicationState | null;
           to: ApplicationState;
         }>(
-          `select application_id as id, action, from_state as from, to_state as to
-           from application_history order by application_id, id`,
+          `select h.application_id as id, h.action, h.from_state as from, h.to_state as to
+           from application_history h order by h.application_id, h.id`,
         );
         const steps = new Map<number, typeof history>();
         for (const h of history) steps.set(h.id, [...(steps.get(h.id) ?? []), h]);
@@ -863,6 +863,12 @@ export const seasonBench = {
           measured++;
         }
         const rssMb = process.memoryUsage().rss / 2 ** 20;
+        const byKind = new Map<string, number>();
+        for (const v of violations) {
+          const kind = v.replace(/-?\d+/g, "N").slice(0, 100);
+          byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+        }
+        for (const [kind, n] of byKind) process.stdout.write(`violations: ${n} × ${kind}\n`);
         process.stdout.write(
           `season: states ${JSON.stringify(Object.fromEntries(states))}; jobs ${jobRuns} periods (copy A ran ${ranBy.A}, B ${ranBy.B}); ` +
             `${presses} presses on the webhooks; clock moved on ${clock.forced()} times with a participant stuck\n` +
