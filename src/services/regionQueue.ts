@@ -117,7 +117,7 @@ export async function regionItems(
     name: string;
     state: ApplicationState;
     org: string;
-    since: string | Date;
+    since: Date;
   }>(
     db,
     sql`select a.id, m.name, a.state, o.name as org, a.stage_since as since
@@ -127,9 +127,10 @@ export async function regionItems(
         where ${below(org.id, org.path)} ${filter}
         order by a.stage_since, a.id
         limit ${page.limit} offset ${page.offset}`,
+    { since: "date" },
   );
   return rows.map((r) => {
-    const stageSince = new Date(r.since);
+    const stageSince = r.since;
     return {
       id: r.id,
       memberName: r.name,

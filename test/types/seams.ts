@@ -3,12 +3,16 @@
  * are types, so a misspelled action, step or event is an error. Each `@ts-expect-error` fails
  * the typecheck if the line below it ever compiles.
  */
+import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { type Db, query } from "../../src/db/client.ts";
 import { defineAction } from "../../src/dialogs/defineAction.ts";
 import { approveAction } from "../../src/dialogs/flows/decide.ts";
 import { raw, reply } from "../../src/dialogs/replies.ts";
 import { stepFlow } from "../../src/dialogs/steps.ts";
 import { dedupeKey, type EventTable } from "../../src/notices/events.ts";
+
+declare const db: Db;
 
 // An action's button takes its own arguments; there is no name to misspell.
 approveAction.button(raw("ok"), { id: 1 });
@@ -54,3 +58,10 @@ dedupeKey({
 // @ts-expect-error `digest` and the others are missing
 const partial: EventTable<[], null> = { outcome: () => null };
 void partial;
+
+// Hand-written statements: only a column the row type declares as a Date may be read as one.
+void query<{ at: Date; n: number }>(db, sql`select 1`, { at: "date" });
+// @ts-expect-error `n` is a number, not a timestamp
+void query<{ at: Date; n: number }>(db, sql`select 1`, { n: "date" });
+// @ts-expect-error a misspelled column
+void query<{ at: Date; n: number }>(db, sql`select 1`, { ta: "date" });

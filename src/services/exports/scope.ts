@@ -19,7 +19,3 @@ export async function* paged<T>(read: (after: T | null) => Promise<T[]>): AsyncG
     after = rows[rows.length - 1]!;
   }
 }
-
-/** postgres.js gives timestamps as Date, PGlite as Date or text: one type for callers. */
-export const asDate = (value: Date | string | null): Date | null =>
-  value === null ? null : value instanceof Date ? value : new Date(value);
