@@ -8,6 +8,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import { markHistory, members } from "../db/schema.ts";
 import type { Season } from "../domain/calendar.ts";
 import { canStartAsOutAdmin } from "../domain/permissions.ts";
@@ -55,7 +56,7 @@ export async function leftoversUnder(
              m.lost_contact_reason as lost_reason, m.lost_contact_at as lost_at
       from members m join organizations b on b.id = m.branch_id
       where m.retained_since is not null and m.retained_since <= ${cutoff.toISOString()}::timestamptz
-        and b.category = 'flow_branch' and b.path like ${`${org.path}%`}
+        and b.category = 'flow_branch' and ${within(sql`b.path`, org.path)}
       order by m.retained_since, m.id`),
     { since: "date", lost_at: "date" },
   );

@@ -5,6 +5,7 @@
 import { and, asc, eq, ilike, inArray, sql } from "drizzle-orm";
 import { atomically, type Db } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
+import { within } from "../db/queries/subtree.ts";
 import { admins, members, organizations } from "../db/schema.ts";
 import { checkFlowBranchCreation, mayCreateFlowBranch } from "../domain/permissions.ts";
 import { destinationProblem, type TransferRequest } from "../domain/transferRules.ts";
@@ -55,7 +56,7 @@ export async function graduateOrgsToDelete(db: Db, input: { adminId: number }) {
     .where(
       and(
         eq(organizations.category, "graduate"),
-        sql`${organizations.path} like ${`${admin.org.path}%`}`,
+        within(organizations.path, admin.org.path),
         sql`exists (select 1 from ${members} m where m.graduation_branch_id = ${organizations.id})`,
         sql`not exists (select 1 from ${members} m where m.branch_id = ${organizations.id})`,
       ),

@@ -6,6 +6,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { type Queryable, query } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import type { ApplicationState } from "../domain/application.ts";
 import { autoReturnAt, autoReturnCutoff, daysWaiting, type Season } from "../domain/calendar.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
@@ -50,7 +51,7 @@ const openList = sql.raw(OPEN_STATES.map((s) => `'${s}'`).join(", "));
 
 /** Open applications decided strictly below the organization with this path. */
 const below = (orgId: number, path: string) => sql`
-  a.state in (${openList}) and o.path like ${`${path}%`} and o.id <> ${orgId}`;
+  a.state in (${openList}) and ${within(sql`o.path`, path)} and o.id <> ${orgId}`;
 
 /** Stage starts at or before this are returned by R27 within the warning window. */
 function soonCutoff(season: Season, now: Date): Date | null {

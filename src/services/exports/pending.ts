@@ -5,12 +5,13 @@
  */
 import { sql } from "drizzle-orm";
 import { type Db, query } from "../../db/client.ts";
+import { within } from "../../db/queries/subtree.ts";
 import { openIdNumber } from "../../db/sealing.ts";
 import type { ApplicationState, TransferReason } from "../../domain/application.ts";
 import { autoReturnAt, daysWaiting } from "../../domain/calendar.ts";
 import { maskIdNumber } from "../../domain/idNumber.ts";
 import { OPEN_STATES } from "../../domain/lifecycle.ts";
-import { PAGE_ROWS, paged, within } from "./scope.ts";
+import { PAGE_ROWS, paged } from "./scope.ts";
 import type { ExportContext } from "./types.ts";
 
 export interface PendingRow {

@@ -1,11 +1,3 @@
-/**
- * The SQL of "inside an organization's subtree" for the exports' hand-written statements: the
- * materialized path prefix (src/db/schema.ts). Paths are digits and slashes only.
- */
-import { type SQL, sql } from "drizzle-orm";
-
-export const within = (pathColumn: SQL, path: string): SQL => sql`${pathColumn} like ${`${path}%`}`;
-
 /** A page of a keyset scan: rows are read this many at a time, so memory stays bounded. */
 export const PAGE_ROWS = 1000;
 

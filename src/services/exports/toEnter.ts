@@ -6,12 +6,13 @@
  */
 import { sql } from "drizzle-orm";
 import { type Db, type Queryable, query } from "../../db/client.ts";
+import { within } from "../../db/queries/subtree.ts";
 import { zhtjEntries } from "../../db/schema.ts";
 import { openIdNumber } from "../../db/sealing.ts";
 import type { TransferReason } from "../../domain/application.ts";
 import { maskIdNumber } from "../../domain/idNumber.ts";
 import { loadAdmin } from "../orgStore.ts";
-import { PAGE_ROWS, paged, within } from "./scope.ts";
+import { PAGE_ROWS, paged } from "./scope.ts";
 import type { ExportContext, ExportViewer } from "./types.ts";
 
 export interface ToEnterRow {
