@@ -7,14 +7,7 @@
  * again on submit. The steps serve every initiator (R11): the member's own flow here, the
  * admins' in flows/admin.
  */
-import {
-  type AddressKind,
-  type InitiatorKind,
-  STUDY_TYPES,
-  type StudyType,
-  TRANSFER_REASONS,
-  type TransferReason,
-} from "../../domain/application.ts";
+import { type InitiatorKind, STUDY_TYPES, TRANSFER_REASONS } from "../../domain/application.ts";
 import { retentionOpen } from "../../domain/calendar.ts";
 import {
   allowedAddressKinds,
