@@ -5,13 +5,14 @@
 import { and, asc, eq, ilike, inArray, sql } from "drizzle-orm";
 import { atomically, type Db } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
+import { orgColumns } from "../db/queries/organizations.ts";
 import { within } from "../db/queries/subtree.ts";
 import { admins, members, organizations } from "../db/schema.ts";
 import { checkFlowBranchCreation, mayCreateFlowBranch } from "../domain/permissions.ts";
 import { destinationProblem, type TransferRequest } from "../domain/transferRules.ts";
 import { type OrgNode, pathIds } from "../domain/tree.ts";
 import { findMemberByNameAndIdNumber } from "./memberLookups.ts";
-import { loadAdmin, loadOrg, orgColumns } from "./orgStore.ts";
+import { loadAdmin, loadOrg } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
 
 /** R1: a school committee with an institution code, or a county committee, makes one. */

@@ -6,10 +6,10 @@
  */
 import { inArray, or } from "drizzle-orm";
 import type { Queryable } from "../../db/client.ts";
+import { orgColumns } from "../../db/queries/organizations.ts";
 import { within } from "../../db/queries/subtree.ts";
 import { organizations } from "../../db/schema.ts";
 import { isWithin, type OrgNode, pathIds } from "../../domain/tree.ts";
-import { orgColumns } from "../orgStore.ts";
 
 export type Resolved<T> =
   | { ok: true; org: T }
