@@ -95,14 +95,12 @@ describe.each(DB_KINDS)("organizations on %s", (kind) => {
       .insert(admins)
       .values({ orgId: w.org.UB2, name: "管理员UB2" })
       .returning({ id: admins.id });
-    await db()
-      .insert(chatBindings)
-      .values({
-        channel: "telegram",
-        chatId: "-100222",
-        orgId: w.org.UB2,
-        boundByAdminId: w.admin.U,
-      });
+    await db().insert(chatBindings).values({
+      channel: "telegram",
+      chatId: "-100222",
+      orgId: w.org.UB2,
+      boundByAdminId: w.admin.U,
+    });
     const input = { orgId: w.org.UB2, now: NOW };
     // Its own admin, and an admin of another school, may not delete it.
     for (const adminId of [own!.id, w.admin.V]) {
