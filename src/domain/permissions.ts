@@ -147,6 +147,14 @@ export function leadingOrganAbove(chain: OrgNode[]): OrgNode | undefined {
   return nearestAbove(chain, isLeadingOrgan);
 }
 
+/**
+ * R3 (G4.4 note 3): an emptied graduate organization is deleted by an admin above it — never by
+ * its own admin, who would lock themselves out mid-way.
+ */
+export function canDeleteGraduateOrg(admin: AdminActor, org: OrgNode): boolean {
+  return org.category === "graduate" && isStrictlyBelow(org, admin.org);
+}
+
 export type FlowBranchRefusal = "flow_branch_creator" | "flow_branch_name";
 
 /** R1: the organizations whose admins may create a flow branch, whatever its name. */
