@@ -6,7 +6,7 @@
 import type { ApplicationState } from "./application.ts";
 import naming from "./naming.json" with { type: "json" };
 import { isLeadingOrgan } from "./organization.ts";
-import { isWithin, nearestAbove, type OrgNode } from "./tree.ts";
+import { isStrictlyBelow, isWithin, nearestAbove, type OrgNode } from "./tree.ts";
 
 export interface AdminActor {
   adminId: number;
@@ -104,6 +104,39 @@ export function canStartAsInAdmin(admin: AdminActor, destination: OrgNode): bool
   return isWithin(destination, admin.org);
 }
 
+/**
+ * A bound group chat (issue 6.1) is managed — unbound, its language set, its digest asked for —
+ * by an admin of the bound organization or of one above it.
+ */
+export function canManageGroupChat(
+  admin: Pick<AdminActor, "org">,
+  bound: { path: string },
+): boolean {
+  return isWithin(bound, admin.org);
+}
+
+/**
+ * §8: binding codes for members are issued by an admin whose subtree holds the member's branch
+ * (one member, or every member of a branch).
+ */
+export function canIssueMemberCodes(
+  admin: Pick<AdminActor, "org">,
+  branch: { path: string },
+): boolean {
+  return isWithin(branch, admin.org);
+}
+
+/**
+ * §8: an admin's binding code is issued, and an admin removed, only by an admin of an
+ * organization above theirs: never by a peer of the same organization, nor by themselves.
+ */
+export function canManageAdmin(
+  admin: Pick<AdminActor, "org">,
+  target: Pick<AdminActor, "org">,
+): boolean {
+  return isStrictlyBelow(target.org, admin.org);
+}
+
 /** R8: the change request comes from the admin of the graduate organization's direct superior. */
 export function canRequestGraduationChange(admin: AdminActor, branch: OrgNode): boolean {
   return branch.parentId === admin.org.id;
@@ -112,6 +145,14 @@ export function canRequestGraduationChange(admin: AdminActor, branch: OrgNode): 
 /** R8, R19: the leading organ above an organization (its nearest leading-organ ancestor). */
 export function leadingOrganAbove(chain: OrgNode[]): OrgNode | undefined {
   return nearestAbove(chain, isLeadingOrgan);
+}
+
+/**
+ * R3 (G4.4 note 3): an emptied graduate organization is deleted by an admin above it — never by
+ * its own admin, who would lock themselves out mid-way.
+ */
+export function canDeleteGraduateOrg(admin: AdminActor, org: OrgNode): boolean {
+  return org.category === "graduate" && isStrictlyBelow(org, admin.org);
 }
 
 export type FlowBranchRefusal = "flow_branch_creator" | "flow_branch_name";

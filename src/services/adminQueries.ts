@@ -2,8 +2,9 @@
  * What an admin's pickers offer: branches of the admin's subtree and their members. Only
  * choices; every action on them is checked again by its own service.
  */
-import { and, asc, eq, ilike, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, ilike, isNull, ne, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import { members, organizations } from "../db/schema.ts";
 import { openIdNumber } from "../db/sealing.ts";
 import type { MemberIdentity } from "../domain/member.ts";
@@ -14,11 +15,10 @@ async function adminPath(db: Queryable, adminId: number): Promise<string | null>
   return (await loadAdmin(db, adminId))?.org.path ?? null;
 }
 
-const under = (path: string) => sql`${organizations.path} like ${`${path}%`}`;
-
 /**
  * Branches in the admin's subtree whose name contains `query` (shortest names first); the
- * special-unit library belongs to the province's approvals, not to anyone's branch work.
+ * special-unit library belongs to the province's approvals, not to anyone's branch work; a
+ * deleted graduate organization (R3) is no one's work any more.
  */
 export async function branchesUnder(
   db: Queryable,
@@ -33,9 +33,10 @@ export async function branchesUnder(
     .from(organizations)
     .where(
       and(
-        under(path),
+        within(organizations.path, path),
         eq(organizations.kind, "branch"),
         ne(organizations.category, "special_unit_library"),
+        isNull(organizations.deletedAt),
         ilike(organizations.name, pattern),
       ),
     )
@@ -67,7 +68,11 @@ export async function branchMembers(
     .select({ id: organizations.id })
     .from(organizations)
     .where(
-      and(eq(organizations.id, input.branchId), eq(organizations.kind, "branch"), under(path)),
+      and(
+        eq(organizations.id, input.branchId),
+        eq(organizations.kind, "branch"),
+        within(organizations.path, path),
+      ),
     );
   if (!branch) return null;
   const inBranch = eq(members.branchId, branch.id);
