@@ -634,6 +634,7 @@ export const seasonBench = {
           return (row?.n ?? 0) > 0;
         };
         let drainSteps = 0;
+        let trimmed = 0;
         let jobWallMs = 0;
         const drain = async () => {
           const from = clock.now();
@@ -644,6 +645,14 @@ export const seasonBench = {
             await clock.sleep(1_000);
           }
           if (waited) bursts.push({ from, to: clock.now() });
+          // The fake keeps every picture it received; the checks need only chats and ids, so
+          // the pictures' bytes go (else the fake's record, not the copies, fills the RSS).
+          for (; trimmed < fake.calls.length; trimmed++) {
+            for (const value of Object.values(fake.calls[trimmed]!.params)) {
+              if (value && typeof value === "object" && Buffer.isBuffer(value.data))
+                value.data = null;
+            }
+          }
         };
         const race = async (job: Job, fire: number) => {
           const t0 = performance.now();
