@@ -13,7 +13,7 @@ import type { ApplicationState, TransferReason } from "../domain/application.ts"
 import type { Season } from "../domain/calendar.ts";
 import { isLeadingOrgan } from "../domain/organization.ts";
 import { pathIds } from "../domain/tree.ts";
-import { approve, assign } from "./decisions.ts";
+import { approve, assign } from "./decisions/index.ts";
 import type { ApprovalStageName } from "./notify.ts";
 import { type Notice, notify } from "./notify.ts";
 import { loadAdmin } from "./orgStore.ts";

@@ -7,7 +7,7 @@ import type { Db } from "../db/client.ts";
 import { organizations } from "../db/schema.ts";
 import { isOpen } from "../domain/lifecycle.ts";
 import { canDecideAtStage } from "../domain/permissions.ts";
-import { alreadyDecided, loadApplication, loadDecision } from "./decisions.ts";
+import { alreadyDecided, loadApplication, loadDecision } from "./decisions/index.ts";
 import { type Refusal, refuse } from "./result.ts";
 
 export async function decisionRight(

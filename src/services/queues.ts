@@ -17,7 +17,7 @@ import {
   BRANCH_OR_SUPERIOR_STAGES,
   seesFullIdNumbers,
 } from "../domain/permissions.ts";
-import { stageOf } from "./decisions.ts";
+import { stageOf } from "./decisions/index.ts";
 import { loadAdmin } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
 

@@ -10,7 +10,7 @@ import { applications, members } from "../../src/db/schema.ts";
 import { digestFor, digestReply } from "../../src/dialogs/digest.ts";
 import { renderMessage, translate } from "../../src/dialogs/render.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
-import { approve } from "../../src/services/decisions.ts";
+import { approve } from "../../src/services/decisions/index.ts";
 import { leftoversUnder, markLostContact } from "../../src/services/leftovers.ts";
 import { loadOrg } from "../../src/services/orgStore.ts";
 import { rates } from "../../src/services/rates.ts";

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { decisionRight } from "../../services/decisionRights.ts";
-import { approve, MAX_COMMENT } from "../../services/decisions.ts";
+import { approve, MAX_COMMENT } from "../../services/decisions/index.ts";
 import { defineAction } from "../defineAction.ts";
 import { refusalText } from "../refusals.ts";
 import { reply, text } from "../replies.ts";

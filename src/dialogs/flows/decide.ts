@@ -13,7 +13,7 @@ import { isOpen } from "../../domain/lifecycle.ts";
 import { REJECT_PRESETS } from "../../domain/rejection.ts";
 import { bindChat, unbindChat } from "../../services/chatBindings.ts";
 import { assignableBranches, decisionRight, standing } from "../../services/decisionRights.ts";
-import { approve, assign, canWithdrawNow, reject } from "../../services/decisions.ts";
+import { approve, assign, canWithdrawNow, reject } from "../../services/decisions/index.ts";
 import { deadDeliveries } from "../../services/deliveryHealth.ts";
 import { leftoversUnder } from "../../services/leftovers.ts";
 import { decideGraduationChange, pendingGraduationChanges } from "../../services/marks.ts";

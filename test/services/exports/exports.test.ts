@@ -8,7 +8,7 @@ import ExcelJS from "exceljs";
 import { beforeEach, describe, expect, it } from "vitest";
 import { bindingCodes } from "../../../src/db/schema.ts";
 import { maskIdNumber } from "../../../src/domain/idNumber.ts";
-import { approve } from "../../../src/services/decisions.ts";
+import { approve } from "../../../src/services/decisions/index.ts";
 import {
   adminViewer,
   allowedKinds,
