@@ -209,11 +209,12 @@ type WordedKey =
   | "wizard.askUnder16"
   | "wizard.submitted";
 
-export interface TransferStepsOptions<D extends TransferData> {
+/** `C`: the context of the flow the steps serve (an admin's, in an admin's flow). */
+export interface TransferStepsOptions<D extends TransferData, C extends DialogContext> {
   /** Who files with these steps (R11): some questions depend on it (R18). */
   initiator: InitiatorKind;
   /** Null when the person talking may not file (no longer bound as who they were). */
-  filer(ctx: DialogContext, data: D): Filer | null | Promise<Filer | null>;
+  filer(ctx: C, data: D): Filer | null | Promise<Filer | null>;
   /** The step choosing the receiving organization once the reason's fields are known. */
   destinationStep?: string;
   /** Full keys replacing those `transfer:` questions for an admin filing for someone else. */
@@ -223,9 +224,10 @@ export interface TransferStepsOptions<D extends TransferData> {
 }
 
 /** The wizard's steps from `external` to `summary`, for one kind of initiator. */
-export function transferSteps<D extends TransferData & JsonObject>(
-  options: TransferStepsOptions<D>,
-): Record<string, Step<D>> {
+export function transferSteps<
+  D extends TransferData & JsonObject,
+  C extends DialogContext = DialogContext,
+>(options: TransferStepsOptions<D, C>): Record<string, Step<D, string, C>> {
   const Q = (key: WordedKey, params?: Text["params"]) =>
     options.wording ? text(options.wording[key], params) : T(key, params);
   /** Where the wizard goes once the reason's own fields are known. */

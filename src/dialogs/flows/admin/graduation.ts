@@ -12,6 +12,7 @@ import {
   markBranchGraduation,
   requestGraduationChange,
 } from "../../../services/marks.ts";
+import type { AdminContext } from "../../defineAction.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { type StepOutcome, stepFlow } from "../../steps.ts";
@@ -39,10 +40,7 @@ async function progressLines(ctx: DialogContext, branchId: number): Promise<Text
   ];
 }
 
-async function mark(
-  ctx: DialogContext,
-  data: GraduationData,
-): Promise<StepOutcome<GraduationData>> {
+async function mark(ctx: AdminContext, data: GraduationData): Promise<StepOutcome<GraduationData>> {
   const result = await markBranchGraduation(
     ctx.db,
     {

@@ -6,10 +6,11 @@
 import { maskIdNumber } from "../../../domain/idNumber.ts";
 import type { MemberIdentity } from "../../../domain/member.ts";
 import { branchesUnder, branchMembers } from "../../../services/adminQueries.ts";
+import type { AdminContext } from "../../defineAction.ts";
 import { pickerButtons, readPicker } from "../../picker.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import type { Step, StepOutcome } from "../../steps.ts";
-import type { DialogContext, Json } from "../../types.ts";
+import type { Json } from "../../types.ts";
 import { type Subject, textAnswer } from "../transfer.ts";
 import { A, adminIdOf, subjectText } from "./common.ts";
 
@@ -28,7 +29,7 @@ export type PickData = {
 };
 
 type Then<D extends Json> = (
-  ctx: DialogContext,
+  ctx: AdminContext,
   data: D,
 ) => StepOutcome<D> | Promise<StepOutcome<D>>;
 
@@ -47,9 +48,9 @@ export interface PickOptions<D extends Json> {
 /** Steps `branchQuery` → `branchPick` (→ `memberPick`); start the flow at `branchQuery`. */
 export function pickSteps<D extends PickData & { [key: string]: Json }>(
   options: PickOptions<D>,
-): Record<string, Step<D>> {
+): Record<string, Step<D, string, AdminContext>> {
   const useButtons = { invalid: text("chat:nav.useButtons") } as const;
-  const steps: Record<string, Step<D>> = {
+  const steps: Record<string, Step<D, string, AdminContext>> = {
     branchQuery: {
       ask: () => reply(A("pick.askBranch")),
       text: (ctx, data, input) =>
