@@ -13,7 +13,7 @@ describe("R18 signal threshold", () => {
 });
 
 describe("R18 the digest's not-placed signal, per school of the region", () => {
-  const province = org(1, null, { kind: "committee", domain: "league" });
+  const province = org(1, null, { kind: "committee", domain: "other" });
   const university = org(2, province, { kind: "committee", domain: "school", name: "U" });
   const college = org(3, university, { kind: "committee", domain: "school", name: "U college" });
   const collegeClass = org(4, college, { domain: "school" });
