@@ -135,7 +135,7 @@ export async function receiveImportFile(
     let editing: Promise<void> = Promise.resolve();
     const every = deps.progressEveryMs ?? PROGRESS_EVERY_MS;
     const onProgress = (p: ImportProgress) => {
-      if (!outlet.edit || Date.now() - shownAt < every || p.fraction >= 1) return;
+      if (!outlet.edit || Date.now() - shownAt < every) return;
       shownAt = Date.now();
       const shown = progress("progress", {
         rows: p.rowsRead,
