@@ -41,10 +41,11 @@ const SHEET_NAME = /\.(xlsx|xls|csv)$/i;
 const PROGRESS_EVERY_MS = 3_000;
 
 export interface IncomingFile {
+  /** Its name as the message says; empty when only the download tells (WeCom's media/get). */
   name: string;
   /** The size the platform announced before the download; null when it said none. */
   size: number | null;
-  download(): Promise<Buffer>;
+  download(): Promise<{ data: Buffer; name?: string | null }>;
 }
 
 /** Where the file came from, as a dialog input says it (the update key claims it once). */
@@ -104,33 +105,45 @@ export async function receiveImportFile(
   if (adminId === null)
     return say(reply(I(start.user.identity.memberId ? "notAdmin" : "notBound")));
   if (await demoDataPresent(db)) return say(reply(I("demoData")));
-  if (!SHEET_NAME.test(file.name)) return say(reply(I("unknownType", { file: raw(file.name) })));
-  const tooBig = reply(I("tooBig", { file: raw(file.name), max: MAX_IMPORT_MB }));
-  if (file.size !== null && file.size > MAX_IMPORT_BYTES) return say(tooBig);
+  const unknownType = (name: string) => reply(I("unknownType", { file: raw(name) }));
+  if (file.name !== "" && !SHEET_NAME.test(file.name)) return say(unknownType(file.name));
+  const tooBig = (name: string) => reply(I("tooBig", { file: raw(name), max: MAX_IMPORT_MB }));
+  if (file.size !== null && file.size > MAX_IMPORT_BYTES) return say(tooBig(file.name));
 
   // One message says how far reading is, edited as it goes; where nothing can be edited, it
-  // is said once and the preview follows.
+  // is said once and the preview follows. It names the file, so it waits for a name that
+  // only the download tells.
   const ref = `import:${channel}:${chatId}:${now.getTime()}`;
+  let name = file.name;
+  let announced = false;
   const progress = (key: string, params: Record<string, string | number> = {}) => ({
-    ...reply(I(key, { file: raw(file.name), ...params })),
+    ...reply(I(key, { file: raw(name), ...params })),
     ref,
   });
-  await say(progress("reading"));
-  const edit = async (r: Reply) => {
-    const [rendered] = await render([{ ...r, edit: true }]);
+  const show = async (r: Reply) => {
+    if (!announced) {
+      announced = true;
+      return say({ ...r, ref });
+    }
+    const [rendered] = await render([{ ...r, ref, edit: true }]);
     if (outlet.edit) await outlet.edit(rendered!);
     else await outlet.send([rendered!]);
   };
+  if (name !== "") await show(progress("reading"));
 
   try {
     let buffer: Buffer;
     try {
-      buffer = await file.download();
+      const downloaded = await file.download();
+      buffer = downloaded.data;
+      name = name || downloaded.name || "";
     } catch (error) {
       deps.onError?.(error);
-      return edit(progress("downloadFailed"));
+      return show(progress("downloadFailed"));
     }
-    if (buffer.length > MAX_IMPORT_BYTES) return edit(tooBig);
+    if (!SHEET_NAME.test(name)) return show(unknownType(name));
+    if (buffer.length > MAX_IMPORT_BYTES) return show(tooBig(name));
+    if (!announced) await show(progress("reading"));
     let shownAt = Date.now();
     let editing: Promise<void> = Promise.resolve();
     const every = deps.progressEveryMs ?? PROGRESS_EVERY_MS;
@@ -141,10 +154,10 @@ export async function receiveImportFile(
         rows: p.rowsRead,
         refused: p.refused,
       });
-      editing = editing.then(() => edit(shown)).catch((error) => deps.onError?.(error));
+      editing = editing.then(() => show(shown)).catch((error) => deps.onError?.(error));
     };
     const preview = await previewImport(db, {
-      source: { name: file.name, buffer },
+      source: { name, buffer },
       actor: { kind: "admin", adminId },
       season: deps.season,
       now,
@@ -153,10 +166,10 @@ export async function receiveImportFile(
     await editing;
     if (!preview.ok) {
       const why = importRefusalText(t, preview, deps.season.timezone);
-      return edit({ ...reply(raw(why)), ref });
+      return show(reply(raw(why)));
     }
     const { rows, refused } = preview.counts;
-    if (outlet.edit) await edit(progress("read", { rows, refused }));
+    if (outlet.edit) await show(progress("read", { rows, refused }));
     await say(await previewReply(db, t, preview, deps.season.timezone));
   } catch (error) {
     if (databaseUnavailable(error)) throw error;

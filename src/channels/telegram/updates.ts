@@ -115,8 +115,10 @@ async function onDocument(ctx: Context, message: Message, deps: UpdateDeps): Pro
       file: {
         name: typeof document.file_name === "string" ? document.file_name : "",
         size: typeof document.file_size === "number" ? document.file_size : null,
-        download: () =>
-          download ? download(document.file_id) : Promise.reject(new Error("no download")),
+        download: async () => {
+          if (!download) throw new Error("Telegram: no download");
+          return { data: await download(document.file_id) };
+        },
       },
     },
     {

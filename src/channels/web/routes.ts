@@ -459,7 +459,7 @@ export function webChatRoutes(
           file: {
             name: file.name,
             size: file.size,
-            download: async () => Buffer.from(await file.arrayBuffer()),
+            download: async () => ({ data: Buffer.from(await file.arrayBuffer()) }),
           },
         },
         { send: log, edit: (reply) => log([reply]) },
