@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_SECRET_KEY } from "../helpers/secretKey.ts";
 import { badChecksum, csvBuffer, idNumber, workbookBuffer } from "../helpers/sheetFiles.ts";
 import { freePort, type SpawnedApp, spawnApp, waitHealthy } from "../helpers/spawnApp.ts";
+import { ARTIFACTS_DIR } from "../helpers/templates.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -129,6 +130,7 @@ describe.skipIf(!hasChromium)("an import in the web chat (chromium)", () => {
     ]);
     // The refused rows came as a download of their own.
     await expect.poll(() => page.locator("a.file").last().textContent()).toBe("下载: 拒绝行.xlsx");
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "webchat-import.png"), fullPage: true });
 
     const links = await page.locator("a.file").count();
     await page.fill("#text", "/export");
