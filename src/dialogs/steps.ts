@@ -63,7 +63,7 @@ export type StepFlowDefinition<
    * Where a flow started with its answers already given begins (a refiled application at its
    * summary), and the steps Back then leads through, first to last.
    */
-  resume?(data: D): { step: string; back: string[] } | null;
+  resume?(data: D): { step: NoInfer<K>; back: NoInfer<K>[] } | null;
 } & Start<D, A, C>;
 
 /** `requires: "admin"` types every step's context as an admin's (`ctx.identity.adminId: number`). */
