@@ -7,6 +7,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { type Db, rowsOf, type Tx } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import { organizations } from "../db/schema.ts";
 import type { Season } from "../domain/calendar.ts";
 import { COUNTED_IDENTITIES } from "../domain/indicators.ts";
@@ -93,14 +94,14 @@ async function notPlacedShares(db: Db, path: string, year: number) {
       from members m join organizations o on o.id = m.graduation_branch_id
       where m.graduation_year = ${year} and m.outcome_reason is not null
         and m.identity = any(${sql.param(COUNTED_IDENTITIES)}::text[])
-        and o.path like ${`${path}%`}
+        and ${within(sql`o.path`, path)}
       group by o.path`),
   );
   const schools = await db
     .select()
     .from(organizations)
     .where(
-      sql`${organizations.path} like ${`${path}%`} and ${organizations.domain} = 'school' and ${organizations.kind} = 'committee'`,
+      sql`${within(organizations.path, path)} and ${organizations.domain} = 'school' and ${organizations.kind} = 'committee'`,
     );
   return notPlacedSignal(counts, new Map(schools.map((s) => [s.id, s])));
 }
