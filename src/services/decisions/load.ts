@@ -4,10 +4,11 @@
  */
 import { desc, eq, sql } from "drizzle-orm";
 import { atomically, type Db, type Queryable, query, type Tx } from "../../db/client.ts";
+import { orgNodeJson } from "../../db/queries/organizations.ts";
 import { admins, applicationHistory, applications, members } from "../../db/schema.ts";
 import type { AdminActor } from "../../domain/permissions.ts";
 import type { OrgNode } from "../../domain/tree.ts";
-import { loadAdmin, orgNodeJson } from "../orgStore.ts";
+import { loadAdmin } from "../orgStore.ts";
 import { type Refusal, refuse } from "../result.ts";
 
 export type Application = typeof applications.$inferSelect;
