@@ -4,7 +4,6 @@
  */
 import { type ServerType, serve } from "@hono/node-server";
 import { createInboundQueue } from "./channels/inbound.ts";
-import { startTelegram } from "./channels/telegram/runtime.ts";
 import { demoBindingCodes } from "./channels/web/demo.ts";
 import { webSender } from "./channels/web/sender.ts";
 import { createWecomChannel } from "./channels/wecom/index.ts";
@@ -110,8 +109,9 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       onError: (err) => log.error({ err }, t("webchat:engineError")),
       perPersonPerMinute: config.limits.perPersonPerMinute,
     });
+    // grammY is loaded only where Telegram is set up (a WeCom-only county never holds it).
     const telegram = config.telegram
-      ? startTelegram({
+      ? (await import("./channels/telegram/runtime.ts")).startTelegram({
           settings: config.telegram,
           db: database.db,
           engine,

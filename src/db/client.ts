@@ -6,7 +6,6 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
-import { PGlite } from "@electric-sql/pglite";
 import type { SQL } from "drizzle-orm";
 import {
   type PgDatabase,
@@ -14,7 +13,6 @@ import {
   type PgQueryResultHKT,
   PgTransaction,
 } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres, PostgresJsSession } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema.ts";
@@ -98,6 +96,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   // the baseline code runs single-row writes no slower and aggregates about 30% slower. It
   // must be set before the module is compiled; it touches nothing but WebAssembly.
   setFlagsFromString("--liftoff-only");
+  // Loaded only for the embedded database: a copy on PostgreSQL never holds PGlite's code.
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+  ]);
   const client = new PGlite({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
     ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),

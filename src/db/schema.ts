@@ -82,6 +82,11 @@ export const organizations = pgTable(
     importId: integer("import_id").references((): AnyPgColumn => imports.id),
     /** Issue 20: a leading organ switched batch approval off for its whole region. */
     batchApprovalOff: boolean("batch_approval_off").notNull().default(false),
+    /**
+     * R3: an emptied graduate organization its superior deleted. The row stays: members'
+     * graduation branch, applications and history still name it.
+     */
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [

@@ -4,7 +4,17 @@
  * with resvg. Every string arrives translated; a rate that does not apply gets its text ("—")
  * and no bar.
  */
-import { Resvg } from "@resvg/resvg-js";
+import { createRequire } from "node:module";
+import type { Resvg as ResvgClass } from "@resvg/resvg-js";
+
+/**
+ * resvg's native module is loaded on the first chart drawn, not at start-up (its few MB stay
+ * resident for good once loaded); required synchronously, so drawing stays a plain function.
+ */
+let Resvg: typeof ResvgClass | undefined;
+const resvg = (): typeof ResvgClass =>
+  (Resvg ??= (createRequire(import.meta.url)("@resvg/resvg-js") as { Resvg: typeof ResvgClass })
+    .Resvg);
 
 export interface ChartRow {
   label: string;
@@ -90,9 +100,10 @@ export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
 }
 
 export function renderChartPng(svg: string): Uint8Array {
-  const resvg = new Resvg(svg, {
+  const Renderer = resvg();
+  const renderer = new Renderer(svg, {
     font: { loadSystemFonts: true, defaultFontFamily: CHART_FONT },
     background: "#ffffff",
   });
-  return resvg.render().asPng();
+  return renderer.render().asPng();
 }

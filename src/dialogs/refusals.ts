@@ -31,6 +31,8 @@ export function refusalText(r: Refusal, timezone = "Asia/Shanghai"): Text {
       return text(`workflow:refusal.${r.reason}`);
     case "unbind_not_permitted":
       return text("workflow:unbind.notPermitted", { org: raw(r.orgName) });
+    case "graduate_org_not_empty":
+      return text("admin:cleanup.notEmpty", { org: raw(r.orgName) });
     case "already_open":
       return text("transfer:refusal.already_open", { applicationId: r.applicationId });
     case "missing_field":

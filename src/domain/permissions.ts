@@ -6,7 +6,7 @@
 import type { ApplicationState } from "./application.ts";
 import naming from "./naming.json" with { type: "json" };
 import { isLeadingOrgan } from "./organization.ts";
-import { isWithin, nearestAbove, type OrgNode } from "./tree.ts";
+import { isStrictlyBelow, isWithin, nearestAbove, type OrgNode } from "./tree.ts";
 
 export interface AdminActor {
   adminId: number;
@@ -112,6 +112,14 @@ export function canRequestGraduationChange(admin: AdminActor, branch: OrgNode): 
 /** R8, R19: the leading organ above an organization (its nearest leading-organ ancestor). */
 export function leadingOrganAbove(chain: OrgNode[]): OrgNode | undefined {
   return nearestAbove(chain, isLeadingOrgan);
+}
+
+/**
+ * R3 (G4.4 note 3): an emptied graduate organization is deleted by an admin above it — never by
+ * its own admin, who would lock themselves out mid-way.
+ */
+export function canDeleteGraduateOrg(admin: AdminActor, org: OrgNode): boolean {
+  return org.category === "graduate" && isStrictlyBelow(org, admin.org);
 }
 
 export type FlowBranchRefusal = "flow_branch_creator" | "flow_branch_name";

@@ -2,7 +2,7 @@
  * What an admin's pickers offer: branches of the admin's subtree and their members. Only
  * choices; every action on them is checked again by its own service.
  */
-import { and, asc, eq, ilike, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, ilike, isNull, ne, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
 import { members, organizations } from "../db/schema.ts";
 import { openIdNumber } from "../db/sealing.ts";
@@ -18,7 +18,8 @@ const under = (path: string) => sql`${organizations.path} like ${`${path}%`}`;
 
 /**
  * Branches in the admin's subtree whose name contains `query` (shortest names first); the
- * special-unit library belongs to the province's approvals, not to anyone's branch work.
+ * special-unit library belongs to the province's approvals, not to anyone's branch work; a
+ * deleted graduate organization (R3) is no one's work any more.
  */
 export async function branchesUnder(
   db: Queryable,
@@ -36,6 +37,7 @@ export async function branchesUnder(
         under(path),
         eq(organizations.kind, "branch"),
         ne(organizations.category, "special_unit_library"),
+        isNull(organizations.deletedAt),
         ilike(organizations.name, pattern),
       ),
     )

@@ -2,11 +2,24 @@
  * Organization use cases: flow branches (R1), graduate organizations offered for deletion
  * (R3), locating a member (R5), and the destination search of the wizard (R2, R13–R15, Q2.6).
  */
-import { and, asc, eq, ilike, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, ilike, inArray, isNull, ne, sql } from "drizzle-orm";
 import { atomically, type Db } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
-import { admins, members, organizations } from "../db/schema.ts";
-import { checkFlowBranchCreation, mayCreateFlowBranch } from "../domain/permissions.ts";
+import {
+  admins,
+  bindingCodes,
+  chatBindings,
+  chatIdentities,
+  markHistory,
+  members,
+  organizations,
+} from "../db/schema.ts";
+import {
+  type AdminActor,
+  canDeleteGraduateOrg,
+  checkFlowBranchCreation,
+  mayCreateFlowBranch,
+} from "../domain/permissions.ts";
 import { destinationProblem, type TransferRequest } from "../domain/transferRules.ts";
 import { type OrgNode, pathIds } from "../domain/tree.ts";
 import { findMemberByNameAndIdNumber } from "./memberLookups.ts";
@@ -46,22 +59,72 @@ export async function canCreateFlowBranch(db: Db, input: { adminId: number }): P
  * R3: graduate organizations in an admin's subtree whose members have all transferred out:
  * someone graduated from it and nobody is left in it.
  */
+function emptiedGraduateOrgs(admin: AdminActor) {
+  return and(
+    eq(organizations.category, "graduate"),
+    isNull(organizations.deletedAt),
+    sql`${organizations.path} like ${`${admin.org.path}%`}`,
+    ne(organizations.id, admin.org.id),
+    sql`exists (select 1 from ${members} m where m.graduation_branch_id = ${organizations.id})`,
+    sql`not exists (select 1 from ${members} m where m.branch_id = ${organizations.id})`,
+  );
+}
+
+/** R3: what is offered for deletion to this admin, by name. */
 export async function graduateOrgsToDelete(db: Db, input: { adminId: number }) {
   const admin = await loadAdmin(db, input.adminId);
   if (!admin) return refuse({ reason: "unknown_admin" });
   const rows = await db
     .select({ id: organizations.id, name: organizations.name })
     .from(organizations)
-    .where(
-      and(
-        eq(organizations.category, "graduate"),
-        sql`${organizations.path} like ${`${admin.org.path}%`}`,
-        sql`exists (select 1 from ${members} m where m.graduation_branch_id = ${organizations.id})`,
-        sql`not exists (select 1 from ${members} m where m.branch_id = ${organizations.id})`,
-      ),
-    )
+    .where(emptiedGraduateOrgs(admin))
     .orderBy(asc(organizations.name));
   return { ok: true as const, orgs: rows };
+}
+
+/**
+ * R3: deletes an offered graduate organization. The row stays for history (members' graduation
+ * branch, applications, decisions name it); it leaves every list, its chats are unbound and its
+ * own admins removed, and its unused binding codes expire. Checked again inside the transaction:
+ * a member who arrived since the offer keeps it alive.
+ */
+export async function deleteGraduateOrg(
+  db: Db,
+  input: { adminId: number; orgId: number; now: Date },
+): Promise<{ ok: true; name: string } | Refusal> {
+  return atomically(db, async (tx) => {
+    const admin = await loadAdmin(tx, input.adminId);
+    if (!admin) return refuse({ reason: "unknown_admin" });
+    const org = await loadOrg(tx, input.orgId);
+    if (!org || !canDeleteGraduateOrg(admin, org)) return refuse({ reason: "not_permitted" });
+    const [deleted] = await tx
+      .update(organizations)
+      .set({ deletedAt: input.now })
+      .where(and(eq(organizations.id, org.id), emptiedGraduateOrgs(admin)))
+      .returning({ id: organizations.id });
+    if (!deleted) return refuse({ reason: "graduate_org_not_empty", orgName: org.name });
+    await tx.delete(chatBindings).where(eq(chatBindings.orgId, org.id));
+    const removed = await tx
+      .update(admins)
+      .set({ removedAt: input.now })
+      .where(and(eq(admins.orgId, org.id), isNull(admins.removedAt)))
+      .returning({ id: admins.id });
+    if (removed.length > 0) {
+      const ids = removed.map((r) => r.id);
+      await tx.delete(chatIdentities).where(inArray(chatIdentities.adminId, ids));
+      await tx
+        .update(bindingCodes)
+        .set({ expiresAt: input.now })
+        .where(and(inArray(bindingCodes.adminId, ids), isNull(bindingCodes.usedAt)));
+    }
+    await tx.insert(markHistory).values({
+      orgId: org.id,
+      action: "deleted",
+      actorAdminId: admin.adminId,
+      at: input.now,
+    });
+    return { ok: true, name: org.name };
+  });
 }
 
 /**

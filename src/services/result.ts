@@ -19,6 +19,8 @@ export type Refusal =
   | { ok: false; reason: "not_permitted" }
   /** Only an admin of the bound organization, or of one above it, unbinds its chat. */
   | { ok: false; reason: "unbind_not_permitted"; orgName: string }
+  /** R3: someone joined the graduate organization since it was offered for deletion. */
+  | { ok: false; reason: "graduate_org_not_empty"; orgName: string }
   | ({ ok: false } & FilingObstacle)
   | {
       ok: false;

@@ -85,6 +85,64 @@ describe.each(DB_KINDS)("admin dialogs on %s", (kind) => {
     }
   });
 
+  it("R3 an emptied graduate organization is offered in the menu, deleted after confirming, and the admin is reminded of 智慧团建", async () => {
+    await convertGraduateOrganizations(
+      db(),
+      TEST_SEASON,
+      new Date(`${TEST_SEASON.year}-06-02T00:00:00+08:00`),
+    );
+    const u = await admin("U");
+    await u.say("/menu");
+    expect(labels(u.last).join("\n")).not.toContain("Delete emptied graduate organizations");
+    expect(texts(await u.say("/cleanup"))).toBe(
+      "No graduate organization waits for deletion: one is offered here once all its members have transferred.",
+    );
+    await db().update(members).set({ branchId: w.org.VB }).where(eq(members.branchId, w.org.UB2));
+    await u.say("/menu");
+    expect(labels(u.last)).toContain("Delete emptied graduate organizations (1)");
+    await u.press("Delete emptied graduate organizations (1)");
+    expect(texts(u.last)).toBe(
+      "All members of these graduate organizations have transferred (1). Delete them here, and in 智慧团建 too. Choose one:",
+    );
+    await u.press("计算机2022级2班团支部");
+    expect(texts(u.last)).toContain("Delete 计算机2022级2班团支部? It leaves every list");
+    expect(labels(u.last)).toEqual(["Delete it", "Back to the list"]);
+    await u.press("Delete it");
+    expect(texts(u.last)).toBe(
+      [
+        "Deleted 计算机2022级2班团支部 here. Remember to delete it in 智慧团建 too.",
+        "No graduate organization waits for deletion: one is offered here once all its members have transferred.",
+      ].join("\n---\n"),
+    );
+    const [org] = await db().select().from(organizations).where(eq(organizations.id, w.org.UB2));
+    expect(org?.deletedAt).not.toBeNull();
+    await u.say("/menu");
+    expect(labels(u.last).join("\n")).not.toContain("Delete emptied graduate organizations");
+  });
+
+  it("R3 only an admin above it is offered the deletion; a graduate organization's own admin is not", async () => {
+    await convertGraduateOrganizations(
+      db(),
+      TEST_SEASON,
+      new Date(`${TEST_SEASON.year}-06-02T00:00:00+08:00`),
+    );
+    await db().update(members).set({ branchId: w.org.UB1 }).where(eq(members.branchId, w.org.UB2));
+    await db().update(members).set({ branchId: w.org.VB }).where(eq(members.branchId, w.org.UB1));
+    const own = await admin("UB1");
+    expect(texts(await own.say("/cleanup"))).toContain(
+      "No graduate organization waits for deletion",
+    );
+    const other = await admin("V");
+    expect(texts(await other.say("/cleanup"))).toContain(
+      "No graduate organization waits for deletion",
+    );
+    const u = await admin("U");
+    await u.say("/cleanup");
+    expect(labels(u.last)).toEqual(
+      expect.arrayContaining(["计算机2022级1班团支部", "计算机2022级2班团支部"]),
+    );
+  });
+
   it("R5 locate: a bad ID number is explained and asked again; found shows only the organization and its admins", async () => {
     const u = await admin("Y");
     await u.say("/locate");

@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { organizations } from "../../src/db/schema.ts";
+import { admins, chatBindings, markHistory, members, organizations } from "../../src/db/schema.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
 import { approve } from "../../src/services/decisions.ts";
 import { convertGraduateOrganizations } from "../../src/services/marks.ts";
 import {
   createFlowBranch,
+  deleteGraduateOrg,
   graduateOrgsToDelete,
   locateMember,
   provinceRoots,
@@ -81,6 +82,78 @@ describe.each(DB_KINDS)("organizations on %s", (kind) => {
       ok: true,
       orgs: [],
     });
+  });
+
+  it("R3 deleting an offered graduate organization: kept for history, gone from every list, its chats unbound and its own admins removed", async () => {
+    await convertGraduateOrganizations(db(), season, shanghai(`${YEAR}-06-01T00:00:00`));
+    for (const m of ["m4", "m5"] as const) {
+      const filed = await fileApplication(db(), furtherStudy(w.member[m], w.org.VB), NOW, season);
+      if (!filed.ok) throw new Error(filed.reason);
+      await approve(db(), { adminId: w.admin.VB, applicationId: filed.applicationId }, NOW);
+    }
+    const [own] = await db()
+      .insert(admins)
+      .values({ orgId: w.org.UB2, name: "管理员UB2" })
+      .returning({ id: admins.id });
+    await db().insert(chatBindings).values({
+      channel: "telegram",
+      chatId: "-100222",
+      orgId: w.org.UB2,
+      boundByAdminId: w.admin.U,
+    });
+    const input = { orgId: w.org.UB2, now: NOW };
+    // Its own admin, and an admin of another school, may not delete it.
+    for (const adminId of [own!.id, w.admin.V]) {
+      expect(await deleteGraduateOrg(db(), { ...input, adminId })).toEqual({
+        ok: false,
+        reason: "not_permitted",
+      });
+    }
+    // A branch that is not a graduate organization is never deleted.
+    expect(
+      await deleteGraduateOrg(db(), { ...input, adminId: w.admin.U, orgId: w.org.UF }),
+    ).toEqual({ ok: false, reason: "not_permitted" });
+    expect(await deleteGraduateOrg(db(), { ...input, adminId: w.admin.U })).toEqual({
+      ok: true,
+      name: "计算机2022级2班团支部",
+    });
+    expect(await graduateOrgsToDelete(db(), { adminId: w.admin.U })).toEqual({
+      ok: true,
+      orgs: [],
+    });
+    const [org] = await db().select().from(organizations).where(eq(organizations.id, w.org.UB2));
+    expect(org).toMatchObject({ name: "计算机2022级2班团支部", deletedAt: NOW });
+    const [m4] = await db().select().from(members).where(eq(members.id, w.member.m4));
+    expect(m4?.graduationBranchId).toBe(w.org.UB2);
+    expect(await db().select().from(chatBindings).where(eq(chatBindings.orgId, w.org.UB2))).toEqual(
+      [],
+    );
+    const [removed] = await db().select().from(admins).where(eq(admins.id, own!.id));
+    expect(removed?.removedAt).toEqual(NOW);
+    expect(
+      await db().select().from(markHistory).where(eq(markHistory.orgId, w.org.UB2)),
+    ).toContainEqual(expect.objectContaining({ action: "deleted", actorAdminId: w.admin.U }));
+    // Deleted once: a second press finds it no longer offered.
+    expect(await deleteGraduateOrg(db(), { ...input, adminId: w.admin.U })).toEqual({
+      ok: false,
+      reason: "graduate_org_not_empty",
+      orgName: "计算机2022级2班团支部",
+    });
+  });
+
+  it("R3 a graduate organization someone joined since it was offered is not deleted", async () => {
+    await convertGraduateOrganizations(db(), season, shanghai(`${YEAR}-06-01T00:00:00`));
+    for (const m of ["m4", "m5"] as const) {
+      const filed = await fileApplication(db(), furtherStudy(w.member[m], w.org.VB), NOW, season);
+      if (!filed.ok) throw new Error(filed.reason);
+      await approve(db(), { adminId: w.admin.VB, applicationId: filed.applicationId }, NOW);
+    }
+    await db().update(members).set({ branchId: w.org.UB2 }).where(eq(members.id, w.member.m1));
+    expect(
+      await deleteGraduateOrg(db(), { adminId: w.admin.U, orgId: w.org.UB2, now: NOW }),
+    ).toEqual({ ok: false, reason: "graduate_org_not_empty", orgName: "计算机2022级2班团支部" });
+    const [org] = await db().select().from(organizations).where(eq(organizations.id, w.org.UB2));
+    expect(org?.deletedAt).toBeNull();
   });
 
   it("R5 any admin locates a member by name and ID number: the organization and its admins, nothing else", async () => {

@@ -4,7 +4,7 @@
  * the app: getting ready is retried in the background, and notifications wait in the outbox.
  */
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Api, Bot, GrammyError, HttpError, webhookCallback } from "grammy";
+import { Api, Bot, BotError, GrammyError, HttpError, webhookCallback } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Context as HonoContext } from "hono";
 import type { Config } from "../../config.ts";
@@ -141,13 +141,21 @@ export function startTelegram(options: TelegramOptions): TelegramRuntime {
         bot.botInfo = await bot.api.getMe(forGrammy(signal));
       });
     if (settings.webhookUrl) {
-      webhook = webhookCallback(bot, honoAdapter, {
+      const callback = webhookCallback(bot, honoAdapter, {
         secretToken: settings.webhookSecret,
         // No timeout of grammY's: once it fired, an update that failed afterwards (the
         // database gone) became an unhandled rejection that ended the process. A button's
         // answer has its own deadline (updates.ts); a lost database fails within seconds.
         timeoutMilliseconds: Number.POSITIVE_INFINITY,
       }) as WebhookHandler;
+      // The route sees what failed, not grammY's wrapper (a lost database answers 503).
+      webhook = async (c) => {
+        try {
+          return await callback(c);
+        } catch (error) {
+          throw error instanceof BotError ? error.error : error;
+        }
+      };
       await retrying(() =>
         bot.api.setWebhook(
           settings.webhookUrl!,

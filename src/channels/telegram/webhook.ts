@@ -1,6 +1,5 @@
 /** POST /telegram/webhook. The route exists from the start, as hono cannot add routes later. */
 import { timingSafeEqual } from "node:crypto";
-import { BotError } from "grammy";
 import { Hono } from "hono";
 import { databaseUnavailable } from "../../db/client.ts";
 import type { WebhookHandler } from "./runtime.ts";
@@ -41,7 +40,7 @@ export function telegramWebhookRoutes(
       return await handle(c);
     } catch (error) {
       // The database was gone: the HTTP app answers 503 and Telegram sends the update again.
-      throw databaseUnavailable(error instanceof BotError ? error.error : error) ?? error;
+      throw databaseUnavailable(error) ?? error;
     }
   });
   return app;

@@ -6,13 +6,15 @@
  * they exist in the clear), which also ends each member's older live code.
  */
 import { inArray } from "drizzle-orm";
-import QRCode from "qrcode";
 import type { Db } from "../../db/client.ts";
 import { members } from "../../db/schema.ts";
 import { openIdNumber } from "../../db/sealing.ts";
 import { maskIdNumber } from "../../domain/idNumber.ts";
 import { type IssueRefusal, issueBranchCodes, normalizeCode } from "../bindings.ts";
 import type { ExportContext } from "./types.ts";
+
+/** Loaded for the printable sheet only. */
+const qrcode = async () => (await import("qrcode")).default;
 
 export interface CodeRow {
   name: string;
@@ -52,7 +54,7 @@ export async function issueCodeRows(
       maskedId: maskIdNumber(openIdNumber(idOf.get(c.memberId) ?? null)),
       code: c.code,
       link,
-      qr: await QRCode.toBuffer(link, { type: "png", width: 120, margin: 1 }),
+      qr: await (await qrcode()).toBuffer(link, { type: "png", width: 120, margin: 1 }),
       expiresAt: issued.expiresAt,
     });
   }

@@ -4,14 +4,16 @@
  * 65,536 rows, so reading the workbook whole is bounded; rows are yielded one at a time.
  */
 import { readFile } from "node:fs/promises";
-import * as XLSX from "@e965/xlsx";
+import type * as XLSX from "@e965/xlsx";
 import { type SheetCell, type SheetReader, type SheetRow, UnreadableSheetError } from "./rows.ts";
 
 export async function readXls(source: { path: string } | { buffer: Buffer }): Promise<SheetReader> {
   const buffer = "path" in source ? await readFile(source.path) : source.buffer;
+  // Loaded for an .xls only: SheetJS is ~30 MB resident, and most files are .xlsx or CSV.
+  const { read } = await import("@e965/xlsx");
   let workbook: XLSX.WorkBook;
   try {
-    workbook = XLSX.read(buffer, { type: "buffer", dense: true, cellDates: false, raw: true });
+    workbook = read(buffer, { type: "buffer", dense: true, cellDates: false, raw: true });
   } catch {
     throw new UnreadableSheetError("damaged");
   }

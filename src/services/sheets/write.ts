@@ -17,7 +17,10 @@
 import type { Writable } from "node:stream";
 import { PassThrough } from "node:stream";
 import { stringify } from "csv-stringify";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
+
+/** exceljs is loaded on the first sheet written: it would be ~25 MB resident from start-up. */
+const excel = async () => (await import("exceljs")).default;
 
 export type SheetFormat = "xlsx" | "csv";
 
@@ -137,7 +140,8 @@ async function writeXlsxStreaming<Row>(
   out: Writable,
 ): Promise<void> {
   const done = finished(out);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+  const { stream } = await excel();
+  const workbook = new stream.xlsx.WorkbookWriter({
     stream: out,
     useStyles: true,
     useSharedStrings: false,
@@ -175,7 +179,8 @@ async function writeXlsxInMemory<Row>(
   rows: Iterable<Row> | AsyncIterable<Row>,
   out: Writable,
 ): Promise<void> {
-  const workbook = new ExcelJS.Workbook();
+  const { Workbook } = await excel();
+  const workbook = new Workbook();
   const sheet = workbook.addWorksheet(safeSheetName(spec.name), sheetOptions(spec));
   const all: CellValue[][] = [];
   for await (const row of rows) all.push(spec.columns.map((c) => c.value(row)));

@@ -46,6 +46,26 @@ export interface Received {
   reqId: string;
   body: Record<string, unknown>;
   errcode: number;
+  /** On the fake's clock, when it arrived. */
+  at: number;
+}
+
+/**
+ * The AI bot's quotas per chat (doc 101463): 30 messages a minute and 1,000 an hour, replies and
+ * pushes together. What exceeds them is refused with 45009 (api freq out of limit).
+ */
+const QUOTAS = [
+  { limit: 30, windowMs: 60_000 },
+  { limit: 1_000, windowMs: 3_600_000 },
+];
+export const OVER_QUOTA = 45009;
+const COUNTED = new Set(["aibot_send_msg", "aibot_respond_update_msg", "aibot_respond_msg"]);
+
+export interface FakeBotOptions {
+  /** Enforce the per-chat quotas. */
+  quotas?: boolean;
+  /** The fake's time (default: the system clock). */
+  clock?: { now(): number };
 }
 
 export class FakeBotServer {
@@ -64,8 +84,41 @@ export class FakeBotServer {
   #enters = new Map<string, number>();
   #uploads = new Map<string, { chunks: Map<number, Buffer>; total: number; md5: string }>();
   #seq = 0;
+  /** The chat each callback came from: an answer on its req_id counts against that chat. */
+  #chatOfCallback = new Map<string, string>();
   /** Heartbeats go unanswered (a connection dead somewhere on the way). */
   silent = false;
+  /** Frames refused for exceeding a quota (with `quotas`). */
+  overQuota: Received[] = [];
+  #sent = new Map<string, number[]>();
+  #options: FakeBotOptions;
+
+  constructor(options: FakeBotOptions = {}) {
+    this.#options = options;
+  }
+
+  #now(): number {
+    return this.#options.clock?.now() ?? Date.now();
+  }
+
+  /** A chat that has spoken to the bot before (pushes reach only those). */
+  markSpoken(chatid: string): void {
+    this.#spoken.add(chatid);
+  }
+
+  /** Whether one more message to `chat` now stays within every quota; counts it if so. */
+  #withinQuota(chat: string, at: number): boolean {
+    const times = this.#sent.get(chat) ?? [];
+    const over = QUOTAS.some(
+      ({ limit, windowMs }) => times.filter((t) => t > at - windowMs).length >= limit,
+    );
+    if (over) return false;
+    times.push(at);
+    // Older than the longest window: never counted again.
+    while (times.length > 0 && times[0]! <= at - 3_600_000) times.shift();
+    this.#sent.set(chat, times);
+    return true;
+  }
 
   async start(): Promise<void> {
     this.#server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
@@ -81,6 +134,8 @@ export class FakeBotServer {
 
   reset(): void {
     this.received = [];
+    this.overQuota = [];
+    this.#sent.clear();
     this.maxLive = this.#live.size;
     this.subscribes = 0;
     this.replaced = 0;
@@ -195,6 +250,7 @@ export class FakeBotServer {
     const chat = (body.chatid as string | undefined) ?? (body.from as { userid: string }).userid;
     this.#spoken.add(chat);
     const reqId = `cb_${randomBytes(6).toString("hex")}`;
+    this.#chatOfCallback.set(reqId, chat);
     socket.send(JSON.stringify({ cmd, headers: { req_id: reqId }, body }));
     return reqId;
   }
@@ -249,9 +305,21 @@ export class FakeBotServer {
         return;
       }
       const body = frame.body ?? {};
-      const errcode = this.#handle(frame.cmd ?? "", reqId, body, answer);
+      const cmd = frame.cmd ?? "";
+      const at = this.#now();
+      if (this.#options.quotas && COUNTED.has(cmd)) {
+        const chat = String(body.chatid ?? this.#chatOfCallback.get(reqId) ?? "");
+        if (!this.#withinQuota(chat, at)) {
+          const refused = { cmd, reqId, body, errcode: OVER_QUOTA, at };
+          this.overQuota.push(refused);
+          this.received.push(refused);
+          answer(OVER_QUOTA);
+          return;
+        }
+      }
+      const errcode = this.#handle(cmd, reqId, body, answer);
       if (errcode === null) return;
-      this.received.push({ cmd: frame.cmd ?? "", reqId, body, errcode });
+      this.received.push({ cmd, reqId, body, errcode, at });
       answer(errcode);
     });
   }
@@ -287,7 +355,7 @@ export class FakeBotServer {
           total: Number(body.total_chunks),
           md5: String(body.md5),
         });
-        this.received.push({ cmd, reqId, body, errcode: 0 });
+        this.received.push({ cmd, reqId, body, errcode: 0, at: this.#now() });
         answer(0, { upload_id: uploadId });
         return null;
       }
@@ -305,7 +373,13 @@ export class FakeBotServer {
           [...upload.chunks.entries()].sort(([a], [b]) => a - b).map(([, c]) => c),
         );
         if (createHash("md5").update(data).digest("hex") !== upload.md5) return 40058;
-        this.received.push({ cmd, reqId, body: { ...body, bytes: data.length }, errcode: 0 });
+        this.received.push({
+          cmd,
+          reqId,
+          body: { ...body, bytes: data.length },
+          errcode: 0,
+          at: this.#now(),
+        });
         answer(0, { type: "image", media_id: `media_${body.upload_id}`, created_at: "1700000000" });
         return null;
       }

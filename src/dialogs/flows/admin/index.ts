@@ -5,12 +5,14 @@
  */
 
 import { canCreateFlowBranch } from "../../../services/organizations.ts";
+import { isAdminContext } from "../../defineAction.ts";
 import type { DialogRegistry } from "../../registry.ts";
 import { button } from "../../replies.ts";
 import type { Button, DialogContext } from "../../types.ts";
 import { adminAddFlow, adminPhoneFlow, adminRemoveFlow, adminsCommand } from "./admins.ts";
 import { transferInFlow, transferOutFlow } from "./adminTransfer.ts";
 import { batchCommand, batchFlow, openBatchAction } from "./batch.ts";
+import { cleanupCommand, cleanupMenuButton, deleteGraduateOrgAction } from "./cleanup.ts";
 import { codesFlow } from "./codes.ts";
 import { digestCommand } from "./digestNow.ts";
 import { flowBranchFlow } from "./flowBranch.ts";
@@ -58,6 +60,7 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
   // Issue 20: batch approval opens through its command or button, which say first why not.
   registry.flow(batchFlow).command("batch", batchCommand).action(openBatchAction);
   registry.command("digest", digestCommand);
+  registry.command("cleanup", cleanupCommand).action(deleteGraduateOrgAction);
   registry.flow(adminAddFlow).flow(adminPhoneFlow).flow(adminRemoveFlow);
   registry.command("admins", adminsCommand);
   return registry;
@@ -65,8 +68,8 @@ export function registerAdminFlows(registry: DialogRegistry): DialogRegistry {
 
 /** The admin's menu entries (only those registered), for `/menu`. */
 export async function adminMenuRows(ctx: DialogContext): Promise<Button[][]> {
+  if (!isAdminContext(ctx)) return [];
   const { adminId } = ctx.identity;
-  if (adminId === null) return [];
   // R1: offered only where the admin's organization may create one.
   const offered = (await canCreateFlowBranch(ctx.db, { adminId }))
     ? ADMIN_FLOWS
@@ -79,5 +82,8 @@ export async function adminMenuRows(ctx: DialogContext): Promise<Button[][]> {
   // The queue comes first: deciding is what admins do most.
   const rows: Button[][] = [[button("card:menuPending", { type: "command", command: "pending" })]];
   for (let i = 0; i < entries.length; i += 2) rows.push(entries.slice(i, i + 2));
+  // R3: offered while an emptied graduate organization waits to be deleted.
+  const cleanup = await cleanupMenuButton(ctx);
+  if (cleanup) rows.push([cleanup]);
   return rows;
 }
