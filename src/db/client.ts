@@ -205,27 +205,50 @@ export function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
-/** Rows of a `db.execute()` result: postgres.js gives an array, PGlite `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
+/**
+ * The columns of a hand-written statement that need reading as a type, not as the driver gives
+ * them: a timestamp arrives as text on postgres.js (drizzle turns its parsers off) and as a
+ * `Date` on PGlite, so a column named here reaches callers as a `Date` on both. Only columns
+ * the row type declares as dates may be named.
+ */
+export type Columns<T> = { [K in keyof T]?: NonNullable<T[K]> extends Date ? "date" : never };
+
+function typed<T>(rows: T[], columns: Columns<T> | undefined): T[] {
+  if (!columns) return rows;
+  const dates = Object.keys(columns) as (keyof T & string)[];
+  for (const row of rows) {
+    const cells = row as Record<string, unknown>;
+    for (const column of dates) {
+      const value = cells[column];
+      if (value !== null && value !== undefined && !(value instanceof Date))
+        cells[column] = new Date(value as string);
+    }
+  }
+  return rows;
+}
+
+/** Rows of a `db.execute()` result (postgres.js gives an array, PGlite `{ rows }`), typed. */
+export function rowsOf<T>(result: unknown, columns?: Columns<T>): T[] {
+  const rows = Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? []);
+  return typed(rows as T[], columns);
 }
 
 /**
- * Runs a hand-written statement and returns its rows as they come (name the columns as the
- * caller wants them). For the statements of every dialog turn and decision: the query builder
- * spends up to a quarter of a millisecond composing a wide select, a template almost nothing.
- * Timestamps come back as text on postgres.js and as dates on PGlite: select none, or convert.
+ * Runs a hand-written statement and returns its rows (name the columns as the caller wants
+ * them; name its timestamps in `columns`). For the statements of every dialog turn and
+ * decision: the query builder spends up to a quarter of a millisecond composing a wide select,
+ * a template almost nothing.
  */
-export async function query<T>(db: Queryable, statement: SQL): Promise<T[]> {
+export async function query<T>(db: Queryable, statement: SQL, columns?: Columns<T>): Promise<T[]> {
   // On PostgreSQL the driver runs it directly: drizzle's own execute path (tracing spans, cache
   // hooks, a prepared-query object per call) cost more than the round trip's own work.
   const { session } = db._;
   if (session instanceof PostgresJsSession) {
     const { sql: text, params } = dialect.sqlToQuery(statement);
-    return (await session.client.unsafe(text, params as never[])) as unknown as T[];
+    const rows = (await session.client.unsafe(text, params as never[])) as unknown as T[];
+    return typed(rows, columns);
   }
-  return rowsOf<T>(await db.execute(statement));
+  return rowsOf<T>(await db.execute(statement), columns);
 }
 
 const dialect = new PgDialect();

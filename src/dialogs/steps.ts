@@ -46,7 +46,7 @@ export interface StepFlowDefinition<D extends Json, A extends Json, K extends st
    * Where a flow started with its answers already given begins (a refiled application at its
    * summary), and the steps Back then leads through, first to last.
    */
-  resume?(data: D): { step: string; back: string[] } | null;
+  resume?(data: D): { step: NoInfer<K>; back: NoInfer<K>[] } | null;
 }
 
 export function stepFlow<D extends Json, A extends Json = Json, K extends string = string>(

@@ -104,6 +104,39 @@ export function canStartAsInAdmin(admin: AdminActor, destination: OrgNode): bool
   return isWithin(destination, admin.org);
 }
 
+/**
+ * A bound group chat (issue 6.1) is managed — unbound, its language set, its digest asked for —
+ * by an admin of the bound organization or of one above it.
+ */
+export function canManageGroupChat(
+  admin: Pick<AdminActor, "org">,
+  bound: { path: string },
+): boolean {
+  return isWithin(bound, admin.org);
+}
+
+/**
+ * §8: binding codes for members are issued by an admin whose subtree holds the member's branch
+ * (one member, or every member of a branch).
+ */
+export function canIssueMemberCodes(
+  admin: Pick<AdminActor, "org">,
+  branch: { path: string },
+): boolean {
+  return isWithin(branch, admin.org);
+}
+
+/**
+ * §8: an admin's binding code is issued, and an admin removed, only by an admin of an
+ * organization above theirs: never by a peer of the same organization, nor by themselves.
+ */
+export function canManageAdmin(
+  admin: Pick<AdminActor, "org">,
+  target: Pick<AdminActor, "org">,
+): boolean {
+  return isStrictlyBelow(target.org, admin.org);
+}
+
 /** R8: the change request comes from the admin of the graduate organization's direct superior. */
 export function canRequestGraduationChange(admin: AdminActor, branch: OrgNode): boolean {
   return branch.parentId === admin.org.id;

@@ -167,7 +167,7 @@ export interface EventRow<E extends EventName = EventName> {
   recipientType: RecipientType;
   recipientId: string;
   payload: EventPayloads[E];
-  createdAt: Date | string;
+  createdAt: Date;
 }
 
 const EVENTS: { [E in EventName]: true } = {
@@ -195,7 +195,7 @@ export interface StoredEvent {
   recipientType: string;
   recipientId: string;
   payload: unknown;
-  createdAt: Date | string;
+  createdAt: Date;
 }
 
 /** One handler per event, each seeing its own payload type. */
@@ -215,7 +215,7 @@ export function dispatch<Args extends unknown[], R>(
     recipientType: string;
     recipientId: string;
     payload: unknown;
-    createdAt: Date | string;
+    createdAt: Date;
   },
   fallback: () => R,
   ...args: Args

@@ -24,7 +24,7 @@ const DAY_MS = 86_400_000;
 const forDays =
   (days: number): Matters =>
   async (event, _db, now) =>
-    now.getTime() - new Date(event.createdAt).getTime() < days * DAY_MS;
+    now.getTime() - event.createdAt.getTime() < days * DAY_MS;
 
 const open = sql.join(
   OPEN_STATES.map((s) => sql`${s}`),

@@ -4,6 +4,7 @@
  */
 import { and, asc, eq, ilike, isNull, ne, or, sql } from "drizzle-orm";
 import type { Queryable } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import { members, organizations } from "../db/schema.ts";
 import { openIdNumber } from "../db/sealing.ts";
 import type { MemberIdentity } from "../domain/member.ts";
@@ -13,8 +14,6 @@ import { loadAdmin } from "./orgStore.ts";
 async function adminPath(db: Queryable, adminId: number): Promise<string | null> {
   return (await loadAdmin(db, adminId))?.org.path ?? null;
 }
-
-const under = (path: string) => sql`${organizations.path} like ${`${path}%`}`;
 
 /**
  * Branches in the admin's subtree whose name contains `query` (shortest names first); the
@@ -34,7 +33,7 @@ export async function branchesUnder(
     .from(organizations)
     .where(
       and(
-        under(path),
+        within(organizations.path, path),
         eq(organizations.kind, "branch"),
         ne(organizations.category, "special_unit_library"),
         isNull(organizations.deletedAt),
@@ -69,7 +68,11 @@ export async function branchMembers(
     .select({ id: organizations.id })
     .from(organizations)
     .where(
-      and(eq(organizations.id, input.branchId), eq(organizations.kind, "branch"), under(path)),
+      and(
+        eq(organizations.id, input.branchId),
+        eq(organizations.kind, "branch"),
+        within(organizations.path, path),
+      ),
     );
   if (!branch) return null;
   const inBranch = eq(members.branchId, branch.id);

@@ -6,8 +6,9 @@
  */
 import { and, asc, eq, isNull, like } from "drizzle-orm";
 import { atomically, type Db } from "../db/client.ts";
+import { strictlyBelow } from "../db/queries/subtree.ts";
 import { admins, bindingCodes, chatIdentities, organizations } from "../db/schema.ts";
-import { isStrictlyBelow } from "../domain/tree.ts";
+import { canManageAdmin } from "../domain/permissions.ts";
 import { issueColleagueCode } from "./bindings.ts";
 import { loadAdmin } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
@@ -88,7 +89,7 @@ export async function removeAdmin(
       loadAdmin(tx, input.adminId),
       loadAdmin(tx, input.targetAdminId),
     ]);
-    if (!remover || !target || !isStrictlyBelow(target.org, remover.org)) {
+    if (!remover || !target || !canManageAdmin(remover, target)) {
       return refuse({ reason: "not_permitted" });
     }
     await tx.update(admins).set({ removedAt: input.now }).where(eq(admins.id, target.adminId));
@@ -131,7 +132,7 @@ export async function orgsWithAdminsBelow(
     .innerJoin(admins, and(eq(admins.orgId, organizations.id), isNull(admins.removedAt)))
     .where(
       and(
-        like(organizations.path, `${admin.org.path}_%`),
+        strictlyBelow(organizations.path, admin.org.path),
         like(organizations.name, `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
       ),
     )

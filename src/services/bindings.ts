@@ -18,6 +18,7 @@ import { and, count, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { atomically, type Db, type Queryable, type Tx } from "../db/client.ts";
 import { bindingCodes, chatIdentities, members, organizations } from "../db/schema.ts";
 import { codeHashes } from "../db/sealing.ts";
+import { canIssueMemberCodes, canManageAdmin } from "../domain/permissions.ts";
 import { loadAdmin } from "./orgStore.ts";
 import { type Budget, LIMITS, refund, spend } from "./rateLimits.ts";
 
@@ -122,7 +123,7 @@ export async function issueMemberCode(
       .innerJoin(organizations, eq(organizations.id, members.branchId))
       .where(eq(members.id, input.memberId));
     if (!member) return { ok: false, reason: "unknown_member" };
-    if (!member.path.startsWith(admin.org.path)) return { ok: false, reason: "not_permitted" };
+    if (!canIssueMemberCodes(admin, member)) return { ok: false, reason: "not_permitted" };
     if (!(await makeRoom(tx, admin.org.id, { memberIds: [input.memberId] }, 1, input.now)))
       return { ok: false, reason: "too_many_codes" };
     const { codes, expiresAt } = await insertCodes(
@@ -158,7 +159,7 @@ export async function issueBranchCodes(
       .from(organizations)
       .where(and(eq(organizations.id, input.branchId), eq(organizations.kind, "branch")));
     if (!branch) return { ok: false, reason: "unknown_branch" };
-    if (!branch.path.startsWith(admin.org.path)) return { ok: false, reason: "not_permitted" };
+    if (!canIssueMemberCodes(admin, branch)) return { ok: false, reason: "not_permitted" };
     const people = await tx
       .select({ id: members.id, name: members.name })
       .from(members)
@@ -195,8 +196,7 @@ export async function issueAdminCode(
     if (!issuer) return { ok: false, reason: "unknown_admin" };
     const target = await loadAdmin(tx, input.targetAdminId);
     if (!target) return { ok: false, reason: "unknown_admin" };
-    if (target.org.path === issuer.org.path || !target.org.path.startsWith(issuer.org.path))
-      return { ok: false, reason: "not_permitted" };
+    if (!canManageAdmin(issuer, target)) return { ok: false, reason: "not_permitted" };
     if (!(await makeRoom(tx, issuer.org.id, { adminIds: [input.targetAdminId] }, 1, input.now)))
       return { ok: false, reason: "too_many_codes" };
     const { codes, expiresAt } = await insertCodes(

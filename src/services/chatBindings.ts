@@ -2,6 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { chatBindings, organizations } from "../db/schema.ts";
+import { canManageGroupChat } from "../domain/permissions.ts";
 import { loadAdmin } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
 
@@ -45,7 +46,7 @@ export async function unbindChat(
     if (!admin) return refuse({ reason: "unknown_admin" });
     const bound = await boundOrganization(tx, input.channel, input.chatId);
     if (!bound) return { ok: true, orgName: null };
-    if (!bound.path.startsWith(admin.org.path)) {
+    if (!canManageGroupChat(admin, bound)) {
       return refuse({ reason: "unbind_not_permitted", orgName: bound.name });
     }
     await tx
@@ -86,7 +87,7 @@ export async function setGroupLocale(
   if (!admin) return { ok: false, reason: "not_permitted" };
   const bound = await boundOrganization(db, input.channel, input.chatId);
   if (!bound) return { ok: false, reason: "unbound" };
-  if (!bound.path.startsWith(admin.org.path)) return { ok: false, reason: "not_permitted" };
+  if (!canManageGroupChat(admin, bound)) return { ok: false, reason: "not_permitted" };
   await db
     .update(chatBindings)
     .set({ locale })

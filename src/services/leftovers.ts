@@ -8,6 +8,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import { markHistory, members } from "../db/schema.ts";
 import type { Season } from "../domain/calendar.ts";
 import { canStartAsOutAdmin } from "../domain/permissions.ts";
@@ -36,9 +37,9 @@ interface Row {
   name: string;
   branch_id: number;
   branch_name: string;
-  since: Date | string;
+  since: Date;
   lost_reason: string | null;
-  lost_at: Date | string | null;
+  lost_at: Date | null;
 }
 
 /** The members under `org` (its subtree) whose stay passed 6 months at `now`, longest first. */
@@ -55,11 +56,12 @@ export async function leftoversUnder(
              m.lost_contact_reason as lost_reason, m.lost_contact_at as lost_at
       from members m join organizations b on b.id = m.branch_id
       where m.retained_since is not null and m.retained_since <= ${cutoff.toISOString()}::timestamptz
-        and b.category = 'flow_branch' and b.path like ${`${org.path}%`}
+        and b.category = 'flow_branch' and ${within(sql`b.path`, org.path)}
       order by m.retained_since, m.id`),
+    { since: "date", lost_at: "date" },
   );
   return rows.map((r) => {
-    const since = new Date(r.since);
+    const since = r.since;
     const limit = monthsBefore(since, -STAY_LIMIT_MONTHS, season.timezone);
     return {
       memberId: r.id,
@@ -68,8 +70,7 @@ export async function leftoversUnder(
       since,
       limit,
       pastLimit: now >= limit,
-      lostContact:
-        r.lost_reason && r.lost_at ? { reason: r.lost_reason, at: new Date(r.lost_at) } : null,
+      lostContact: r.lost_reason && r.lost_at ? { reason: r.lost_reason, at: r.lost_at } : null,
     };
   });
 }

@@ -1,48 +1,17 @@
 /** Loading organizations and admins as the domain sees them. */
-import { eq, inArray, type SQL, sql } from "drizzle-orm";
-import type { BuildAliasTable } from "drizzle-orm/pg-core";
-import { type Queryable, query, type Tx } from "../db/client.ts";
+import { eq, inArray } from "drizzle-orm";
+import type { Queryable, Tx } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
+import { activeAdmin } from "../db/queries/admins.ts";
+import { orgColumns } from "../db/queries/organizations.ts";
 import { organizations } from "../db/schema.ts";
 import naming from "../domain/naming.json" with { type: "json" };
 import type { OrgCategory } from "../domain/organization.ts";
 import type { AdminActor } from "../domain/permissions.ts";
 import { type OrgNode, pathIds } from "../domain/tree.ts";
 
-/** The columns the domain's OrgNode needs, of `organizations` or an alias of it. */
-export function orgColumnsOf(
-  t: typeof organizations | BuildAliasTable<typeof organizations, string>,
-) {
-  return {
-    id: t.id,
-    parentId: t.parentId,
-    path: t.path,
-    name: t.name,
-    kind: t.kind,
-    level: t.level,
-    domain: t.domain,
-    category: t.category,
-    institutionCode: t.institutionCode,
-    provinceId: t.provinceId,
-    isSystemCommittee: t.isSystemCommittee,
-    isExternalProvince: t.isExternalProvince,
-    graduationMonth: t.graduationMonth,
-    graduationUnsetReason: t.graduationUnsetReason,
-  };
-}
-
-export const orgColumns = orgColumnsOf(organizations);
-
-/**
- * An OrgNode as one json column, for hand-written statements: `json_build_object(...)` over the
- * organization aliased `alias`, made from the same column list as `orgColumns`.
- */
-export function orgNodeJson(alias: string): SQL {
-  const pairs = Object.entries(orgColumns).map(
-    ([key, column]) => `'${key}', ${alias}.${column.name}`,
-  );
-  return sql.raw(`json_build_object(${pairs.join(", ")})`);
-}
+// decisions.ts imports it from here until it is pointed at db/queries (issue 17 item 3).
+export { orgNodeJson } from "../db/queries/organizations.ts";
 
 export async function loadOrg(
   tx: Queryable,
@@ -64,20 +33,12 @@ export async function loadChain(tx: Queryable, org: OrgNode): Promise<OrgNode[]>
   return ids.map((id) => byId.get(id)).filter((o): o is OrgNode => o !== undefined);
 }
 
-const ADMIN_ORG = orgNodeJson("o");
-
 export async function loadAdmin(
   tx: Queryable,
   adminId: number,
 ): Promise<(AdminActor & { name: string; phone: string | null }) | undefined> {
   if (!Number.isInteger(adminId)) return undefined;
-  const [row] = await query<AdminActor & { name: string; phone: string | null }>(
-    tx,
-    sql`select a.id as "adminId", a.name, a.phone, ${ADMIN_ORG} as org
-        from admins a join organizations o on o.id = a.org_id
-        where a.id = ${adminId} and a.removed_at is null`,
-  );
-  return row;
+  return activeAdmin(tx, adminId);
 }
 
 /**

@@ -5,6 +5,8 @@
 import { and, asc, eq, ilike, inArray, isNull, ne, sql } from "drizzle-orm";
 import { atomically, type Db } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
+import { orgColumns } from "../db/queries/organizations.ts";
+import { within } from "../db/queries/subtree.ts";
 import {
   admins,
   bindingCodes,
@@ -23,7 +25,7 @@ import {
 import { destinationProblem, type TransferRequest } from "../domain/transferRules.ts";
 import { type OrgNode, pathIds } from "../domain/tree.ts";
 import { findMemberByNameAndIdNumber } from "./memberLookups.ts";
-import { loadAdmin, loadOrg, orgColumns } from "./orgStore.ts";
+import { loadAdmin, loadOrg } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
 
 /** R1: a school committee with an institution code, or a county committee, makes one. */
@@ -63,7 +65,7 @@ function emptiedGraduateOrgs(admin: AdminActor) {
   return and(
     eq(organizations.category, "graduate"),
     isNull(organizations.deletedAt),
-    sql`${organizations.path} like ${`${admin.org.path}%`}`,
+    within(organizations.path, admin.org.path),
     ne(organizations.id, admin.org.id),
     sql`exists (select 1 from ${members} m where m.graduation_branch_id = ${organizations.id})`,
     sql`not exists (select 1 from ${members} m where m.branch_id = ${organizations.id})`,

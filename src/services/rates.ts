@@ -10,6 +10,7 @@
  */
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import { indicatorSnapshots, organizations } from "../db/schema.ts";
 import type { ApplicationState, TransferReason } from "../domain/application.ts";
 import {
@@ -29,6 +30,7 @@ import {
   xsRate,
 } from "../domain/indicators.ts";
 import { isLeadingOrgan } from "../domain/organization.ts";
+import { isWithin } from "../domain/tree.ts";
 
 export interface OrgRef {
   id: number;
@@ -95,7 +97,7 @@ const regionScope = (orgId: number, path: string) => sql`
   from organizations o
   join organizations k on k.id = case when o.path = ${path} then ${orgId}
     else split_part(substr(o.path, length(${path}) + 1), '/', 1)::int end
-  where o.path like ${`${path}%`} and (k.id = ${orgId} or k.parent_id = ${orgId})`;
+  where ${within(sql`o.path`, path)} and (k.id = ${orgId} or k.parent_id = ${orgId})`;
 
 /**
  * Keys for many regions: the deepest of `ids` at or above each organization. Worked out first
@@ -215,7 +217,10 @@ export async function takeSnapshots(db: Db, year: number, day: string, now: Date
     graduationYear: year,
     day,
     takenAt: now,
-    ...countIndicators(groups, (key) => pathOf.get(key)?.startsWith(organ.path) === true),
+    ...countIndicators(groups, (key) => {
+      const path = pathOf.get(key);
+      return path !== undefined && isWithin({ path }, organ);
+    }),
   }));
   await db
     .insert(indicatorSnapshots)

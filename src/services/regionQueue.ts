@@ -6,6 +6,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { type Queryable, query } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import type { ApplicationState } from "../domain/application.ts";
 import { autoReturnAt, autoReturnCutoff, daysWaiting, type Season } from "../domain/calendar.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
@@ -50,7 +51,7 @@ const openList = sql.raw(OPEN_STATES.map((s) => `'${s}'`).join(", "));
 
 /** Open applications decided strictly below the organization with this path. */
 const below = (orgId: number, path: string) => sql`
-  a.state in (${openList}) and o.path like ${`${path}%`} and o.id <> ${orgId}`;
+  a.state in (${openList}) and ${within(sql`o.path`, path)} and o.id <> ${orgId}`;
 
 /** Stage starts at or before this are returned by R27 within the warning window. */
 function soonCutoff(season: Season, now: Date): Date | null {
@@ -117,7 +118,7 @@ export async function regionItems(
     name: string;
     state: ApplicationState;
     org: string;
-    since: string | Date;
+    since: Date;
   }>(
     db,
     sql`select a.id, m.name, a.state, o.name as org, a.stage_since as since
@@ -127,9 +128,10 @@ export async function regionItems(
         where ${below(org.id, org.path)} ${filter}
         order by a.stage_since, a.id
         limit ${page.limit} offset ${page.offset}`,
+    { since: "date" },
   );
   return rows.map((r) => {
-    const stageSince = new Date(r.since);
+    const stageSince = r.since;
     return {
       id: r.id,
       memberName: r.name,

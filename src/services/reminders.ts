@@ -33,7 +33,7 @@ export function monthsBefore(now: Date, months: number, timezone: string): Date 
 interface Stay {
   member_id: number;
   org_id: number;
-  since: Date | string;
+  since: Date;
 }
 
 /** Queues the reminders due at `now`; returns how many stays were due (already sent included). */
@@ -63,6 +63,7 @@ export async function queueRetentionReminders(
           and m.branch_id = coalesce(a.assigned_branch_id, a.to_org_id)
         where a.state = 'completed' and a.reason = 'not_placed'
           and a.updated_at <= ${cutoff}::timestamptz and a.updated_at > ${after}::timestamptz`),
+      { since: "date" },
     );
     due += stays.length;
     for (let i = 0; i < stays.length; i += 1_000) {
@@ -72,7 +73,7 @@ export async function queueRetentionReminders(
           event: "retention_reminder" as const,
           to: { org: s.org_id },
           payload: { memberId: s.member_id, months },
-          key: { memberId: s.member_id, months, since: new Date(s.since).toISOString() },
+          key: { memberId: s.member_id, months, since: s.since.toISOString() },
         })),
       );
     }

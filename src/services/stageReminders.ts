@@ -89,15 +89,14 @@ export async function queueStageReminders(tx: Tx, season: Season, now: Date): Pr
   const notices: Notice[] = [];
   const at = now.toISOString();
   const first = Math.min(...settings.stageHours, settings.escalationHours);
-  const waiting = (
-    await query<{ id: number; stageSince: string; decidingOrgId: number }>(
-      tx,
-      sql`select id, stage_since as "stageSince", deciding_org_id as "decidingOrgId"
+  const waiting = await query<{ id: number; stageSince: Date; decidingOrgId: number }>(
+    tx,
+    sql`select id, stage_since as "stageSince", deciding_org_id as "decidingOrgId"
           from applications
           where state in (${open}) and deciding_org_id is not null
             and stage_since <= ${at}::timestamptz - ${first} * interval '1 hour'`,
-    )
-  ).map((r) => ({ ...r, stageSince: new Date(r.stageSince) }));
+    { stageSince: "date" },
+  );
   const onClock = waiting.map((w) => ({ w, hours: hoursOnClock(season, w.stageSince, now) }));
   for (const hours of settings.stageHours) {
     const due = onClock
@@ -158,7 +157,7 @@ const nudgeNotice = (id: number, decidingOrgId: number, kind: string, since: Dat
 
 /** Nudges made in the quiet hours, now sent (those whose application moved on are dropped). */
 async function nudgesWaiting(tx: Tx, now: Date): Promise<Notice[]> {
-  const rows = await query<{ id: number; kind: string; since: string; org: number | null }>(
+  const rows = await query<{ id: number; kind: string; since: Date; org: number | null }>(
     tx,
     sql`update stage_reminders r set queued_at = ${now.toISOString()}::timestamptz
         from applications a
@@ -166,9 +165,10 @@ async function nudgesWaiting(tx: Tx, now: Date): Promise<Notice[]> {
         returning r.application_id as id, r.kind, r.stage_since as since,
           case when a.state in (${open}) and a.stage_since = r.stage_since
                then a.deciding_org_id end as org`,
+    { since: "date" },
   );
   return rows.flatMap((r) =>
-    r.org === null ? [] : [nudgeNotice(Number(r.id), r.org, r.kind, new Date(r.since))],
+    r.org === null ? [] : [nudgeNotice(Number(r.id), r.org, r.kind, r.since)],
   );
 }
 

@@ -7,13 +7,14 @@
 import { describe, expect, it } from "vitest";
 import { demoBindingCodes, demoUsers } from "../../src/channels/web/demo.ts";
 import { loadDemoData } from "../../src/db/demo/loadDemoData.ts";
+import { orgColumns } from "../../src/db/queries/organizations.ts";
 import { organizations } from "../../src/db/schema.ts";
 import { birthDateOf, openIdNumber } from "../../src/db/sealing.ts";
 import { ageOn, parseIdNumber } from "../../src/domain/idNumber.ts";
 import { canDecideAtStage, leadingOrganAbove } from "../../src/domain/permissions.ts";
 import { type OrgNode, pathIds, schoolOf } from "../../src/domain/tree.ts";
 import { redeemCode } from "../../src/services/bindings.ts";
-import { loadAdmin, orgColumns } from "../../src/services/orgStore.ts";
+import { loadAdmin } from "../../src/services/orgStore.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 
 const YEAR = 2026;

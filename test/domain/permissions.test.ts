@@ -5,6 +5,9 @@ import {
   canDecideAsApprover,
   canDecideAsReceiver,
   canDecideAtStage,
+  canIssueMemberCodes,
+  canManageAdmin,
+  canManageGroupChat,
   canMarkGraduation,
   canMarkIdentity,
   canRequestGraduationChange,
@@ -289,5 +292,44 @@ describe("R17 R19 R22 who decides at each stage", () => {
     for (const state of ["completed", "rejected", "withdrawn", "auto_returned"] as const) {
       expect(canDecideAtStage(adminOf(t.township), state, t.township)).toBe(false);
     }
+  });
+});
+
+describe("issue 6.1 who manages a bound group chat", () => {
+  it("an admin of the bound organization or of one above it", () => {
+    expect(canManageGroupChat(adminOf(t.township), t.township)).toBe(true);
+    expect(canManageGroupChat(adminOf(t.county), t.township)).toBe(true);
+    expect(canManageGroupChat(adminOf(t.central), t.communityBranch)).toBe(true);
+  });
+
+  it("not an admin below it or beside it", () => {
+    expect(canManageGroupChat(adminOf(t.communityBranch), t.township)).toBe(false);
+    expect(canManageGroupChat(adminOf(t.university), t.township)).toBe(false);
+  });
+
+  it("a path sharing digits is not a subtree (/1/2/ does not hold /1/23/)", () => {
+    const a = org(2, null, { kind: "committee" });
+    const b = org(23, null, { kind: "committee" });
+    expect(canManageGroupChat(adminOf(a), b)).toBe(false);
+  });
+});
+
+describe("§8 who issues binding codes and manages admins", () => {
+  it("member codes: an admin whose subtree holds the member's branch, its own included", () => {
+    expect(canIssueMemberCodes(adminOf(t.communityBranch), t.communityBranch)).toBe(true);
+    expect(canIssueMemberCodes(adminOf(t.county), t.communityBranch)).toBe(true);
+    expect(canIssueMemberCodes(adminOf(t.university), t.communityBranch)).toBe(false);
+    expect(canIssueMemberCodes(adminOf(t.townshipFlowBranch), t.communityBranch)).toBe(false);
+  });
+
+  it("admin codes and removal: only from an organization above the target's", () => {
+    expect(canManageAdmin(adminOf(t.county), adminOf(t.township))).toBe(true);
+    expect(canManageAdmin(adminOf(t.province), adminOf(t.graduateClass))).toBe(true);
+  });
+
+  it("admin codes and removal: never a peer of the same organization, nor one below or beside", () => {
+    expect(canManageAdmin(adminOf(t.township), adminOf(t.township))).toBe(false);
+    expect(canManageAdmin(adminOf(t.township), adminOf(t.county))).toBe(false);
+    expect(canManageAdmin(adminOf(t.university), adminOf(t.township))).toBe(false);
   });
 });

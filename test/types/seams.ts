@@ -3,12 +3,18 @@
  * are types, so a misspelled action, step or event is an error. Each `@ts-expect-error` fails
  * the typecheck if the line below it ever compiles.
  */
+import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { type Db, query } from "../../src/db/client.ts";
 import { defineAction } from "../../src/dialogs/defineAction.ts";
+import { type PickData, type PickStep, pickSteps } from "../../src/dialogs/flows/admin/pick.ts";
 import { approveAction } from "../../src/dialogs/flows/decide.ts";
+import { type TransferData, transferSteps } from "../../src/dialogs/flows/transfer.ts";
 import { raw, reply } from "../../src/dialogs/replies.ts";
 import { stepFlow } from "../../src/dialogs/steps.ts";
 import { dedupeKey, type EventTable } from "../../src/notices/events.ts";
+
+declare const db: Db;
 
 // An action's button takes its own arguments; there is no name to misspell.
 approveAction.button(raw("ok"), { id: 1 });
@@ -54,3 +60,38 @@ dedupeKey({
 // @ts-expect-error `digest` and the others are missing
 const partial: EventTable<[], null> = { outcome: () => null };
 void partial;
+
+// Hand-written statements: only a column the row type declares as a Date may be read as one.
+void query<{ at: Date; n: number }>(db, sql`select 1`, { at: "date" });
+// @ts-expect-error `n` is a number, not a timestamp
+void query<{ at: Date; n: number }>(db, sql`select 1`, { n: "date" });
+// @ts-expect-error a misspelled column
+void query<{ at: Date; n: number }>(db, sql`select 1`, { ta: "date" });
+
+// The remaining wizards name their steps too: the identity marking flow's `next` is checked.
+type IdentityStepTest = PickStep | "kind";
+stepFlow<PickData, Record<string, never>, IdentityStepTest>({
+  name: "typedPick",
+  first: "branchQuery",
+  initial: () => ({}),
+  steps: {
+    // @ts-expect-error a misspelled step after the member is chosen (the overloads report it here)
+    ...pickSteps<PickData, IdentityStepTest>({
+      members: { after: (_ctx, data) => ({ next: "knid", data }) },
+    }),
+    kind: { ask: () => reply(raw("?")) },
+  },
+});
+
+// The member wizard's destination step must be a step of the flow.
+transferSteps<TransferData, "inDestination">({
+  initiator: "in_admin",
+  // @ts-expect-error a misspelled destination step
+  destinationStep: "inDestinaton",
+  filer: () => null,
+});
+
+// The wizard's answers are the service's input: a field it does not take is not an answer.
+// @ts-expect-error `schoolNmae` is no field of the request
+const answers: TransferData = { reason: "further_study", schoolNmae: "x" };
+void answers;

@@ -30,7 +30,7 @@ import { menuButtonRow, raw, reply, stepButton, text } from "../replies.ts";
 import { stepFlow } from "../steps.ts";
 import type { Button, DialogContext, GlobalActionResult, Json, Reply, Text } from "../types.ts";
 import { ended } from "./admin/common.ts";
-import { type PickData, pickSteps } from "./admin/pick.ts";
+import { type BranchPickStep, type PickData, pickSteps } from "./admin/pick.ts";
 
 const X = (key: string, params?: Text["params"]) => text(`export:chat.${key}`, params);
 
@@ -147,7 +147,7 @@ async function exportNow(
 }
 
 export function exportFlow(options: ExportOptions) {
-  return stepFlow<ExportData>({
+  return stepFlow<ExportData, Json, "kind" | "rate" | BranchPickStep>({
     name: "export",
     requires: "admin",
     first: "kind",
@@ -185,7 +185,7 @@ export function exportFlow(options: ExportOptions) {
             ? exportNow(ctx, options, "ranking", { by: value })
             : { invalid: text("chat:nav.useButtons") },
       },
-      ...pickSteps<ExportData>({
+      ...pickSteps<ExportData, never>({
         afterBranch: (ctx, data) =>
           exportNow(ctx, options, "codes", { branchId: data.branchId ?? 0 }),
       }),

@@ -7,14 +7,7 @@
  * again on submit. The steps serve every initiator (R11): the member's own flow here, the
  * admins' in flows/admin.
  */
-import {
-  type AddressKind,
-  type InitiatorKind,
-  STUDY_TYPES,
-  type StudyType,
-  TRANSFER_REASONS,
-  type TransferReason,
-} from "../../domain/application.ts";
+import { type InitiatorKind, STUDY_TYPES, TRANSFER_REASONS } from "../../domain/application.ts";
 import { retentionOpen } from "../../domain/calendar.ts";
 import {
   allowedAddressKinds,
@@ -43,32 +36,42 @@ import { withdrawAction } from "./myApplications.ts";
 /** The member an admin files for, chosen before the wizard's own steps. */
 export type Subject = { id: number; name: string; maskedId: string };
 
-export type TransferData = {
+/**
+ * The wizard's answers: the service's input, each field absent until its question is answered
+ * (`requestOf` fills the rest), and the wizard's own way there — the member filed for, the
+ * destination search and the names shown back.
+ */
+export type TransferData = Partial<Pick<FileInput, keyof TransferRequest | "refiledFromId">> & {
   subject?: Subject;
-  external?: boolean;
-  reason?: TransferReason;
-  studyType?: StudyType;
-  schoolName?: string;
-  schoolAddress?: string;
-  employerName?: string;
-  employerAddress?: string;
-  addressKind?: AddressKind;
-  address?: string;
-  retainAtSchool?: boolean;
   rootId?: number;
   rootName?: string;
   query?: string;
   matches?: { id: number; name: string; parentName: string | null }[];
   page?: number;
-  destinationOrgId?: number;
   destinationName?: string;
-  externalOrgName?: string;
-  externalOrgAddress?: string;
-  externalOrgDetails?: string;
-  under16Explanation?: string;
-  /** Issue 20.4: refiled from this rejected or returned application. */
-  refiledFromId?: number;
 };
+
+/** The wizard's steps from `external` to `summary` (see `transferSteps`). */
+export type TransferStep =
+  | "external"
+  | "reason"
+  | "studyType"
+  | "schoolName"
+  | "schoolAddress"
+  | "employerName"
+  | "employerAddress"
+  | "addressKind"
+  | "address"
+  | "placement"
+  | "root"
+  | "query"
+  | "pick"
+  | "externalProvince"
+  | "externalName"
+  | "externalAddress"
+  | "externalDetails"
+  | "under16"
+  | "summary";
 
 /** Enough matches to page through; more means the query should be longer. */
 const MAX_MATCHES = 40;
@@ -116,7 +119,7 @@ function requestOf(data: TransferData): TransferRequest {
 export async function toSummary<D extends TransferData>(
   ctx: DialogContext,
   data: D,
-): Promise<StepOutcome<D>> {
+): Promise<StepOutcome<D, "under16" | "summary">> {
   const memberId = data.subject?.id ?? ctx.identity.memberId;
   const needed =
     memberId !== null &&
@@ -209,33 +212,37 @@ type WordedKey =
   | "wizard.askUnder16"
   | "wizard.submitted";
 
-export interface TransferStepsOptions<D extends TransferData> {
+export interface TransferStepsOptions<D extends TransferData, K extends string> {
   /** Who files with these steps (R11): some questions depend on it (R18). */
   initiator: InitiatorKind;
   /** Null when the person talking may not file (no longer bound as who they were). */
   filer(ctx: DialogContext, data: D): Filer | null | Promise<Filer | null>;
   /** The step choosing the receiving organization once the reason's fields are known. */
-  destinationStep?: string;
+  destinationStep?: K;
   /** Full keys replacing those `transfer:` questions for an admin filing for someone else. */
   wording?: Record<WordedKey, string>;
   /** The summary's line naming the member filed for. */
   subjectLine?: (subject: Subject) => Text;
 }
 
-/** The wizard's steps from `external` to `summary`, for one kind of initiator. */
-export function transferSteps<D extends TransferData & JsonObject>(
-  options: TransferStepsOptions<D>,
-): Record<string, Step<D>> {
+/**
+ * The wizard's steps from `external` to `summary`, for one kind of initiator; `K` names the
+ * flow's own destination step, when it has one instead of `root`.
+ */
+export function transferSteps<D extends TransferData & JsonObject, K extends string = never>(
+  options: TransferStepsOptions<D, K>,
+): Record<TransferStep, Step<D, TransferStep | K>> {
+  type Outcome = StepOutcome<D, TransferStep | K>;
   const Q = (key: WordedKey, params?: Text["params"]) =>
     options.wording ? text(options.wording[key], params) : T(key, params);
   /** Where the wizard goes once the reason's own fields are known. */
-  const afterFields = (data: D): StepOutcome<D> => {
+  const afterFields = (data: D): Outcome => {
     if (data.external) return { next: "externalProvince", data: { ...data, page: 0 } };
     return { next: options.destinationStep ?? "root", data: { ...data, page: 0 } };
   };
   /** R18: the address kinds this initiator may give; a single one is not asked for. */
   const addressKinds = allowedAddressKinds(options.initiator);
-  const nextForReason = (ctx: DialogContext, data: D): StepOutcome<D> | Promise<StepOutcome<D>> => {
+  const nextForReason = (ctx: DialogContext, data: D): Outcome | Promise<Outcome> => {
     switch (data.reason) {
       case "further_study":
         return { next: "studyType", data };
@@ -562,7 +569,7 @@ async function refileDraft(ctx: DialogContext, applicationId: number): Promise<T
   };
 }
 
-const memberSteps = stepFlow<TransferData, { refileFrom?: number }>({
+const memberSteps = stepFlow<TransferData, { refileFrom?: number }, TransferStep>({
   name: "transfer",
   requires: "member",
   first: "external",

@@ -5,10 +5,11 @@
  */
 import { sql } from "drizzle-orm";
 import { type Db, query } from "../../db/client.ts";
+import { within } from "../../db/queries/subtree.ts";
 import { openIdNumber } from "../../db/sealing.ts";
 import type { ApplicationState, HistoryAction, TransferReason } from "../../domain/application.ts";
 import { maskIdNumber } from "../../domain/idNumber.ts";
-import { asDate, PAGE_ROWS, paged, within } from "./scope.ts";
+import { PAGE_ROWS, paged } from "./scope.ts";
 import type { ExportContext } from "./types.ts";
 
 export interface HistoryRow {
@@ -36,7 +37,7 @@ interface Raw {
   to_state: ApplicationState;
   actor_kind: "member" | "admin" | "system";
   actor: string | null;
-  at: Date | string;
+  at: Date;
   note: string | null;
 }
 
@@ -61,6 +62,7 @@ export async function* historyRows(db: Db, ctx: ExportContext): AsyncGenerator<H
           where (${inside("fo")} or ${inside("t")} or ${inside("ab")} or ${inside("w")})
             ${after ? sql`and (h.application_id, h.id) > (${after.application_id}, ${after.hid})` : sql``}
           order by h.application_id, h.id limit ${PAGE_ROWS}`,
+      { at: "date" },
     ),
   );
   for await (const r of rows) {
@@ -75,7 +77,7 @@ export async function* historyRows(db: Db, ctx: ExportContext): AsyncGenerator<H
       toState: r.to_state,
       actor: r.actor,
       actorKind: r.actor_kind,
-      at: asDate(r.at)!,
+      at: r.at,
       note: r.note,
     };
   }

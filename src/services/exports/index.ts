@@ -11,7 +11,8 @@ import type { Db } from "../../db/client.ts";
 import type { Season } from "../../domain/calendar.ts";
 import type { Indicator } from "../../domain/indicators.ts";
 import { isLeadingOrgan } from "../../domain/organization.ts";
-import { isWithin, type OrgNode } from "../../domain/tree.ts";
+import { canIssueMemberCodes } from "../../domain/permissions.ts";
+import type { OrgNode } from "../../domain/tree.ts";
 import { type Locale, translator } from "../../i18n.ts";
 import { loadAdmin, loadOrg } from "../orgStore.ts";
 import type { RegionRates } from "../rates.ts";
@@ -143,7 +144,7 @@ async function prepare(
     case "codes": {
       const branch = await loadOrg(db, request.branchId);
       if (branch?.kind !== "branch") return { refused: "unknown_branch" };
-      if (!isWithin(branch, viewer.org)) return { refused: "not_permitted" };
+      if (!canIssueMemberCodes(viewer, branch)) return { refused: "not_permitted" };
       const issued = await issueCodeRows(db, {
         adminId: viewer.adminId ?? 0,
         branchId: branch.id,

@@ -5,12 +5,13 @@
  */
 import { sql } from "drizzle-orm";
 import { type Db, query } from "../../db/client.ts";
+import { within } from "../../db/queries/subtree.ts";
 import { openIdNumber } from "../../db/sealing.ts";
 import type { ApplicationState, TransferReason } from "../../domain/application.ts";
 import { autoReturnAt, daysWaiting } from "../../domain/calendar.ts";
 import { maskIdNumber } from "../../domain/idNumber.ts";
 import { OPEN_STATES } from "../../domain/lifecycle.ts";
-import { asDate, PAGE_ROWS, paged, within } from "./scope.ts";
+import { PAGE_ROWS, paged } from "./scope.ts";
 import type { ExportContext } from "./types.ts";
 
 export interface PendingRow {
@@ -36,7 +37,7 @@ interface Raw {
   from_org: string;
   to_org: string | null;
   reason: TransferReason;
-  since: Date | string;
+  since: Date;
 }
 
 export async function* pendingRows(db: Db, ctx: ExportContext): AsyncGenerator<PendingRow> {
@@ -58,13 +59,14 @@ export async function* pendingRows(db: Db, ctx: ExportContext): AsyncGenerator<P
           left join organizations w on w.id = a.deciding_org_id
           where a.state in (${open})
             and (${within(sql`coalesce(w.path, '')`, path)} or ${within(sql`fo.path`, path)})
-            ${after ? sql`and (a.stage_since, a.id) > (${asDate(after.since)!.toISOString()}::timestamptz, ${after.id})` : sql``}
+            ${after ? sql`and (a.stage_since, a.id) > (${after.since.toISOString()}::timestamptz, ${after.id})` : sql``}
           order by a.stage_since, a.id limit ${PAGE_ROWS}`,
+      { since: "date" },
     ),
   );
   for await (const r of rows) {
     const idNumber = openIdNumber(r.sealed);
-    const stageSince = asDate(r.since)!;
+    const stageSince = r.since;
     yield {
       id: r.id,
       name: r.name,

@@ -1,11 +1,3 @@
-/**
- * The SQL of "inside an organization's subtree" for the exports' hand-written statements: the
- * materialized path prefix (src/db/schema.ts). Paths are digits and slashes only.
- */
-import { type SQL, sql } from "drizzle-orm";
-
-export const within = (pathColumn: SQL, path: string): SQL => sql`${pathColumn} like ${`${path}%`}`;
-
 /** A page of a keyset scan: rows are read this many at a time, so memory stays bounded. */
 export const PAGE_ROWS = 1000;
 
@@ -19,7 +11,3 @@ export async function* paged<T>(read: (after: T | null) => Promise<T[]>): AsyncG
     after = rows[rows.length - 1]!;
   }
 }
-
-/** postgres.js gives timestamps as Date, PGlite as Date or text: one type for callers. */
-export const asDate = (value: Date | string | null): Date | null =>
-  value === null ? null : value instanceof Date ? value : new Date(value);

@@ -6,12 +6,13 @@
  */
 import { sql } from "drizzle-orm";
 import { type Db, type Queryable, query } from "../../db/client.ts";
+import { within } from "../../db/queries/subtree.ts";
 import { zhtjEntries } from "../../db/schema.ts";
 import { openIdNumber } from "../../db/sealing.ts";
 import type { TransferReason } from "../../domain/application.ts";
 import { maskIdNumber } from "../../domain/idNumber.ts";
 import { loadAdmin } from "../orgStore.ts";
-import { asDate, PAGE_ROWS, paged, within } from "./scope.ts";
+import { PAGE_ROWS, paged } from "./scope.ts";
 import type { ExportContext, ExportViewer } from "./types.ts";
 
 export interface ToEnterRow {
@@ -47,7 +48,7 @@ interface Raw {
   from_org: string;
   to_org: string | null;
   reason: TransferReason;
-  decided_at: Date | string | null;
+  decided_at: Date | null;
   decider: string | null;
 }
 
@@ -60,6 +61,7 @@ async function page(db: Queryable, path: string, afterId: number) {
         ${FROM}
         where ${listed(path)} and a.id > ${afterId}
         order by a.id limit ${PAGE_ROWS}`,
+    { decided_at: "date" },
   );
 }
 
@@ -78,7 +80,7 @@ export async function* toEnterRows(
       fromOrg: r.from_org,
       toOrg: r.to_org ?? "",
       reason: r.reason,
-      decidedAt: asDate(r.decided_at),
+      decidedAt: r.decided_at,
       decidedBy: r.decider,
     };
   }

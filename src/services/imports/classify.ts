@@ -5,6 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Queryable, query } from "../../db/client.ts";
+import { within } from "../../db/queries/subtree.ts";
 
 /** Where the importer's subtree starts ("/" for the whole tree). */
 export async function classifyMembers(tx: Queryable, importId: number, scopePath: string) {
@@ -41,13 +42,13 @@ export async function classifyMembers(tx: Queryable, importId: number, scopePath
   await query(
     tx,
     sql`update import_rows r set action = 'refused', problem_column = 'idNumber',
-          problem = case when o.path like ${`${scopePath}%`} then 'has_applications'
+          problem = case when ${within(sql`o.path`, scopePath)} then 'has_applications'
             else 'exists_elsewhere' end,
-          detail = case when o.path like ${`${scopePath}%`}
+          detail = case when ${within(sql`o.path`, scopePath)}
             then jsonb_build_object('org', o.name) else null end
         from members m join organizations o on o.id = m.branch_id
         where r.import_id = ${importId} and r.action = 'move' and m.id = r.existing_id
-          and (o.path not like ${`${scopePath}%`}
+          and (not ${within(sql`o.path`, scopePath)}
                or exists (select 1 from applications a where a.member_id = m.id))`,
   );
   // R2, marked on the row when it was read: only adding or moving someone in is refused.

@@ -4,11 +4,12 @@
  * million member rows resolve their few thousand branch paths from memory. A path may start
  * at any organization of the chain or below it; it must name exactly one organization.
  */
-import { inArray, like, or } from "drizzle-orm";
+import { inArray, or } from "drizzle-orm";
 import type { Queryable } from "../../db/client.ts";
+import { orgColumns } from "../../db/queries/organizations.ts";
+import { within } from "../../db/queries/subtree.ts";
 import { organizations } from "../../db/schema.ts";
 import { isWithin, type OrgNode, pathIds } from "../../domain/tree.ts";
-import { orgColumns } from "../orgStore.ts";
 
 export type Resolved<T> =
   | { ok: true; org: T }
@@ -135,7 +136,7 @@ export async function loadOrgIndex(tx: Queryable, scope: OrgNode | null): Promis
         .from(organizations)
         .where(
           or(
-            like(organizations.path, `${scope.path}%`),
+            within(organizations.path, scope.path),
             inArray(organizations.id, pathIds(scope.path)),
           ),
         )

@@ -11,9 +11,16 @@ import { loadAdmin } from "../../../services/orgStore.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import { filingRefusal, type TransferData, textAnswer, transferSteps } from "../transfer.ts";
+import type { Json } from "../../types.ts";
+import {
+  filingRefusal,
+  type TransferData,
+  type TransferStep,
+  textAnswer,
+  transferSteps,
+} from "../transfer.ts";
 import { A, adminIdOf, subjectText } from "./common.ts";
-import { type PickData, pickSteps } from "./pick.ts";
+import { type BranchPickStep, type PickData, type PickStep, pickSteps } from "./pick.ts";
 import { privateOnly } from "./privateOnly.ts";
 
 /** The wizard's "you" questions, asked about the member instead. */
@@ -25,14 +32,16 @@ const ADMIN_WORDING = {
 } as const;
 
 type AdminTransferData = TransferData & PickData & { memberName?: string };
+type OutStep = PickStep | TransferStep;
+type InStep = "inName" | "inIdNumber" | "inDestination" | BranchPickStep | TransferStep;
 
-export const transferOutFlow = stepFlow<AdminTransferData>({
+export const transferOutFlow = stepFlow<AdminTransferData, Json, OutStep>({
   name: "transferOut",
   requires: "admin",
   first: "branchQuery",
   initial: () => ({}),
   steps: {
-    ...pickSteps<AdminTransferData>({
+    ...pickSteps<AdminTransferData, OutStep>({
       members: {
         // One who may not be transferred now is refused before any question about them.
         after: async (ctx, data) => {
@@ -58,7 +67,7 @@ export const transferOutFlow = stepFlow<AdminTransferData>({
 });
 
 export const transferInFlow = privateOnly(
-  stepFlow<AdminTransferData>({
+  stepFlow<AdminTransferData, Json, InStep>({
     name: "transferIn",
     requires: "admin",
     first: "inName",
@@ -101,7 +110,7 @@ export const transferInFlow = privateOnly(
           };
         },
       },
-      ...transferSteps<AdminTransferData>({
+      ...transferSteps<AdminTransferData, "inDestination">({
         initiator: "in_admin",
         destinationStep: "inDestination",
         wording: ADMIN_WORDING,
@@ -135,7 +144,7 @@ export const transferInFlow = privateOnly(
           };
         },
       },
-      ...pickSteps<AdminTransferData>({
+      ...pickSteps<AdminTransferData, InStep>({
         afterBranch: (_ctx, data) => ({
           next: "summary",
           data: { ...data, destinationOrgId: data.branchId, destinationName: data.branchName },

@@ -20,7 +20,7 @@ import { pickerButtons, readPicker } from "../../picker.ts";
 import { refusalText } from "../../refusals.ts";
 import { button, menuButtonRow, raw, reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import type { Button, CommandHandler, Text } from "../../types.ts";
+import type { Button, CommandHandler, Json, Text } from "../../types.ts";
 import { adminIdOf, ended } from "./common.ts";
 
 const H = (key: string, params?: Text["params"]) => text(`admins:${key}`, params);
@@ -57,7 +57,7 @@ export const adminsCommand: CommandHandler = async (ctx) => {
 
 type AddData = { name?: string };
 
-const addSteps = stepFlow<AddData>({
+const addSteps = stepFlow<AddData, Json, "name" | "phone">({
   name: "adminAdd",
   requires: "admin",
   first: "name",
@@ -101,7 +101,7 @@ export const adminAddFlow: typeof addSteps = {
       : addSteps.start(ctx, args),
 };
 
-export const adminPhoneFlow = stepFlow<Record<string, never>>({
+export const adminPhoneFlow = stepFlow<Record<string, never>, Json, "phone">({
   name: "adminPhone",
   requires: "admin",
   first: "phone",
@@ -130,7 +130,7 @@ type RemoveData = {
   page?: number;
 };
 
-export const adminRemoveFlow = stepFlow<RemoveData>({
+export const adminRemoveFlow = stepFlow<RemoveData, Json, "query" | "org" | "admin" | "confirm">({
   name: "adminRemove",
   requires: "admin",
   first: "query",

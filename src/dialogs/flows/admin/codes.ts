@@ -11,9 +11,9 @@ import {
 import { formatTime } from "../../format.ts";
 import { menuButtonRow, raw, reply } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import type { DialogContext, Text } from "../../types.ts";
+import type { DialogContext, Json, Text } from "../../types.ts";
 import { A, adminIdOf, ended } from "./common.ts";
-import { type PickData, pickSteps } from "./pick.ts";
+import { type PickData, type PickStep, pickSteps } from "./pick.ts";
 
 const refused = (reason: IssueRefusal) =>
   ended(A(`codes.refused.${reason}`, { max: MAX_LIVE_CODES_PER_ORG }));
@@ -25,12 +25,12 @@ const issuedReply = (ctx: DialogContext, lines: Text[], expiresAt: Date) =>
     A("codes.howTo"),
   ]);
 
-const codesSteps = stepFlow<PickData>({
+const codesSteps = stepFlow<PickData, Json, PickStep>({
   name: "codes",
   requires: "admin",
   first: "branchQuery",
   initial: () => ({}),
-  steps: pickSteps<PickData>({
+  steps: pickSteps<PickData, never>({
     members: {
       wholeBranch: true,
       after: async (ctx, data) => {

@@ -26,11 +26,11 @@ export const subjectText = (s: Subject) =>
  * A typed month ("2028-06", "2028年6月"; R6, R9) normalized to "YYYY-MM", refused at once when it
  * is malformed or before the season, with the services' own words (they check again).
  */
-export function monthAnswer<D extends Json>(
+export function monthAnswer<D extends Json, K extends string>(
   ctx: DialogContext,
   input: string,
-  onValid: (month: string) => StepOutcome<D> | Promise<StepOutcome<D>>,
-): StepOutcome<D> | Promise<StepOutcome<D>> {
+  onValid: (month: string) => StepOutcome<D, K> | Promise<StepOutcome<D, K>>,
+): StepOutcome<D, K> | Promise<StepOutcome<D, K>> {
   const month = parseMonth(input);
   const problem = month === null ? "invalid_month" : graduationMonthProblem(month, ctx.season.year);
   if (problem || month === null) {
@@ -40,10 +40,10 @@ export function monthAnswer<D extends Json>(
 }
 
 /** A written reason (R8, R9): more than a character, at most `MAX_NOTE` (the service checks too). */
-export function reasonAnswer<D extends Json>(
+export function reasonAnswer<D extends Json, K extends string>(
   input: string,
-  onValid: (reason: string) => StepOutcome<D> | Promise<StepOutcome<D>>,
-): StepOutcome<D> | Promise<StepOutcome<D>> {
+  onValid: (reason: string) => StepOutcome<D, K> | Promise<StepOutcome<D, K>>,
+): StepOutcome<D, K> | Promise<StepOutcome<D, K>> {
   const problem = writtenReasonProblem(input);
   if (problem) return { invalid: refusalText({ ok: false, reason: problem }) };
   return textAnswer(input, onValid, MAX_NOTE);

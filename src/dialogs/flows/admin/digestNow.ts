@@ -4,7 +4,7 @@
  * it; in an admin's private chat, their own organization's.
  */
 import { dayIn } from "../../../domain/calendar.ts";
-import { isWithin } from "../../../domain/tree.ts";
+import { canManageGroupChat } from "../../../domain/permissions.ts";
 import { boundOrganization } from "../../../services/chatBindings.ts";
 import { loadAdmin } from "../../../services/orgStore.ts";
 import { digestFor, digestReply } from "../../digest.ts";
@@ -20,7 +20,7 @@ export const digestCommand: CommandHandler = async (ctx) => {
   const bound = await boundOrganization(ctx.db, ctx.channel, ctx.chatId);
   if (ctx.isGroup && !bound) return { replies: [reply(D("notBound"))] };
   const org = bound ?? admin.org;
-  if (!isWithin(org, admin.org)) {
+  if (!canManageGroupChat(admin, org)) {
     return { replies: [reply(D("notYours", { org: raw(org.name) }))] };
   }
   const digest = await digestFor(

@@ -15,11 +15,12 @@ import {
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { type StepOutcome, stepFlow } from "../../steps.ts";
-import type { DialogContext, Text } from "../../types.ts";
+import type { DialogContext, Json, Text } from "../../types.ts";
 import { A, adminIdOf, ended, monthAnswer, reasonAnswer } from "./common.ts";
-import { type PickData, pickSteps } from "./pick.ts";
+import { type BranchPickStep, type PickData, pickSteps } from "./pick.ts";
 
 type GraduationData = PickData & { month?: string; unsetReason?: GraduationUnsetReason };
+type GraduationStep = BranchPickStep | "mark" | "changeMonth" | "changeReason";
 
 /** R8: the change requests of a branch, newest first, with their approval progress. */
 async function progressLines(ctx: DialogContext, branchId: number): Promise<Text[]> {
@@ -42,7 +43,7 @@ async function progressLines(ctx: DialogContext, branchId: number): Promise<Text
 async function mark(
   ctx: DialogContext,
   data: GraduationData,
-): Promise<StepOutcome<GraduationData>> {
+): Promise<StepOutcome<GraduationData, GraduationStep>> {
   const result = await markBranchGraduation(
     ctx.db,
     {
@@ -74,13 +75,15 @@ async function changeIntro(ctx: DialogContext, data: GraduationData): Promise<Te
   ];
 }
 
-export const graduationFlow = stepFlow<GraduationData>({
+export const graduationFlow = stepFlow<GraduationData, Json, GraduationStep>({
   name: "graduation",
   requires: "admin",
   first: "branchQuery",
   initial: () => ({}),
   steps: {
-    ...pickSteps<GraduationData>({ afterBranch: (_ctx, data) => ({ next: "mark", data }) }),
+    ...pickSteps<GraduationData, GraduationStep>({
+      afterBranch: (_ctx, data) => ({ next: "mark", data }),
+    }),
     mark: {
       ask: async (ctx, data) =>
         reply(

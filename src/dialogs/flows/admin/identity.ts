@@ -7,9 +7,9 @@ import { type IdentityMark, markIdentity, revokeIdentity } from "../../../servic
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { type StepOutcome, stepFlow } from "../../steps.ts";
-import type { DialogContext, Text } from "../../types.ts";
+import type { DialogContext, Json, Text } from "../../types.ts";
 import { A, adminIdOf, ended, monthAnswer, reasonAnswer, subjectText } from "./common.ts";
-import { type PickData, pickSteps } from "./pick.ts";
+import { type PickData, type PickStep, pickSteps } from "./pick.ts";
 
 type Kind = "teacher" | "delayed" | "revoke";
 
@@ -39,7 +39,7 @@ async function finish(
   ctx: DialogContext,
   data: IdentityData,
   mark: IdentityMark | null,
-): Promise<StepOutcome<IdentityData>> {
+): Promise<StepOutcome<IdentityData, never>> {
   const result = await apply(ctx, data, mark);
   if (!result.ok) {
     if (
@@ -55,13 +55,15 @@ async function finish(
   return ended(A(`identity.done.${data.kind}`, { target: targetText(data), count }));
 }
 
-export const identityFlow = stepFlow<IdentityData>({
+type IdentityStep = PickStep | "kind" | "confirm" | "delayedReason" | "delayedMonth";
+
+export const identityFlow = stepFlow<IdentityData, Json, IdentityStep>({
   name: "identity",
   requires: "admin",
   first: "branchQuery",
   initial: () => ({}),
   steps: {
-    ...pickSteps<IdentityData>({
+    ...pickSteps<IdentityData, IdentityStep>({
       members: {
         graduatingToo: true,
         wholeBranch: true,
@@ -77,7 +79,9 @@ export const identityFlow = stepFlow<IdentityData>({
       action: (_ctx, data, value) => {
         const kind = kindsFor(data).find((k) => k === value);
         if (!kind) return { invalid: text("chat:nav.useButtons") };
-        const next = { teacher: "confirm", revoke: "confirm", delayed: "delayedReason" }[kind];
+        const next = ({ teacher: "confirm", revoke: "confirm", delayed: "delayedReason" } as const)[
+          kind
+        ];
         return { next, data: { ...data, kind } };
       },
     },

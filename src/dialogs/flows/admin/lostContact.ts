@@ -7,9 +7,9 @@ import { markLostContact } from "../../../services/leftovers.ts";
 import { refusalText } from "../../refusals.ts";
 import { reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import type { DialogContext, Text } from "../../types.ts";
+import type { DialogContext, Json, Text } from "../../types.ts";
 import { adminIdOf, ended, reasonAnswer, subjectText } from "./common.ts";
-import { type PickData, pickSteps } from "./pick.ts";
+import { type PickData, type PickStep, pickSteps } from "./pick.ts";
 
 const S = (key: string, params?: Text["params"]) => text(`seasons:${key}`, params);
 
@@ -24,13 +24,13 @@ async function finish(ctx: DialogContext, data: PickData, reason: string | null)
   return ended(S(reason ? "lost.marked" : "lost.cleared", { target }));
 }
 
-export const lostContactFlow = stepFlow<PickData>({
+export const lostContactFlow = stepFlow<PickData, Json, PickStep | "reason">({
   name: "lost",
   requires: "admin",
   first: "branchQuery",
   initial: () => ({}),
   steps: {
-    ...pickSteps<PickData>({
+    ...pickSteps<PickData, "reason">({
       members: { after: (_ctx, data) => ({ next: "reason", data }) },
     }),
     reason: {

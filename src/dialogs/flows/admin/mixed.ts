@@ -8,9 +8,9 @@ import { loadOrg } from "../../../services/orgStore.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import type { DialogContext, Text } from "../../types.ts";
+import type { DialogContext, Json, Text } from "../../types.ts";
 import { A, adminIdOf, ended, monthAnswer, subjectText } from "./common.ts";
-import { type PickData, pickSteps } from "./pick.ts";
+import { type PickData, type PickStep, pickSteps } from "./pick.ts";
 
 const S = (key: string, params?: Text["params"]) => text(`seasons:${key}`, params);
 
@@ -21,13 +21,13 @@ const targetText = (data: MixedData): Text =>
     ? subjectText(data.subject)
     : A("identity.wholeBranch", { branch: raw(data.branchName ?? "") });
 
-export const mixedFlow = stepFlow<MixedData>({
+export const mixedFlow = stepFlow<MixedData, Json, PickStep | "month">({
   name: "mixed",
   requires: "admin",
   first: "branchQuery",
   initial: () => ({}),
   steps: {
-    ...pickSteps<MixedData>({
+    ...pickSteps<MixedData, "month">({
       members: {
         wholeBranch: true,
         after: async (ctx, data) => {

@@ -27,33 +27,48 @@ export type PickData = {
   page?: number;
 };
 
-type Then<D extends Json> = (
+type Then<D extends Json, K extends string> = (
   ctx: DialogContext,
   data: D,
-) => StepOutcome<D> | Promise<StepOutcome<D>>;
+) => StepOutcome<D, K> | Promise<StepOutcome<D, K>>;
 
-export interface PickOptions<D extends Json> {
-  /** After the branch, unless members are chosen next. */
-  afterBranch?: Then<D>;
-  members?: {
-    /** Include people marked and moved out of the branch (R10). */
-    graduatingToo?: boolean;
-    /** Offer "the whole branch" besides each member. */
-    wholeBranch?: boolean;
-    after: Then<D>;
-  };
+/** The steps choosing a branch; `memberPick` follows where the flow acts on people. */
+export type BranchPickStep = "branchQuery" | "branchPick";
+export type PickStep = BranchPickStep | "memberPick";
+
+interface MemberOptions<D extends Json, K extends string> {
+  /** Include people marked and moved out of the branch (R10). */
+  graduatingToo?: boolean;
+  /** Offer "the whole branch" besides each member. */
+  wholeBranch?: boolean;
+  after: Then<D, K>;
 }
 
-/** Steps `branchQuery` → `branchPick` (→ `memberPick`); start the flow at `branchQuery`. */
-export function pickSteps<D extends PickData & { [key: string]: Json }>(
-  options: PickOptions<D>,
-): Record<string, Step<D>> {
+export interface PickOptions<D extends Json, K extends string> {
+  /** After the branch, unless members are chosen next. */
+  afterBranch?: Then<D, K>;
+  members?: MemberOptions<D, K>;
+}
+
+/**
+ * Steps `branchQuery` → `branchPick` (→ `memberPick`); start the flow at `branchQuery`. `K`
+ * names the flow's own steps the callbacks go on to.
+ */
+export function pickSteps<D extends PickData & { [key: string]: Json }, K extends string>(
+  options: PickOptions<D, K> & { members: MemberOptions<D, K> },
+): Record<PickStep, Step<D, K | PickStep>>;
+export function pickSteps<D extends PickData & { [key: string]: Json }, K extends string>(
+  options: PickOptions<D, K> & { members?: undefined },
+): Record<BranchPickStep, Step<D, K | BranchPickStep>>;
+export function pickSteps<D extends PickData & { [key: string]: Json }, K extends string>(
+  options: PickOptions<D, K>,
+): Partial<Record<PickStep, Step<D, K | PickStep>>> {
   const useButtons = { invalid: text("chat:nav.useButtons") } as const;
-  const steps: Record<string, Step<D>> = {
+  const steps: Partial<Record<PickStep, Step<D, K | PickStep>>> = {
     branchQuery: {
       ask: () => reply(A("pick.askBranch")),
       text: (ctx, data, input) =>
-        textAnswer<D>(input, async (query) => {
+        textAnswer<D, K | PickStep>(input, async (query) => {
           const branches = await branchesUnder(ctx.db, {
             adminId: adminIdOf(ctx),
             query,
