@@ -21,9 +21,24 @@ export function reasonOf(error: unknown): string {
   return typeof code === "string" && code !== "" ? `${code}: ${message}` : (message ?? "");
 }
 
-export async function withCliDatabase(
-  work: (database: Database, config: Config) => Promise<number>,
+export interface CliDatabaseOptions<A> {
+  /**
+   * Reads the command's arguments once the configuration is known, before the data directory
+   * is locked or the database opened: a usage error or `--help` ends the command with `exit`.
+   */
+  parseArgs?: (config: Config) => { ok: true; args: A } | { ok: false; exit: number };
+  /** The command's own lines for a database it cannot open and a failure (`{{reason}}`). */
+  messages?: { noDatabase: string; failed: string };
+}
+
+export async function withCliDatabase<A = undefined>(
+  work: (database: Database, config: Config, args: A) => Promise<number>,
+  options: CliDatabaseOptions<A> = {},
 ): Promise<number> {
+  const messages = options.messages ?? {
+    noDatabase: "import:cli.noDatabase",
+    failed: "import:cli.failed",
+  };
   let config: Config;
   try {
     config = loadConfig();
@@ -35,6 +50,8 @@ export async function withCliDatabase(
     throw error;
   }
   const t = translator(config.defaultLocale);
+  const parsed = options.parseArgs?.(config) ?? { ok: true, args: undefined as A };
+  if (!parsed.ok) return parsed.exit;
   let release = () => {};
   try {
     if (config.database.kind === "pglite") release = lockDataDir(config.dataDir);
@@ -59,12 +76,12 @@ export async function withCliDatabase(
       );
       await loadReferenceData(database.db);
     } catch (error) {
-      process.stderr.write(`${t("import:cli.noDatabase", { reason: reasonOf(error) })}\n`);
+      process.stderr.write(`${t(messages.noDatabase, { reason: reasonOf(error) })}\n`);
       return EXIT.failed;
     }
-    return await work(database, config);
+    return await work(database, config, parsed.args);
   } catch (error) {
-    process.stderr.write(`${t("import:cli.failed", { reason: reasonOf(error) })}\n`);
+    process.stderr.write(`${t(messages.failed, { reason: reasonOf(error) })}\n`);
     return EXIT.failed;
   } finally {
     await database?.close().catch(() => {});

@@ -5,11 +5,12 @@
  */
 import { parseArgs } from "node:util";
 import type { Db } from "../db/client.ts";
-import { digestChart, digestFor, digestReply } from "../dialogs/digest.ts";
+import { digestChart, digestReply } from "../dialogs/digest.ts";
 import { formatTime } from "../dialogs/format.ts";
 import { renderMessage, translate } from "../dialogs/render.ts";
 import { dayIn, type Season, startOfDay } from "../domain/calendar.ts";
 import { type Locale, translator } from "../i18n.ts";
+import { digestFor } from "../services/digests.ts";
 import { lookupOrganization, type OrgMatch } from "../services/orgLookup.ts";
 import { shiftDay } from "../services/rates.ts";
 

@@ -3,9 +3,7 @@
  * once decided), outcomes for members and initiators, graduation-change cards (R8). Every
  * channel renders these same replies.
  */
-import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { admins, graduationChangeRequests, organizations } from "../db/schema.ts";
 import type { Season } from "../domain/calendar.ts";
 import type { Locale } from "../i18n.ts";
 import type { ChannelTarget } from "../messages/types.ts";
@@ -16,10 +14,12 @@ import {
   type ProgressStep,
   type StoredEvent,
 } from "../notices/events.ts";
+import { digestFor } from "../services/digests.ts";
+import { graduationChangeView } from "../services/marks.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
 import { approverNoteLines } from "./approverNote.ts";
 import { batchSummaryReply } from "./batchSummary.ts";
-import { digestFor, digestReply, reminderReply, warningReply } from "./digest.ts";
+import { digestReply, reminderReply, warningReply } from "./digest.ts";
 import {
   approveAction,
   assignBranchAction,
@@ -189,12 +189,7 @@ export async function graduationChangeCard(
   requestId: number,
   decided: boolean,
 ): Promise<Reply | null> {
-  const [row] = await db
-    .select({ request: graduationChangeRequests, branch: organizations.name, by: admins.name })
-    .from(graduationChangeRequests)
-    .innerJoin(organizations, eq(organizations.id, graduationChangeRequests.branchId))
-    .innerJoin(admins, eq(admins.id, graduationChangeRequests.requestedByAdminId))
-    .where(eq(graduationChangeRequests.id, requestId));
+  const row = await graduationChangeView(db, requestId);
   if (!row) return null;
   const r = row.request;
   if (decided) {

@@ -4,17 +4,18 @@
  * an optimistic version check and store the new buttons' tokens. Channels only translate.
  */
 
-import { sql } from "drizzle-orm";
 import { RATE_DEFAULTS } from "../config.ts";
-import { type Db, databaseUnavailable, query } from "../db/client.ts";
+import { type Db, databaseUnavailable } from "../db/client.ts";
 import type { Season } from "../domain/calendar.ts";
 import { isLocale, type Locale } from "../i18n.ts";
 import { looksLikeCode } from "../services/bindings.ts";
 import { groupLocale, setGroupLocale } from "../services/chatBindings.ts";
 import { perMinute, spend } from "../services/rateLimits.ts";
 import { type Resolved, renderWithTokens, resolveToken } from "./actions.ts";
+import { claimUpdate } from "./claims.ts";
 import { parseCommand } from "./commands.ts";
 import { isBound, loadChatUser, saveLocale } from "./identity.ts";
+import { type FileInput, type FileOutlet, receiveImportFile } from "./importFile.ts";
 import { helpReply, languageReply, menuReply } from "./menu.ts";
 import type { DialogRegistry } from "./registry.ts";
 import { translate } from "./render.ts";
@@ -43,6 +44,8 @@ export interface EngineOptions {
   onError?: (error: unknown) => void;
   /** Inputs one person may send a minute, on every channel (RATE_LIMIT_PER_MINUTE). */
   perPersonPerMinute?: number;
+  /** How often an import's progress message may change (tests: 0). */
+  progressEveryMs?: number;
 }
 
 /** Runs in the input's transaction once its replies are rendered (the web chat's log). */
@@ -88,6 +91,26 @@ export class DialogEngine {
         return { duplicate: false, replies: [{ text: tr(text(key)), buttons: [] }] };
       }
     }
+  }
+
+  /**
+   * A file someone sent (an import, issue 18): read outside any one transaction, since a big
+   * one takes a while, its progress and preview said through `outlet` (importFile.ts).
+   */
+  receiveFile(input: FileInput, outlet: FileOutlet): Promise<void> {
+    const { defaultLocale, season, perPersonPerMinute, onError, progressEveryMs } = this.#options;
+    return receiveImportFile(
+      {
+        db: this.#db,
+        defaultLocale,
+        season,
+        ...(perPersonPerMinute !== undefined ? { perPersonPerMinute } : {}),
+        ...(onError ? { onError } : {}),
+        ...(progressEveryMs !== undefined ? { progressEveryMs } : {}),
+      },
+      input,
+      outlet,
+    );
   }
 
   async #process(tx: Db, input: DialogInput, record?: RecordTurn): Promise<DialogOutput> {
@@ -328,17 +351,6 @@ export class DialogEngine {
 
 /** Thrown to roll back the turn of an update already handled (its budget spent for nothing). */
 class DuplicateUpdate extends Error {}
-
-/** True when this update key was not seen before; it is then taken for good on commit. */
-async function claimUpdate(tx: Db, channel: string, updateKey: string, now: Date) {
-  const claimed = await query(
-    tx,
-    sql`insert into processed_updates (channel, update_key, processed_at)
-        values (${channel}, ${updateKey}, ${now.toISOString()}::timestamptz)
-        on conflict do nothing returning 1 as claimed`,
-  );
-  return claimed.length > 0;
-}
 
 /**
  * PostgreSQL stores no NUL character in text or jsonb, nor half of a UTF-16 surrogate pair in

@@ -1,7 +1,6 @@
 /** The main menu, help and language replies: the way home from anywhere. */
-import { eq } from "drizzle-orm";
-import { admins, members } from "../db/schema.ts";
 import { LOCALES } from "../i18n.ts";
+import { nameOf } from "../services/people.ts";
 import { adminMenuRows } from "./flows/admin/index.ts";
 import { isBound } from "./identity.ts";
 import { button, raw, reply, text } from "./replies.ts";
@@ -9,25 +8,6 @@ import type { Button, DialogContext, Reply } from "./types.ts";
 
 /** Flow names the lead's member features register under; shown once they exist. */
 export const MEMBER_FLOWS = ["transfer", "myApplications"] as const;
-
-async function nameOf(ctx: DialogContext): Promise<string | null> {
-  const { memberId, adminId } = ctx.identity;
-  if (memberId !== null) {
-    const [m] = await ctx.db
-      .select({ name: members.name })
-      .from(members)
-      .where(eq(members.id, memberId));
-    if (m) return m.name;
-  }
-  if (adminId !== null) {
-    const [a] = await ctx.db
-      .select({ name: admins.name })
-      .from(admins)
-      .where(eq(admins.id, adminId));
-    if (a) return a.name;
-  }
-  return null;
-}
 
 export async function menuReply(ctx: DialogContext): Promise<Reply> {
   const rows: Button[][] = [];
@@ -43,7 +23,7 @@ export async function menuReply(ctx: DialogContext): Promise<Reply> {
     button("chat:menu.help", { type: "command", command: "help" }),
     button("chat:menu.language", { type: "command", command: "lang" }),
   ]);
-  const name = await nameOf(ctx);
+  const name = await nameOf(ctx.db, ctx.identity);
   const greeting = name
     ? text("chat:menu.hello", { name: raw(name) })
     : text("chat:menu.helloStranger");

@@ -3,10 +3,9 @@
  * waits at the recipient (an application decided since is left out; nothing left, nothing
  * sent), when R27 returns it, and for the leading organ above, at whom it waits.
  */
-import { and, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { admins } from "../db/schema.ts";
 import type { Season } from "../domain/calendar.ts";
+import { rostersOf } from "../services/adminRoster.ts";
 import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
 import { batchButtons } from "./batchButton.ts";
 import { decisionButtons } from "./cards.ts";
@@ -82,10 +81,7 @@ export async function escalationReply(
   const views = await stillWaiting(db, payload.applicationIds, now, season, () => true);
   if (views.length === 0) return null;
   const orgIds = [...new Set(views.flatMap((v) => (v.decidingOrgId ? [v.decidingOrgId] : [])))];
-  const contacts = await db
-    .select({ orgId: admins.orgId, name: admins.name, phone: admins.phone })
-    .from(admins)
-    .where(and(inArray(admins.orgId, orgIds), isNull(admins.removedAt)));
+  const contacts = await rostersOf(db, orgIds);
   const contactOf = (orgId: number | null) => {
     const people = contacts.filter((c) => c.orgId === orgId);
     if (people.length === 0) return R("escalation.noAdmin");

@@ -94,3 +94,53 @@ export function nextState(
   if (!target) return null;
   return typeof target === "function" ? target(ctx) : target;
 }
+
+/** What an admin decides on an application; which approval it is depends on the stage. */
+export type Decision = "approve" | "assign" | "reject";
+
+export type ApprovalAction = "leader_approve" | "province_approve" | "out_approve" | "approve";
+
+const APPROVAL_AT: Partial<Record<ApplicationState, ApprovalAction>> = {
+  awaiting_leader: "leader_approve", // R19: the leading organ, before the receiver
+  awaiting_province: "province_approve", // R17: the province, for special units
+  awaiting_out_org: "out_approve", // R22: the out-organization releases the member
+  pending: "approve", // R22: the receiver
+};
+
+/** The approval the stage an application waits at asks for; null where none is awaited. */
+export function approvalAt(state: ApplicationState): ApprovalAction | null {
+  return APPROVAL_AT[state] ?? null;
+}
+
+export interface DecisionStep<A extends LifecycleAction = LifecycleAction> {
+  /** What the history records. */
+  action: A;
+  to: ApplicationState;
+}
+
+/**
+ * Where a decision taken at `state` leads, or null when the application no longer waits for
+ * it (decided, withdrawn, returned, or at a stage that decides otherwise: a committee that
+ * approved assigns, it does not reject, R22). `receiverIsBranch` matters where an approval
+ * hands the member over (R22): a branch completes at once, a committee still assigns.
+ */
+export function decide(
+  state: ApplicationState,
+  decision: "approve",
+  ctx?: { receiverIsBranch: boolean },
+): DecisionStep<ApprovalAction> | null;
+export function decide(
+  state: ApplicationState,
+  decision: Decision,
+  ctx?: { receiverIsBranch: boolean },
+): DecisionStep | null;
+export function decide(
+  state: ApplicationState,
+  decision: Decision,
+  ctx: { receiverIsBranch: boolean } = { receiverIsBranch: true },
+): DecisionStep | null {
+  const action = decision === "approve" ? approvalAt(state) : decision;
+  if (!action) return null;
+  const to = nextState(state, action, ctx);
+  return to ? { action, to } : null;
+}

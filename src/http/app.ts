@@ -1,7 +1,12 @@
 import { Hono } from "hono";
 import type { WebhookHandler } from "../channels/telegram/runtime.ts";
 import { telegramWebhookRoutes } from "../channels/telegram/webhook.ts";
-import { type WebChatDeps, type WebChatOptions, webChatRoutes } from "../channels/web/routes.ts";
+import {
+  UPLOAD_ROUTE,
+  type WebChatDeps,
+  type WebChatOptions,
+  webChatRoutes,
+} from "../channels/web/routes.ts";
 import { type WecomCallback, wecomRoutes } from "../channels/wecom/routes.ts";
 import { RATE_DEFAULTS, WEBCHAT_DEFAULTS } from "../config.ts";
 import { databaseUnavailable } from "../db/client.ts";
@@ -65,12 +70,11 @@ export function createHttpApp(
   const app = new Hono();
   app.onError(errorHandler(defaultLocale, options.onError));
   app.notFound((c) => c.json({ error: t("webchat:errors.notFound") }, 404));
-  app.use(
-    "*",
-    limitBody(BODY_LIMIT, (c, status, key) =>
-      c.json({ error: t(`webchat:errors.${key}`) }, status),
-    ),
+  const bodyLimit = limitBody(BODY_LIMIT, (c, status, key) =>
+    c.json({ error: t(`webchat:errors.${key}`) }, status),
   );
+  // The web chat's upload has a limit of its own, checked on that route.
+  app.use("*", (c, next) => (c.req.path === UPLOAD_ROUTE ? next() : bodyLimit(c, next)));
   app.get("/healthz", async (c) => {
     if (!readiness.db) return c.json({ ok: false }, 503);
     try {

@@ -6,7 +6,7 @@ import type { Schedules } from "../config.ts";
 import type { Season } from "../domain/calendar.ts";
 import { autoReturnOverdue } from "../services/autoReturn.ts";
 import { queueDigests } from "../services/digests.ts";
-import { pruneChatRecords } from "../services/housekeeping.ts";
+import { pruneChatRecords, pruneImportRows } from "../services/housekeeping.ts";
 import { convertGraduateOrganizations } from "../services/marks.ts";
 import { takeSnapshots } from "../services/rates.ts";
 import { queueRetentionReminders } from "../services/reminders.ts";
@@ -57,6 +57,7 @@ export function appJobs(season: Season, schedules: Schedules): Job[] {
       period: "day",
       async run(tx, _slot, now) {
         await pruneChatRecords(tx, now);
+        await pruneImportRows(tx, now);
       },
     },
     {

@@ -4,7 +4,7 @@
  * keeps their own phone (the one R5 shows) up to date. What waits for a decision and the chats
  * bound to the organization belong to the organization, so a change of people moves nothing.
  */
-import { and, asc, eq, isNull, like } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, like } from "drizzle-orm";
 import { atomically, type Db } from "../db/client.ts";
 import { strictlyBelow } from "../db/queries/subtree.ts";
 import { admins, bindingCodes, chatIdentities, organizations } from "../db/schema.ts";
@@ -41,6 +41,17 @@ export async function rosterOf(db: Db, orgId: number): Promise<RosterEntry[]> {
     .from(admins)
     .where(and(eq(admins.orgId, orgId), isNull(admins.removedAt)))
     .orderBy(asc(admins.id));
+}
+
+/** The admins of these organizations (removed ones are not), with the organization of each. */
+export async function rostersOf(
+  db: Db,
+  orgIds: number[],
+): Promise<(Omit<RosterEntry, "adminId"> & { orgId: number })[]> {
+  return db
+    .select({ orgId: admins.orgId, name: admins.name, phone: admins.phone })
+    .from(admins)
+    .where(and(inArray(admins.orgId, orgIds), isNull(admins.removedAt)));
 }
 
 /** A new admin of the issuer's organization, and the one-time code that binds them. */

@@ -6,14 +6,16 @@
  * message to the chat; the cards' edits are queued after it, so the outbox paces them within
  * the platform's limits (a Telegram group allows 20 edits a minute).
  */
-import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
+
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type Db, query } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import { batchRuns, organizations } from "../db/schema.ts";
 import type { ApplicationState, TransferReason } from "../domain/application.ts";
 import type { Season } from "../domain/calendar.ts";
 import { isLeadingOrgan } from "../domain/organization.ts";
 import { pathIds } from "../domain/tree.ts";
-import { approve, assign } from "./decisions.ts";
+import { approve, assign } from "./decisions/index.ts";
 import type { ApprovalStageName } from "./notify.ts";
 import { type Notice, notify } from "./notify.ts";
 import { loadAdmin } from "./orgStore.ts";
@@ -276,7 +278,7 @@ export async function batchBranches(
     .from(organizations)
     .where(
       and(
-        like(organizations.path, `${admin.org.path}%`),
+        within(organizations.path, admin.org.path),
         eq(organizations.kind, "branch"),
         eq(organizations.category, "normal"),
       ),

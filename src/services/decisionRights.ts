@@ -2,12 +2,14 @@
  * Whether an admin may decide an application at the stage it waits at, asked before a dialog
  * collects more input (a reject reason, a branch). The services check again when acting.
  */
-import { and, asc, eq, like } from "drizzle-orm";
+
+import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { within } from "../db/queries/subtree.ts";
 import { organizations } from "../db/schema.ts";
 import { isOpen } from "../domain/lifecycle.ts";
 import { canDecideAtStage } from "../domain/permissions.ts";
-import { alreadyDecided, loadApplication, loadDecision } from "./decisions.ts";
+import { alreadyDecided, loadApplication, loadDecision } from "./decisions/index.ts";
 import { type Refusal, refuse } from "./result.ts";
 
 export async function decisionRight(
@@ -48,7 +50,7 @@ export async function assignableBranches(
     .from(organizations)
     .where(
       and(
-        like(organizations.path, `${receiver.path}%`),
+        within(organizations.path, receiver.path),
         eq(organizations.kind, "branch"),
         eq(organizations.category, "normal"),
       ),

@@ -3,6 +3,8 @@
  * most: Telegram while unanswered, WeCom within seconds), button tokens (no application waits
  * at its stages anywhere near as long, R27), ended web chat sessions (and the export files
  * made for them) and rate budgets that are whole again. Without pruning they grow with every message.
+ * Likewise an import's staged rows (a file of a million members stages a million) once they
+ * serve nothing: previews never applied, and the refused rows a preview listed.
  */
 import { sql } from "drizzle-orm";
 import { query, type Tx } from "../db/client.ts";
@@ -14,6 +16,8 @@ export const UPDATE_KEYS_KEPT_DAYS = 7;
 export const BUTTONS_KEPT_DAYS = 90;
 /** The longest idle time WEBCHAT_SESSION_IDLE_HOURS allows: a session idle longer is over. */
 const SESSION_IDLE_MAX_DAYS = 30;
+/** A preview not applied within this many days is cancelled; its rows and refusals go. */
+export const IMPORT_ROWS_KEPT_DAYS = 7;
 
 export async function pruneChatRecords(
   tx: Tx,
@@ -52,4 +56,28 @@ export async function pruneChatRecords(
     sessions: sessions.length,
     budgets,
   };
+}
+
+/**
+ * Staged rows of imports older than IMPORT_ROWS_KEPT_DAYS: every row of one never applied (a
+ * preview still waiting is cancelled: applying it would meet a changed tree anyway), and of an
+ * applied one all but its changes and moves, which undo needs (its refused rows, for one).
+ */
+export async function pruneImportRows(tx: Tx, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - IMPORT_ROWS_KEPT_DAYS * DAY_MS).toISOString();
+  await query(
+    tx,
+    sql`update imports set state = 'cancelled'
+        where state in ('reading', 'previewed') and created_at < ${cutoff}::timestamptz`,
+  );
+  const [deleted] = await query<{ n: number }>(
+    tx,
+    sql`with gone as (
+          delete from import_rows r using imports i
+          where i.id = r.import_id and i.created_at < ${cutoff}::timestamptz
+            and (i.state <> 'applied' or r.action not in ('change', 'move'))
+          returning 1)
+        select count(*)::int as n from gone`,
+  );
+  return deleted?.n ?? 0;
 }

@@ -4,7 +4,13 @@
  */
 import { and, asc, desc, eq, inArray, like, type SQL, sql } from "drizzle-orm";
 import { type Db, type Queryable, query, type Tx } from "../db/client.ts";
-import { graduationChangeRequests, markHistory, members, organizations } from "../db/schema.ts";
+import {
+  admins,
+  graduationChangeRequests,
+  markHistory,
+  members,
+  organizations,
+} from "../db/schema.ts";
 import { birthDateOf } from "../db/sealing.ts";
 import { type Season, startOfDay } from "../domain/calendar.ts";
 import { leavesLeagueByAge } from "../domain/filing.ts";
@@ -294,6 +300,17 @@ export async function pendingGraduationChanges(db: Queryable, approverOrgId: num
       ),
     )
     .orderBy(asc(graduationChangeRequests.id));
+}
+
+/** R8: a change request as its card shows it, with the branch and who asked; null if unknown. */
+export async function graduationChangeView(db: Queryable, requestId: number) {
+  const [row] = await db
+    .select({ request: graduationChangeRequests, branch: organizations.name, by: admins.name })
+    .from(graduationChangeRequests)
+    .innerJoin(organizations, eq(organizations.id, graduationChangeRequests.branchId))
+    .innerJoin(admins, eq(admins.id, graduationChangeRequests.requestedByAdminId))
+    .where(eq(graduationChangeRequests.id, requestId));
+  return row ?? null;
 }
 
 /** R8: the approval progress of a branch's change requests, newest first. */

@@ -10,9 +10,6 @@ import type { OrgCategory } from "../domain/organization.ts";
 import type { AdminActor } from "../domain/permissions.ts";
 import { type OrgNode, pathIds } from "../domain/tree.ts";
 
-// decisions.ts imports it from here until it is pointed at db/queries (issue 17 item 3).
-export { orgNodeJson } from "../db/queries/organizations.ts";
-
 export async function loadOrg(
   tx: Queryable,
   id: number | null | undefined,

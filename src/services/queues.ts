@@ -17,7 +17,8 @@ import {
   BRANCH_OR_SUPERIOR_STAGES,
   seesFullIdNumbers,
 } from "../domain/permissions.ts";
-import { stageOf } from "./decisions.ts";
+import type { OrgNode } from "../domain/tree.ts";
+import { stageOf } from "./decisions/index.ts";
 import { loadAdmin } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
 
@@ -151,11 +152,12 @@ export async function pendingQueue(
   input: { adminId: number },
   now: Date,
   season: Season,
-): Promise<{ ok: true; orgName: string; items: ApplicationView[] } | Refusal> {
+): Promise<{ ok: true; org: OrgNode; orgName: string; items: ApplicationView[] } | Refusal> {
   const admin = await loadAdmin(db, input.adminId);
   if (!admin) return refuse({ reason: "unknown_admin" });
   return {
     ok: true,
+    org: admin.org,
     orgName: admin.org.name,
     items: await orgPendingQueue(db, admin.org.id, seesFullIdNumbers(admin), now, season),
   };

@@ -10,8 +10,9 @@
  *   the same reminders, counted from the transfer's completion.
  * A month is a calendar month of the configured zone; each reminder is sent once per stay.
  */
-import { sql } from "drizzle-orm";
-import { rowsOf, type Tx } from "../db/client.ts";
+import { eq, sql } from "drizzle-orm";
+import { type Queryable, rowsOf, type Tx } from "../db/client.ts";
+import { members, organizations } from "../db/schema.ts";
 import { dayIn, startOfDay } from "../domain/calendar.ts";
 import { notify } from "./notify.ts";
 
@@ -79,4 +80,17 @@ export async function queueRetentionReminders(
     }
   }
   return due;
+}
+
+/** R14, R15: the member a reminder is about and the branch they stay in; null once gone. */
+export async function retainedMember(
+  db: Queryable,
+  memberId: number,
+): Promise<{ name: string; branch: string } | null> {
+  const [row] = await db
+    .select({ name: members.name, branch: organizations.name })
+    .from(members)
+    .innerJoin(organizations, eq(organizations.id, members.branchId))
+    .where(eq(members.id, memberId));
+  return row ?? null;
 }

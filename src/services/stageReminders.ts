@@ -21,7 +21,7 @@ import {
   isQuiet,
   nextAwake,
 } from "../domain/reminders.ts";
-import { alreadyDecided, loadApplication } from "./decisions.ts";
+import { alreadyDecided, loadApplication } from "./decisions/index.ts";
 import { type Notice, notify } from "./notify.ts";
 import { type Refusal, refuse } from "./result.ts";
 

@@ -187,8 +187,10 @@ export interface RatedRegion {
   dw: Rate;
 }
 
-/** One indicator of the report: the region's standing and its child regions below target. */
+/** One indicator of the report: the region's standing and its child regions'. */
 export interface IndicatorTargetReport extends TargetStanding {
+  /** Every child region with a target for it, in the order given, against its own targets. */
+  children: { org: OrgRef; standing: TargetStanding }[];
   /** Child regions whose rate is below their own target (due next, or passed), worst first. */
   childrenBelow: { org: OrgRef; standing: TargetStanding }[];
 }
@@ -223,16 +225,17 @@ export async function targetReport(
   for (const indicator of INDICATORS) {
     const mine = standing(indicator, region[indicator], regionTargets, today);
     if (!mine) continue;
-    const childrenBelow = region.children
-      .map((child) => {
-        const childTargets = effectiveTargets([...regionLayers, own.get(child.org.id) ?? []]);
-        const s = standing(indicator, child[indicator], childTargets, today);
-        return s ? { org: child.org, standing: s, gap: shortfall(s) } : null;
-      })
-      .filter((c) => c !== null && c.gap !== null)
-      .sort((x, y) => y!.gap! - x!.gap! || x!.org.id - y!.org.id)
-      .map((c) => ({ org: c!.org, standing: c!.standing }));
-    indicators.push({ ...mine, childrenBelow });
+    const children = region.children.flatMap((child) => {
+      const childTargets = effectiveTargets([...regionLayers, own.get(child.org.id) ?? []]);
+      const s = standing(indicator, child[indicator], childTargets, today);
+      return s ? [{ org: child.org, standing: s }] : [];
+    });
+    const childrenBelow = children
+      .map((c) => ({ ...c, gap: shortfall(c.standing) }))
+      .filter((c) => c.gap !== null)
+      .sort((x, y) => y.gap! - x.gap! || x.org.id - y.org.id)
+      .map((c) => ({ org: c.org, standing: c.standing }));
+    indicators.push({ ...mine, children, childrenBelow });
   }
   return { today, indicators };
 }

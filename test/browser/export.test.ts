@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
 import { issueOperatorCode } from "../../src/services/bindings.ts";
-import { approve } from "../../src/services/decisions.ts";
+import { approve } from "../../src/services/decisions/index.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 import { TEST_SECRET_KEY } from "../helpers/secretKey.ts";

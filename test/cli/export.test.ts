@@ -7,7 +7,7 @@ import { PassThrough } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseExportArgs, runExport } from "../../src/cli/exportCommand.ts";
 import { maskIdNumber } from "../../src/domain/idNumber.ts";
-import { approve } from "../../src/services/decisions.ts";
+import { approve } from "../../src/services/decisions/index.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { TEST_SEASON } from "../helpers/season.ts";

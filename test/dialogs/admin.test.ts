@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applications, chatIdentities, members, organizations } from "../../src/db/schema.ts";
 import { maskIdNumber } from "../../src/domain/idNumber.ts";
-import { approve } from "../../src/services/decisions.ts";
+import { approve } from "../../src/services/decisions/index.ts";
 import { convertGraduateOrganizations, decideGraduationChange } from "../../src/services/marks.ts";
 import { type FileInput, fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";

@@ -9,7 +9,7 @@ import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applications } from "../../src/db/schema.ts";
 import { runQueuedBatches } from "../../src/services/batchApprovals.ts";
-import { withdraw } from "../../src/services/decisions.ts";
+import { withdraw } from "../../src/services/decisions/index.ts";
 import { applicationView } from "../../src/services/queues.ts";
 import { type FileInput, fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";

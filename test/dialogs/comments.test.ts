@@ -5,7 +5,7 @@
  * and asked again; someone who may not decide is not offered it.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { MAX_COMMENT } from "../../src/services/decisions.ts";
+import { MAX_COMMENT } from "../../src/services/decisions/index.ts";
 import { type FileInput, fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testDeliveries } from "../helpers/deliveries.ts";

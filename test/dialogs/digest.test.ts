@@ -11,12 +11,12 @@ import type { Db } from "../../src/db/client.ts";
 import { applications, chatBindings, indicatorSnapshots, members } from "../../src/db/schema.ts";
 import { sealIdNumber } from "../../src/db/sealing.ts";
 import { notificationRenderer } from "../../src/dialogs/cards.ts";
-import { digestFor, digestReply, isNotPlacedOutlier } from "../../src/dialogs/digest.ts";
+import { digestReply } from "../../src/dialogs/digest.ts";
 import { renderMessage, translate } from "../../src/dialogs/render.ts";
 import type { TransferReason } from "../../src/domain/application.ts";
 import { deliverDue } from "../../src/outbox/deliver.ts";
 import { fanOut } from "../../src/outbox/fanOut.ts";
-import { queueDigests } from "../../src/services/digests.ts";
+import { digestFor, queueDigests } from "../../src/services/digests.ts";
 import { refreshOutcomes } from "../../src/services/outcomes.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
@@ -81,15 +81,6 @@ async function file(
     .returning({ id: applications.id });
   return row!.id;
 }
-
-describe("R18 signal threshold", () => {
-  it("flags a school at twice the region's share of not placed, over at least 5 applications", () => {
-    const region = { notPlaced: 10, total: 100 };
-    expect(isNotPlacedOutlier({ notPlaced: 2, total: 10 }, region)).toBe(true);
-    expect(isNotPlacedOutlier({ notPlaced: 1, total: 10 }, region)).toBe(false);
-    expect(isNotPlacedOutlier({ notPlaced: 4, total: 4 }, region)).toBe(false);
-  });
-});
 
 describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
   const database = useTestDatabase(kind);

@@ -5,11 +5,12 @@
  */
 import ExcelJS from "exceljs";
 import { beforeEach, describe, expect, it } from "vitest";
-import { digestFor, digestReply } from "../../src/dialogs/digest.ts";
+import { digestReply } from "../../src/dialogs/digest.ts";
 import { renderMessage, translate } from "../../src/dialogs/render.ts";
 import type { RenderedReply } from "../../src/dialogs/types.ts";
 import { maskIdNumber } from "../../src/domain/idNumber.ts";
-import { approve } from "../../src/services/decisions.ts";
+import { approve } from "../../src/services/decisions/index.ts";
+import { digestFor } from "../../src/services/digests.ts";
 import { markEntered } from "../../src/services/exports/index.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";

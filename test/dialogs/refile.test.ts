@@ -7,7 +7,7 @@
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applications } from "../../src/db/schema.ts";
-import { reject } from "../../src/services/decisions.ts";
+import { reject } from "../../src/services/decisions/index.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testDeliveries } from "../helpers/deliveries.ts";

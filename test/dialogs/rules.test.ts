@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createOrganization } from "../../src/db/orgTree.ts";
 import { applications, chatBindings, members, organizations } from "../../src/db/schema.ts";
 import { openIdNumber, sealIdNumber } from "../../src/db/sealing.ts";
-import { approve, assign } from "../../src/services/decisions.ts";
+import { approve, assign } from "../../src/services/decisions/index.ts";
 import { markBranchGraduation } from "../../src/services/marks.ts";
 import { rates } from "../../src/services/rates.ts";
 import { fileApplication } from "../../src/services/transfers.ts";

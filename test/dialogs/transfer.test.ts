@@ -2,7 +2,7 @@
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applications, organizations } from "../../src/db/schema.ts";
-import { approve } from "../../src/services/decisions.ts";
+import { approve } from "../../src/services/decisions/index.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";

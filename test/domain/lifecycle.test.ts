@@ -5,7 +5,9 @@ import {
   HISTORY_ACTIONS,
 } from "../../src/domain/application.ts";
 import {
+  approvalAt,
   DEAD_STATES,
+  decide,
   FINAL_STATES,
   isDead,
   isOpen,
@@ -81,9 +83,11 @@ describe("R19 leader stage", () => {
 describe("R17 province stage", () => {
   it("R17 the provincial committee's approval completes a special-unit transfer", () => {
     expect(nextState("awaiting_province", "province_approve")).toBe("completed");
-    expect(nextState("awaiting_province", "province_approve", { receiverIsBranch: false })).toBe(
-      "completed",
-    );
+    expect(
+      nextState("awaiting_province", "province_approve", {
+        receiverIsBranch: false,
+      }),
+    ).toBe("completed");
   });
 
   it("R17 no leader approval, receiver approval or assignment at the province stage", () => {
@@ -249,5 +253,93 @@ describe("state groups (§5 outcome, R27 open stages)", () => {
       "awaiting_assignment",
     ]);
     expect(dead).toEqual(["rejected", "withdrawn", "auto_returned"]);
+  });
+});
+
+describe("decide: an admin's decision asks the table where it leads", () => {
+  const branch = { receiverIsBranch: true };
+  const committee = { receiverIsBranch: false };
+
+  it("R19 approving at the leading organ's stage is its approval and passes on to the receiver", () => {
+    expect(approvalAt("awaiting_leader")).toBe("leader_approve");
+    expect(decide("awaiting_leader", "approve", committee)).toEqual({
+      action: "leader_approve",
+      to: "pending",
+    });
+  });
+
+  it("R17 approving at the province's stage is its approval and completes the transfer", () => {
+    expect(decide("awaiting_province", "approve", committee)).toEqual({
+      action: "province_approve",
+      to: "completed",
+    });
+  });
+
+  it("R22 the out-organization's approval releases into a branch, or to the committee's assignment", () => {
+    expect(decide("awaiting_out_org", "approve", branch)).toEqual({
+      action: "out_approve",
+      to: "completed",
+    });
+    expect(decide("awaiting_out_org", "approve", committee)).toEqual({
+      action: "out_approve",
+      to: "awaiting_assignment",
+    });
+  });
+
+  it("R22 the receiver's approval completes at a branch, and a committee still assigns", () => {
+    expect(decide("pending", "approve", branch)).toEqual({
+      action: "approve",
+      to: "completed",
+    });
+    expect(decide("pending", "approve", committee)).toEqual({
+      action: "approve",
+      to: "awaiting_assignment",
+    });
+  });
+
+  it("R22 assigning completes, and only once the committee approved", () => {
+    expect(decide("awaiting_assignment", "assign")).toEqual({
+      action: "assign",
+      to: "completed",
+    });
+    expect(decide("pending", "assign")).toBeNull();
+    expect(decide("awaiting_assignment", "approve")).toBeNull();
+    expect(approvalAt("awaiting_assignment")).toBeNull();
+  });
+
+  it("R23 rejecting at every stage that approves; R22 a committee that approved cannot reject", () => {
+    for (const state of [
+      "awaiting_leader",
+      "awaiting_province",
+      "awaiting_out_org",
+      "pending",
+    ] as const) {
+      expect(decide(state, "reject")).toEqual({
+        action: "reject",
+        to: "rejected",
+      });
+    }
+    expect(decide("awaiting_assignment", "reject")).toBeNull();
+  });
+
+  it("R26 a decision on a closed application is refused: the loser is told how it stands", () => {
+    for (const state of FINAL_STATES) {
+      for (const decision of ["approve", "assign", "reject"] as const) {
+        expect(decide(state, decision, committee)).toBeNull();
+      }
+    }
+  });
+
+  it("the approvals are the stages someone approves at, every one a transition of the table", () => {
+    const approving = APPLICATION_STATES.filter((s) => approvalAt(s) !== null);
+    expect(approving).toEqual([
+      "awaiting_leader",
+      "awaiting_province",
+      "awaiting_out_org",
+      "pending",
+    ]);
+    for (const state of approving) {
+      expect(nextState(state, approvalAt(state)!)).not.toBeNull();
+    }
   });
 });

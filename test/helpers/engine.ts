@@ -10,7 +10,7 @@ export function testEngine(
   db: Db,
   defaultLocale: Locale = "en",
   onError?: (error: unknown) => void,
-  options: Pick<EngineOptions, "perPersonPerMinute"> = {},
+  options: Pick<EngineOptions, "perPersonPerMinute" | "progressEveryMs"> = {},
 ): DialogEngine {
   return new DialogEngine(db, {
     registry: createRegistry(),

@@ -6,7 +6,7 @@ import { inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { applicationHistory, applications, members, outbox } from "../../src/db/schema.ts";
 import { sealIdNumber } from "../../src/db/sealing.ts";
-import { approve, reject, withdraw } from "../../src/services/decisions.ts";
+import { approve, reject, withdraw } from "../../src/services/decisions/index.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { TEST_SEASON } from "../helpers/season.ts";

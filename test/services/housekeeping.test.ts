@@ -1,13 +1,17 @@
 /**
  * The daily housekeeping job: update keys go after 7 days (platforms resend for a day at most),
  * button tokens after 90 (no application waits that long, R27); a pruned button is answered
- * like any stale one.
+ * like any stale one. An import's staged rows go after 7 days unless an applied import needs
+ * them for undo; a preview that old is cancelled.
  */
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
-import { dialogActions, processedUpdates } from "../../src/db/schema.ts";
+import { dialogActions, importRows, imports, processedUpdates } from "../../src/db/schema.ts";
+import type { ImportState } from "../../src/domain/importRows.ts";
 import { appJobs } from "../../src/jobs/jobs.ts";
 import { slotOf } from "../../src/jobs/runner.ts";
+import { applyImport } from "../../src/services/imports/index.ts";
+import { emptyCounts } from "../../src/services/imports/preview.ts";
 import { bindAs, chat, smallTree, texts, tokenOf } from "../dialogs/fixtures.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
@@ -55,5 +59,70 @@ describe.each(DB_KINDS)("housekeeping on %s", (kind) => {
     expect(tokens.map((t) => t.token)).toEqual(["recent-token"]);
     expect(texts(await u.pressToken(tokenOf(menu, "Help")))).toContain("out of date");
     expect(texts(await u.pressToken("recent-token"))).toContain("/menu");
+  });
+
+  it("drops staged import rows after 7 days: previews never applied (cancelled), refusals; undo's rows stay", async () => {
+    const db = database.current.db;
+    const now = new Date();
+    const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
+    const staged = async (state: ImportState, days: number) => {
+      const [row] = await db
+        .insert(imports)
+        .values({
+          kind: "members",
+          fileName: `${state}-${days}.csv`,
+          state,
+          counts: emptyCounts(),
+          createdAt: daysAgo(days),
+        })
+        .returning({ id: imports.id });
+      await db.insert(importRows).values(
+        (["add", "refused", "change", "move"] as const).map((action, i) => ({
+          importId: row!.id,
+          rowNo: i + 2,
+          action,
+        })),
+      );
+      return row!.id;
+    };
+    const oldPreview = await staged("previewed", 8);
+    const oldReading = await staged("reading", 8);
+    const oldCancelled = await staged("cancelled", 8);
+    const oldApplied = await staged("applied", 8);
+    const recentPreview = await staged("previewed", 6);
+
+    const job = appJobs(TEST_SEASON, loadConfig({}).schedules).find(
+      (j) => j.name === "housekeeping",
+    );
+    await db.transaction((tx) => job!.run(tx, slotOf(job!, now, "Asia/Shanghai"), now));
+
+    const left = await db
+      .select({ importId: importRows.importId, action: importRows.action })
+      .from(importRows)
+      .orderBy(importRows.importId, importRows.rowNo);
+    expect(left).toEqual([
+      { importId: oldApplied, action: "change" },
+      { importId: oldApplied, action: "move" },
+      ...["add", "refused", "change", "move"].map((action) => ({
+        importId: recentPreview,
+        action,
+      })),
+    ]);
+    const states = new Map(
+      (await db.select({ id: imports.id, state: imports.state }).from(imports)).map((i) => [
+        i.id,
+        i.state,
+      ]),
+    );
+    expect(
+      [oldPreview, oldReading, oldCancelled, oldApplied, recentPreview].map((id) => states.get(id)),
+    ).toEqual(["cancelled", "cancelled", "cancelled", "applied", "previewed"]);
+    // The stale preview is no longer there to apply.
+    const applied = await applyImport(db, {
+      importId: oldPreview,
+      actor: { kind: "operator" },
+      now,
+    });
+    expect(applied).toEqual({ ok: false, reason: "wrong_state", state: "cancelled" });
   });
 });

@@ -7,10 +7,11 @@
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { applications, members } from "../../src/db/schema.ts";
-import { digestFor, digestReply } from "../../src/dialogs/digest.ts";
+import { digestReply } from "../../src/dialogs/digest.ts";
 import { renderMessage, translate } from "../../src/dialogs/render.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
-import { approve } from "../../src/services/decisions.ts";
+import { approve } from "../../src/services/decisions/index.ts";
+import { digestFor } from "../../src/services/digests.ts";
 import { leftoversUnder, markLostContact } from "../../src/services/leftovers.ts";
 import { loadOrg } from "../../src/services/orgStore.ts";
 import { rates } from "../../src/services/rates.ts";

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { admins, chatBindings, markHistory, members, organizations } from "../../src/db/schema.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
-import { approve } from "../../src/services/decisions.ts";
+import { approve } from "../../src/services/decisions/index.ts";
 import { convertGraduateOrganizations } from "../../src/services/marks.ts";
 import {
   createFlowBranch,

@@ -4,7 +4,7 @@ import { applications, members } from "../../src/db/schema.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
 import { outcomeOf } from "../../src/domain/indicators.ts";
 import { autoReturnOverdue } from "../../src/services/autoReturn.ts";
-import { approve, assign, reject, withdraw } from "../../src/services/decisions.ts";
+import { approve, assign, reject, withdraw } from "../../src/services/decisions/index.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { buildWorld, furtherStudy, shanghai, type World, YEAR } from "../helpers/world.ts";

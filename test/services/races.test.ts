@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { applicationHistory, applications, members, outbox } from "../../src/db/schema.ts";
 import { sealIdNumber } from "../../src/db/sealing.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
-import { approve, reject, withdraw } from "../../src/services/decisions.ts";
+import { approve, reject, withdraw } from "../../src/services/decisions/index.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { buildWorld, furtherStudy, idFor, shanghai, YEAR } from "../helpers/world.ts";

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { applications, outbox } from "../../src/db/schema.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
 import { autoReturnOverdue } from "../../src/services/autoReturn.ts";
-import { approve, reject } from "../../src/services/decisions.ts";
+import { approve, reject } from "../../src/services/decisions/index.ts";
 import { memberApplications } from "../../src/services/queues.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";

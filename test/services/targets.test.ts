@@ -5,9 +5,10 @@
  * unmet flagged.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { digestFor, digestReply } from "../../src/dialogs/digest.ts";
+import { digestReply } from "../../src/dialogs/digest.ts";
 import { renderMessage, translate } from "../../src/dialogs/render.ts";
-import { approve } from "../../src/services/decisions.ts";
+import { approve } from "../../src/services/decisions/index.ts";
+import { digestFor } from "../../src/services/digests.ts";
 import { rates } from "../../src/services/rates.ts";
 import { setTarget, targetReport } from "../../src/services/targets.ts";
 import { fileApplication } from "../../src/services/transfers.ts";

@@ -8,7 +8,7 @@ import {
   outbox,
 } from "../../src/db/schema.ts";
 import { seasonFor } from "../../src/domain/calendar.ts";
-import { approve, assign, reject, withdraw } from "../../src/services/decisions.ts";
+import { approve, assign, reject, withdraw } from "../../src/services/decisions/index.ts";
 import { memberApplications, pendingQueue } from "../../src/services/queues.ts";
 import { type FileInput, fileApplication } from "../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";

@@ -32,6 +32,46 @@ defineAction("x", z.undefined(), { requires: "admin" }, (ctx) => {
   return { replies: [reply(raw(String(id)))] };
 });
 
+// A wizard that `requires: "admin"` gets an admin's context in every step, and one begun with
+// an `args` schema gets its arguments checked: no `?? -1` for either.
+stepFlow<{ id: number }, { id: number }, "note">({
+  name: "adminWizard",
+  requires: "admin",
+  first: "note",
+  args: z.object({ id: z.number() }),
+  fromArgs: (_ctx, args) => ({ id: args.id }),
+  steps: {
+    note: {
+      ask: (ctx, data) => reply(raw(String(ctx.identity.adminId + data.id))),
+      text: (ctx, data) => {
+        const id: number = ctx.identity.adminId;
+        return { done: [reply(raw(String(id + data.id)))] };
+      },
+    },
+  },
+});
+stepFlow<{ id: number }, { id: number }, "ask">({
+  name: "anyone",
+  first: "ask",
+  initial: (_ctx, args) => ({ id: args?.id ?? 0 }),
+  steps: {
+    ask: {
+      ask: (ctx) => {
+        // @ts-expect-error without `requires: "admin"` the person may be no admin
+        const id: number = ctx.identity.adminId;
+        return reply(raw(String(id)));
+      },
+    },
+  },
+});
+stepFlow<{ id: number }, { id: number }, "ask">({
+  name: "unchecked",
+  first: "ask",
+  // @ts-expect-error without an `args` schema the arguments may be missing
+  initial: (_ctx, args) => ({ id: args.id }),
+  steps: { ask: { ask: () => reply(raw("?")) } },
+});
+
 // Step names: `first` and every `next` must name a step.
 stepFlow<{ n?: number }, Record<string, never>, "ask" | "confirm">({
   name: "typed",

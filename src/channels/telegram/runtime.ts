@@ -108,6 +108,7 @@ export function startTelegram(options: TelegramOptions): TelegramRuntime {
     engine: options.engine,
     now: options.now ?? (() => new Date()),
     onError,
+    download: (fileId) => downloadFile(bot.api, settings, fileId),
   });
 
   const stopping = new AbortController();
@@ -191,6 +192,26 @@ export function startTelegram(options: TelegramOptions): TelegramRuntime {
       await polling;
     },
   };
+}
+
+/** A file's download takes at most this long (20 MB, the Bot API's largest). */
+const DOWNLOAD_TIMEOUT_MS = 120_000;
+
+/**
+ * A file someone sent: getFile names its path, then it is fetched from the file URL. Errors
+ * name no URL: it holds the bot token.
+ */
+async function downloadFile(api: Api, settings: TelegramSettings, fileId: string): Promise<Buffer> {
+  const file = await api.getFile(fileId);
+  if (!file.file_path) throw new Error("Telegram getFile: no file_path");
+  const root = (settings.apiRoot ?? "https://api.telegram.org").replace(/\/+$/, "");
+  const response = await fetch(`${root}/file/bot${settings.token}/${file.file_path}`, {
+    signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
+  }).catch((error: unknown) => {
+    throw new Error(`Telegram file download: ${error instanceof Error ? error.name : "failed"}`);
+  });
+  if (!response.ok) throw new Error(`Telegram file download: HTTP ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
 }
 
 /**

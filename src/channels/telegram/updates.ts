@@ -24,6 +24,8 @@ export interface UpdateDeps {
    * spinner stops inside Telegram's window (about 15 s); the replies follow as messages.
    */
   answerWithinMs?: number;
+  /** The bytes of a file someone sent (getFile, then its download URL). */
+  download?(fileId: string): Promise<Buffer>;
 }
 
 /**
@@ -52,6 +54,15 @@ function dialogInput(
   input: DialogInput["input"],
   deps: UpdateDeps,
 ): DialogInput {
+  return { ...whereFrom(ctx, chat, userId, deps), input };
+}
+
+function whereFrom(
+  ctx: Context,
+  chat: { id: number; type: string },
+  userId: number,
+  deps: UpdateDeps,
+): Omit<DialogInput, "input"> {
   return {
     channel: TELEGRAM_CHANNEL,
     chatId: String(chat.id),
@@ -60,7 +71,6 @@ function dialogInput(
     now: deps.now(),
     // Update ids count per bot: a new token must not find the old bot's ids taken.
     updateKey: `${ctx.me.id}:${ctx.update.update_id}`,
-    input,
   };
 }
 
@@ -74,6 +84,8 @@ async function onMessage(ctx: Context, message: Message, deps: UpdateDeps): Prom
     );
     return;
   }
+  if (message.document && message.from && message.chat.type === "private")
+    return onDocument(ctx, message, deps);
   // An update is JSON from outside: a text that is not a string is not ours to read.
   const text: unknown = message.text;
   if (typeof text !== "string" || !message.from) return;
@@ -85,6 +97,44 @@ async function onMessage(ctx: Context, message: Message, deps: UpdateDeps): Prom
     user: message.from,
     messageId: message.message_id,
   });
+}
+
+/**
+ * A file sent in a private chat: an import (issue 18). Its progress message is edited in
+ * place; the preview's buttons are answered by the engine like any other.
+ */
+async function onDocument(ctx: Context, message: Message, deps: UpdateDeps): Promise<void> {
+  const document = message.document!;
+  const chatId = String(message.chat.id);
+  const asked = { user: message.from!, messageId: message.message_id };
+  const sent = new Map<string, number>();
+  const download = deps.download;
+  await deps.engine.receiveFile(
+    {
+      ...whereFrom(ctx, message.chat, message.from!.id, deps),
+      file: {
+        name: typeof document.file_name === "string" ? document.file_name : "",
+        size: typeof document.file_size === "number" ? document.file_size : null,
+        download: async () => {
+          if (!download) throw new Error("Telegram: no download");
+          return { data: await download(document.file_id) };
+        },
+      },
+    },
+    {
+      async send(replies) {
+        for (const reply of replies) {
+          const id = await sendReply(ctx.api, chatId, reply, asked);
+          if (reply.ref) sent.set(reply.ref, id);
+        }
+      },
+      async edit(reply) {
+        const id = reply.ref ? sent.get(reply.ref) : undefined;
+        if (id === undefined) await sendReply(ctx.api, chatId, reply, asked);
+        else await editReply(ctx.api, chatId, id, reply);
+      },
+    },
+  );
 }
 
 /**

@@ -11,7 +11,9 @@ import { z } from "zod";
 import { trustedProxyList, type WebChatSettings } from "../../config.ts";
 import { type Db, query } from "../../db/client.ts";
 import type { DialogEngine } from "../../dialogs/engine.ts";
+import { MAX_IMPORT_BYTES, MAX_IMPORT_MB } from "../../dialogs/flows/import.ts";
 import { saveLocale } from "../../dialogs/identity.ts";
+import type { RenderedReply } from "../../dialogs/types.ts";
 import {
   clientAddress,
   hostCheck,
@@ -62,6 +64,9 @@ export interface WebChatOptions {
 /** What a chat message may be: the limit Telegram has, said when exceeded. */
 export const MAX_TEXT = 4096;
 const API_BODY_LIMIT = 64 * KB;
+/** A file to import (issue 18): multipart, the file and the form's own bytes. */
+export const UPLOAD_ROUTE = "/api/webchat/upload";
+const UPLOAD_BODY_LIMIT = MAX_IMPORT_BYTES + 64 * KB;
 const COOKIE = "zhtj_session";
 
 const chatId = z.string().refine((v) => GROUP_ID.test(v) || isWebUserId(v));
@@ -160,7 +165,7 @@ export function webChatRoutes(
   const sessions = { idleMs: settings.sessionIdleMs, maxMs: settings.sessionMaxMs };
   const t = translator(defaultLocale);
   const refuse: Refuse = (c, status, key) => c.json({ error: t(`webchat:errors.${key}`) }, status);
-  const fail = (c: Context, status: 400 | 401 | 403 | 404 | 503, key: string, params = {}) =>
+  const fail = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 503, key: string, params = {}) =>
     c.json({ error: t(`webchat:errors.${key}`, params) }, status);
 
   const web = ["/", "/webchat.js", "/webchat.css", "/webchat-boot.js", "/api/webchat/*"];
@@ -196,7 +201,12 @@ export function webChatRoutes(
   );
   app.get("/webchat.css", (c) => c.body(style, 200, { "content-type": "text/css; charset=utf-8" }));
 
-  app.use("/api/webchat/*", limitBody(API_BODY_LIMIT, refuse), sameOriginCheck(refuse));
+  const apiLimit = limitBody(API_BODY_LIMIT, refuse);
+  app.use(
+    "/api/webchat/*",
+    (c, next) => (c.req.path === UPLOAD_ROUTE ? next() : apiLimit(c, next)),
+    sameOriginCheck(refuse),
+  );
   app.use("/api/webchat/*", async (c, next) => {
     if (!getDeps()) return fail(c, 503, "starting");
     await next();
@@ -398,6 +408,65 @@ export function webChatRoutes(
       locale,
     });
   });
+
+  /**
+   * A sheet to import, into the person's own private chat (importFile.ts): the session says
+   * who imports, nothing in the form does. Answers when the preview is there; meanwhile the
+   * progress message is in the chat's log, edited in place (ref + edit), for the page's polls.
+   */
+  app.post(
+    UPLOAD_ROUTE,
+    limitBody(UPLOAD_BODY_LIMIT, (c) => fail(c, 413, "uploadTooLarge", { max: MAX_IMPORT_MB })),
+    async (c) => {
+      const deps = getDeps()!;
+      const who = await person(c, deps);
+      if (who instanceof Response) return who;
+      let file: unknown;
+      try {
+        file = (await c.req.formData()).get("file");
+      } catch {
+        return fail(c, 400, "uploadForm");
+      }
+      if (!(file instanceof File)) return fail(c, 400, "uploadForm");
+      const access = await chatAccess(deps.db, who, undefined, null);
+      if (!access.ok) return fail(c, 403, access.why);
+      const sessionHash = sessionHashOf(getCookie(c, COOKIE));
+      const tr = translator(who.locale ?? deps.defaultLocale);
+      const author = { user: who.user, name: who.name };
+      let mine = [
+        { author, reply: { text: tr("webchat:uploaded", { file: file.name }), buttons: [] } },
+      ];
+      const answered: ReturnType<typeof wire>[] = [];
+      const log = async (replies: RenderedReply[]) => {
+        await deps.db.transaction(async (tx) => {
+          const kept = await keepFiles(tx, sessionHash, replies, deps.now());
+          const ids = await appendToLog(tx, access.chatId, [
+            ...mine,
+            ...turnEntries(author, null, kept),
+          ]);
+          const own = ids.length - kept.length;
+          answered.push(...kept.map((r, i) => wire({ ...r, id: ids[own + i]! })));
+        });
+        mine = [];
+      };
+      await deps.engine.receiveFile(
+        {
+          channel: WEB_CHANNEL,
+          chatId: access.chatId,
+          userId: who.user,
+          isGroup: false,
+          now: deps.now(),
+          file: {
+            name: file.name,
+            size: file.size,
+            download: async () => ({ data: Buffer.from(await file.arrayBuffer()) }),
+          },
+        },
+        { send: log, edit: (reply) => log([reply]) },
+      );
+      return c.json({ replies: answered });
+    },
+  );
 
   /** An export, for the session that asked for it only (files.ts). */
   app.get(`${FILE_ROUTE}:id`, async (c) => {

@@ -22,6 +22,8 @@ const TOKEN_ERRORS = new Set([40014, 42001, 41001]);
 /** Renew this long before WeCom says the token expires, so no call carries a dying one. */
 const TOKEN_MARGIN_MS = 5 * 60_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** A file a user sent (WeCom hands out at most 20 MB) may take longer. */
+const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 interface ApiAnswer {
   errcode?: number;
@@ -47,6 +49,19 @@ export interface TemplateCard {
   button_list: { text: string; key: string; style: number }[];
   /** Shown as a grey button that cannot be pressed: the card is decided. */
   replace_text?: string;
+}
+
+/** The file name of a Content-Disposition: `filename*=UTF-8''…` first, else `filename="…"`. */
+function fileNameOf(disposition: string): string | null {
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded);
+    } catch {
+      // Badly encoded: the plain form may still be there.
+    }
+  }
+  return /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? null;
 }
 
 /**
@@ -146,6 +161,34 @@ export class WecomClient {
     });
     refusedRecipient(answer, touser);
     return { msgid: typeof answer.msgid === "string" ? answer.msgid : null };
+  }
+
+  /**
+   * A file a user sent (temporary media, `media/get`): its bytes, and its name from the
+   * answer's Content-Disposition. A failure is JSON with an errcode instead of the file.
+   */
+  async downloadMedia(mediaId: string): Promise<{ data: Buffer; name: string | null }> {
+    type Got = { answer: ApiAnswer } | { data: Buffer; name: string | null };
+    const get = async (token: string): Promise<Got> => {
+      const url = `${this.#options.apiRoot}/cgi-bin/media/get?access_token=${encodeURIComponent(token)}&media_id=${encodeURIComponent(mediaId)}`;
+      const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) }).catch(
+        (error: unknown) => {
+          throw new Error(`WeCom media/get: ${error instanceof Error ? error.name : "failed"}`);
+        },
+      );
+      if (!response.ok) throw new Error(`WeCom media/get: HTTP ${response.status}`);
+      if ((response.headers.get("content-type") ?? "").includes("application/json"))
+        return { answer: (await response.json()) as ApiAnswer };
+      const name = fileNameOf(response.headers.get("content-disposition") ?? "");
+      return { data: Buffer.from(await response.arrayBuffer()), name };
+    };
+    const token = await this.#accessToken(null);
+    let got = await get(token);
+    if ("answer" in got && TOKEN_ERRORS.has(got.answer.errcode ?? 0))
+      got = await get(await this.#accessToken(token));
+    if ("answer" in got)
+      throw new WecomApiError("media/get", got.answer.errcode ?? -1, got.answer.errmsg ?? "");
+    return got;
   }
 
   #post(api: string, body: unknown): Promise<ApiAnswer> {

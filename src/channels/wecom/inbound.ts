@@ -117,6 +117,28 @@ export function wecomInbound(options: WecomInboundOptions) {
     const m = payload as WecomMessage;
     const user = m.FromUserName;
     if (!user) return;
+    const mediaId = m.MediaId;
+    if (m.MsgType === "file" && mediaId) {
+      // A file is a sheet to import (issue 18); the app chat is private, and cannot edit.
+      const size = Number(m.FileSize);
+      await options.engine.receiveFile(
+        {
+          channel: WECOM_CHANNEL,
+          chatId: user,
+          userId: user,
+          isGroup: false,
+          now: now(),
+          updateKey: updateKeyOf(m),
+          file: {
+            name: m.FileName ?? m.Title ?? "",
+            size: Number.isFinite(size) && size > 0 ? size : null,
+            download: () => options.client.downloadMedia(mediaId),
+          },
+        },
+        { send: (replies) => reply(user, replies) },
+      );
+      return;
+    }
     const handled = await input(user, m);
     if (!handled) return;
     const out = await options.engine.handle(handled);

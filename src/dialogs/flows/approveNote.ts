@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { decisionRight } from "../../services/decisionRights.ts";
-import { approve, MAX_COMMENT } from "../../services/decisions.ts";
+import { approve, MAX_COMMENT } from "../../services/decisions/index.ts";
 import { defineAction } from "../defineAction.ts";
 import { refusalText } from "../refusals.ts";
 import { reply, text } from "../replies.ts";
@@ -38,7 +38,8 @@ export const approveNoteFlow = stepFlow<{ id: number }, { id: number }>({
   name: "approveNote",
   requires: "admin",
   first: "note",
-  initial: (_ctx, args) => ({ id: args?.id ?? -1 }),
+  args: noteArgs,
+  fromArgs: (_ctx, args) => ({ id: args.id }),
   steps: {
     note: {
       ask: (_ctx, data) => ({
@@ -49,7 +50,7 @@ export const approveNoteFlow = stepFlow<{ id: number }, { id: number }>({
         if (!input.trim()) return { invalid: N("empty") };
         const result = await approve(
           ctx.db,
-          { adminId: ctx.identity.adminId ?? -1, applicationId: data.id },
+          { adminId: ctx.identity.adminId, applicationId: data.id },
           ctx.now,
           { note: input },
         );

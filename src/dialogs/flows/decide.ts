@@ -13,7 +13,7 @@ import { isOpen } from "../../domain/lifecycle.ts";
 import { REJECT_PRESETS } from "../../domain/rejection.ts";
 import { bindChat, unbindChat } from "../../services/chatBindings.ts";
 import { assignableBranches, decisionRight, standing } from "../../services/decisionRights.ts";
-import { approve, assign, canWithdrawNow, reject } from "../../services/decisions.ts";
+import { approve, assign, canWithdrawNow, reject } from "../../services/decisions/index.ts";
 import { deadDeliveries } from "../../services/deliveryHealth.ts";
 import { leftoversUnder } from "../../services/leftovers.ts";
 import { decideGraduationChange, pendingGraduationChanges } from "../../services/marks.ts";
@@ -72,6 +72,9 @@ interface Press {
 
 /** A card's buttons carry the application and the state the card showed (R26). */
 const pressArgs = z.object({ id: z.number().int(), state: z.string().optional() });
+
+/** What the assign and reject flows are begun with: the application. */
+const applicationArgs = z.object({ id: z.number().int() });
 
 function pressOf(ctx: AdminContext, args: z.output<typeof pressArgs>): Press {
   return { adminId: ctx.identity.adminId, applicationId: args.id, shownAt: args.state ?? null };
@@ -228,12 +231,13 @@ const assignFlow = stepFlow<{ id: number; page: number }, { id: number }, "branc
   name: "assign",
   requires: "admin",
   first: "branch",
-  initial: (_ctx, args) => ({ id: args?.id ?? -1, page: 0 }),
+  args: applicationArgs,
+  fromArgs: (_ctx, args) => ({ id: args.id, page: 0 }),
   steps: {
     branch: {
       ask: async (ctx, data) => {
         const branches = await assignableBranches(ctx.db, {
-          adminId: ctx.identity.adminId ?? -1,
+          adminId: ctx.identity.adminId,
           applicationId: data.id,
         });
         if (!branches.ok) return reply(refusalText(branches));
@@ -253,7 +257,7 @@ const assignFlow = stepFlow<{ id: number; page: number }, { id: number }, "branc
         if (typeof picked.pick !== "number") return { invalid: text("chat:nav.useButtons") };
         const result = await assign(
           ctx.db,
-          { adminId: ctx.identity.adminId ?? -1, applicationId: data.id, branchId: picked.pick },
+          { adminId: ctx.identity.adminId, applicationId: data.id, branchId: picked.pick },
           ctx.now,
         );
         if (!result.ok) {
@@ -279,7 +283,7 @@ const assignFlow = stepFlow<{ id: number; page: number }, { id: number }, "branc
   // way back is.
   leave: async (ctx, data) => {
     const right = await decisionRight(ctx.db, {
-      adminId: ctx.identity.adminId ?? -1,
+      adminId: ctx.identity.adminId,
       applicationId: data.id,
     });
     if (right.ok && right.state === "awaiting_assignment") return W("assign.left", { id: data.id });
@@ -292,13 +296,13 @@ const assignFlow = stepFlow<{ id: number; page: number }, { id: number }, "branc
  * or asks the same step again, never another step (`never`), so it serves any step list.
  */
 async function rejectWith(
-  ctx: DialogContext,
+  ctx: AdminContext,
   data: { id: number },
   reason: string,
 ): Promise<StepOutcome<{ id: number }, never>> {
   const result = await reject(
     ctx.db,
-    { adminId: ctx.identity.adminId ?? -1, applicationId: data.id, reason },
+    { adminId: ctx.identity.adminId, applicationId: data.id, reason },
     ctx.now,
   );
   if (!result.ok) {
@@ -314,7 +318,8 @@ const rejectReasonFlow = stepFlow<{ id: number }, { id: number }, "reason" | "wr
   name: "rejectReason",
   requires: "admin",
   first: "reason",
-  initial: (_ctx, args) => ({ id: args?.id ?? -1 }),
+  args: applicationArgs,
+  fromArgs: (_ctx, args) => ({ id: args.id }),
   steps: {
     reason: {
       ask: (_ctx, data) =>
@@ -341,7 +346,7 @@ const rejectReasonFlow = stepFlow<{ id: number }, { id: number }, "reason" | "wr
   },
   leave: async (ctx, data) => {
     const right = await decisionRight(ctx.db, {
-      adminId: ctx.identity.adminId ?? -1,
+      adminId: ctx.identity.adminId,
       applicationId: data.id,
     });
     return right.ok ? W("rejectLeft", { id: data.id }) : refusalText(right);
@@ -379,10 +384,9 @@ async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalA
   const queue = await pendingQueue(ctx.db, { adminId: ctx.identity.adminId }, ctx.now, ctx.season);
   if (!queue.ok) return refused(queue);
   const org = raw(queue.orgName);
-  const admin = await loadAdmin(ctx.db, ctx.identity.adminId);
-  const orgId = admin?.org.id ?? 0;
+  const orgId = queue.org.id;
   // Messages to this organization's chats that the platform never accepted (dead letters).
-  const dead = admin ? await deadDeliveries(ctx.db, orgId) : 0;
+  const dead = await deadDeliveries(ctx.db, orgId);
   const deadLine = dead > 0 ? [reply(text("digest:deadLetters", { count: dead }))] : [];
   const changes = page === 0 ? await pendingGraduationChanges(ctx.db, orgId) : [];
   const changeCards: Reply[] = [];
@@ -395,7 +399,7 @@ async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalA
   const leftovers =
     page === 0
       ? leftoverLines(
-          admin ? await leftoversUnder(ctx.db, admin.org, ctx.now, ctx.season) : [],
+          await leftoversUnder(ctx.db, queue.org, ctx.now, ctx.season),
           ctx.season.timezone,
         )
       : [];

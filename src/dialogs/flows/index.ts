@@ -9,6 +9,7 @@ import { bindFlow, bindWithCode } from "./bind.ts";
 import { registerDecisionFlows } from "./decide.ts";
 import { type ExportOptions, registerExports } from "./export.ts";
 import { registerHotline } from "./hotline.ts";
+import { registerImports } from "./import.ts";
 import {
   myApplicationsFlow,
   nudgeAction,
@@ -22,7 +23,7 @@ import { transferFlow } from "./transfer.ts";
 const DEFAULT_EXPORTS: ExportOptions = { webChatUrl: "http://localhost:3000/" };
 
 export function createRegistry(exports: ExportOptions = DEFAULT_EXPORTS): DialogRegistry {
-  const registry = registerExports(new DialogRegistry(), exports);
+  const registry = registerImports(registerExports(new DialogRegistry(), exports));
   return registerHotline(registerAdminFlows(registerDecisionFlows(registry)))
     .flow(bindFlow)
     .binding({ flow: bindFlow.name, redeem: bindWithCode })

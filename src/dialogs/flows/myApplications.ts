@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { ApplicationState } from "../../domain/application.ts";
 import { WITHDRAWABLE_STATES } from "../../domain/lifecycle.ts";
-import { withdraw } from "../../services/decisions.ts";
+import { withdraw } from "../../services/decisions/index.ts";
 import { memberApplications } from "../../services/queues.ts";
 import { nudge } from "../../services/stageReminders.ts";
 import { defineAction } from "../defineAction.ts";

@@ -212,11 +212,16 @@ type WordedKey =
   | "wizard.askUnder16"
   | "wizard.submitted";
 
-export interface TransferStepsOptions<D extends TransferData, K extends string> {
+/** `C`: the context of the flow the steps serve (an admin's, in an admin's flow). */
+export interface TransferStepsOptions<
+  D extends TransferData,
+  K extends string,
+  C extends DialogContext = DialogContext,
+> {
   /** Who files with these steps (R11): some questions depend on it (R18). */
   initiator: InitiatorKind;
   /** Null when the person talking may not file (no longer bound as who they were). */
-  filer(ctx: DialogContext, data: D): Filer | null | Promise<Filer | null>;
+  filer(ctx: C, data: D): Filer | null | Promise<Filer | null>;
   /** The step choosing the receiving organization once the reason's fields are known. */
   destinationStep?: K;
   /** Full keys replacing those `transfer:` questions for an admin filing for someone else. */
@@ -227,11 +232,14 @@ export interface TransferStepsOptions<D extends TransferData, K extends string> 
 
 /**
  * The wizard's steps from `external` to `summary`, for one kind of initiator; `K` names the
- * flow's own destination step, when it has one instead of `root`.
+ * flow's own destination step, when it has one instead of `root`, and `C` the context of the
+ * flow the steps serve (an admin's, in an admin's flow).
  */
-export function transferSteps<D extends TransferData & JsonObject, K extends string = never>(
-  options: TransferStepsOptions<D, K>,
-): Record<TransferStep, Step<D, TransferStep | K>> {
+export function transferSteps<
+  D extends TransferData & JsonObject,
+  K extends string = never,
+  C extends DialogContext = DialogContext,
+>(options: TransferStepsOptions<D, K, C>): Record<TransferStep, Step<D, TransferStep | K, C>> {
   type Outcome = StepOutcome<D, TransferStep | K>;
   const Q = (key: WordedKey, params?: Text["params"]) =>
     options.wording ? text(options.wording[key], params) : T(key, params);

@@ -3,9 +3,9 @@
  * batch, each column sent as one array (unnest), the batch's ID numbers sealed at once.
  * Memory holds one batch, never the file.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { type Queryable, query } from "../../db/client.ts";
-import { sealIdNumbers } from "../../db/sealing.ts";
+import { type SealedIdNumber, sealIdNumbers } from "../../db/sealing.ts";
 import type { ImportAction } from "../../domain/importRows.ts";
 import type { MemberIdentity } from "../../domain/member.ts";
 
@@ -32,6 +32,30 @@ export interface StagedRow {
 export const STAGE_BATCH = 5000;
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/** The staged columns after import_id and row_no, with their types and where each comes from. */
+const COLUMNS: {
+  name: string;
+  type: "text" | "int" | "jsonb";
+  pick: (r: StagedRow, sealed: SealedIdNumber | undefined) => unknown;
+}[] = [
+  { name: "action", type: "text", pick: (r) => r.action },
+  { name: "problem_column", type: "text", pick: (r) => r.problemColumn ?? null },
+  { name: "problem", type: "text", pick: (r) => r.problem ?? null },
+  { name: "detail", type: "jsonb", pick: (r) => json(r.detail) },
+  { name: "name", type: "text", pick: (r) => r.name ?? null },
+  { name: "id_hash", type: "text", pick: (_, s) => s?.idHash ?? null },
+  { name: "id_sealed", type: "text", pick: (_, s) => s?.idSealed ?? null },
+  { name: "target_id", type: "int", pick: (r) => r.targetId ?? null },
+  { name: "existing_id", type: "int", pick: (r) => r.existingId ?? null },
+  { name: "identity", type: "text", pick: (r) => r.identity ?? null },
+  { name: "graduation_month", type: "text", pick: (r) => r.graduationMonth ?? null },
+  { name: "graduation_year", type: "int", pick: (r) => r.graduationYear ?? null },
+  { name: "graduation_branch_id", type: "int", pick: (r) => r.graduationBranchId ?? null },
+  { name: "delayed_reason", type: "text", pick: (r) => r.delayedReason ?? null },
+  { name: "payload", type: "jsonb", pick: (r) => json(r.payload) },
+  { name: "previous", type: "jsonb", pick: (r) => json(r.previous) },
+];
 
 export class Stager {
   private batch: StagedRow[] = [];
@@ -71,30 +95,22 @@ export class Stager {
     const withIds = rows.filter((r) => r.idNumber);
     const sealed = sealIdNumbers(withIds.map((r) => r.idNumber!));
     const sealedOf = new Map(withIds.map((r, i) => [r, sealed[i]!]));
-    const col = <T>(pick: (r: StagedRow) => T) => sql.param(rows.map(pick));
+    // A column null on every row of the batch (most of them, for members) is sent as one
+    // null, not as an array of nulls to serialize and parse.
+    const arrays: SQL[] = [sql`${sql.param(rows.map((r) => r.rowNo))}::int[]`];
+    const unnested = ["row_no"];
+    const selected = COLUMNS.map(({ name, type, pick }) => {
+      const values = rows.map((r) => pick(r, sealedOf.get(r)));
+      if (values.every((v) => v === null)) return sql.raw(`null::${type}`);
+      arrays.push(sql`${sql.param(values)}::${sql.raw(type === "jsonb" ? "text" : type)}[]`);
+      unnested.push(name);
+      return sql.raw(type === "jsonb" ? `u.${name}::jsonb` : `u.${name}`);
+    });
     await query(
       this.tx,
-      sql`insert into import_rows (import_id, row_no, action, problem_column, problem, detail,
-            name, id_hash, id_sealed, target_id, existing_id, identity, graduation_month,
-            graduation_year, graduation_branch_id, delayed_reason, payload, previous)
-          select ${this.importId}, u.row_no, u.action, u.problem_column, u.problem, u.detail::jsonb,
-            u.name, u.id_hash, u.id_sealed, u.target_id, u.existing_id, u.identity,
-            u.graduation_month, u.graduation_year, u.graduation_branch_id, u.delayed_reason,
-            u.payload::jsonb, u.previous::jsonb
-          from unnest(${col((r) => r.rowNo)}::int[], ${col((r) => r.action)}::text[],
-            ${col((r) => r.problemColumn ?? null)}::text[], ${col((r) => r.problem ?? null)}::text[],
-            ${col((r) => json(r.detail))}::text[], ${col((r) => r.name ?? null)}::text[],
-            ${col((r) => sealedOf.get(r)?.idHash ?? null)}::text[],
-            ${col((r) => sealedOf.get(r)?.idSealed ?? null)}::text[],
-            ${col((r) => r.targetId ?? null)}::int[], ${col((r) => r.existingId ?? null)}::int[],
-            ${col((r) => r.identity ?? null)}::text[], ${col((r) => r.graduationMonth ?? null)}::text[],
-            ${col((r) => r.graduationYear ?? null)}::int[],
-            ${col((r) => r.graduationBranchId ?? null)}::int[],
-            ${col((r) => r.delayedReason ?? null)}::text[], ${col((r) => json(r.payload))}::text[],
-            ${col((r) => json(r.previous))}::text[])
-            as u(row_no, action, problem_column, problem, detail, name, id_hash, id_sealed,
-                 target_id, existing_id, identity, graduation_month, graduation_year,
-                 graduation_branch_id, delayed_reason, payload, previous)`,
+      sql`insert into import_rows (import_id, row_no, ${sql.raw(COLUMNS.map((c) => c.name).join(", "))})
+          select ${this.importId}, u.row_no, ${sql.join(selected, sql`, `)}
+          from unnest(${sql.join(arrays, sql`, `)}) as u(${sql.raw(unnested.join(", "))})`,
     );
     this.written += rows.length;
   }

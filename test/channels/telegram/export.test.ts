@@ -10,7 +10,7 @@ import { loadConfig } from "../../../src/config.ts";
 import { chatIdentities } from "../../../src/db/schema.ts";
 import { maskIdNumber } from "../../../src/domain/idNumber.ts";
 import { createLogger } from "../../../src/logger.ts";
-import { approve } from "../../../src/services/decisions.ts";
+import { approve } from "../../../src/services/decisions/index.ts";
 import { fileApplication } from "../../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
 import { testEngine } from "../../helpers/engine.ts";

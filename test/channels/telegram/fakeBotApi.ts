@@ -4,7 +4,8 @@
  * outage). Edits of identical content answer 400 "message is not modified", as Telegram does.
  * With `limits`, it enforces Telegram's rate limits on its clock as a sliding window — 30
  * messages a second per bot, one a second per chat, 20 a minute per group, edits included — and
- * answers 429 with retry_after to whatever exceeds them, counting each.
+ * answers 429 with retry_after to whatever exceeds them, counting each. Files people send are
+ * offered by `addFile`: getFile names their path and `/file/bot<token>/<path>` serves them.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -61,6 +62,10 @@ export interface FakeBotApi {
   sent(chatId?: number): Params[];
   /** 429s the fake answered because a call exceeded a limit (with `limits`). */
   tooMany: Call[];
+  /** A file someone sent, for getFile and its download; returns its file_id. */
+  addFile(data: Buffer): string;
+  /** Downloads of files, by path, in order. */
+  downloads: string[];
   close(): Promise<void>;
 }
 
@@ -110,6 +115,8 @@ export async function startFakeBotApi(options: FakeOptions = {}): Promise<FakeBo
   let nextUpdateId = 100;
   let nextMessageId = 500;
   let offsetSeen = 0;
+  const files = new Map<string, Buffer>();
+  const downloads: string[] = [];
 
   const wake = () => {
     for (const w of [...waiting]) w();
@@ -128,6 +135,16 @@ export async function startFakeBotApi(options: FakeOptions = {}): Promise<FakeBo
       case "deleteWebhook":
       case "answerCallbackQuery":
         return true;
+      case "getFile": {
+        const data = files.get(String(params.file_id));
+        if (!data) throw badRequest("Bad Request: invalid file_id");
+        return {
+          file_id: params.file_id,
+          file_unique_id: `u${params.file_id}`,
+          file_size: data.length,
+          file_path: `documents/${params.file_id}.bin`,
+        };
+      }
       case "getUpdates": {
         const offset = Number(params.offset ?? 0);
         offsetSeen = Math.max(offsetSeen, offset);
@@ -200,6 +217,14 @@ export async function startFakeBotApi(options: FakeOptions = {}): Promise<FakeBo
       req.socket.destroy();
       return;
     }
+    const download = /^\/file\/bot[^/]+\/documents\/([^/.]+)\.bin$/.exec(req.url ?? "");
+    if (download) {
+      const data = files.get(download[1]!);
+      downloads.push(req.url!.replace(/bot[^/]+/, "bot<token>"));
+      res.writeHead(data ? 200 : 404, { "content-type": "application/octet-stream" });
+      res.end(data ?? "");
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => {
       chunks.push(d);
@@ -245,7 +270,13 @@ export async function startFakeBotApi(options: FakeOptions = {}): Promise<FakeBo
     url: `http://127.0.0.1:${port}`,
     calls,
     tooMany,
+    downloads,
     down: false,
+    addFile(data) {
+      const id = `f${files.size + 1}`;
+      files.set(id, data);
+      return id;
+    },
     push(update) {
       const full = { ...update, update_id: nextUpdateId++ } as Update;
       queue.push(full);

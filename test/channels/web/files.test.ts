@@ -6,7 +6,7 @@
 import ExcelJS from "exceljs";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createHttpApp, type Readiness } from "../../../src/http/app.ts";
-import { approve } from "../../../src/services/decisions.ts";
+import { approve } from "../../../src/services/decisions/index.ts";
 import { fileApplication } from "../../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
 import { testEngine } from "../../helpers/engine.ts";

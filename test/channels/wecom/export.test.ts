@@ -9,7 +9,7 @@ import { WecomCrypto } from "../../../src/channels/wecom/crypto.ts";
 import { createWecomChannel, type WecomChannel } from "../../../src/channels/wecom/index.ts";
 import { chatIdentities } from "../../../src/db/schema.ts";
 import { createHttpApp, type Readiness } from "../../../src/http/app.ts";
-import { approve } from "../../../src/services/decisions.ts";
+import { approve } from "../../../src/services/decisions/index.ts";
 import { fileApplication } from "../../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
 import { testEngine } from "../../helpers/engine.ts";

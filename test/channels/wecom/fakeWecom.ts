@@ -1,6 +1,7 @@
 /**
  * A local stand-in for WeCom's server API (qyapi.weixin.qq.com): hands out access tokens,
- * records every call, and can be told to expire the current token or fail the next call.
+ * records every call, and can be told to expire the current token or fail the next call. Files
+ * users send are offered by `addMedia` and served by `media/get`.
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -20,11 +21,29 @@ export class FakeWecom {
   #validToken: string | null = null;
   #failNext: { errcode: number; errmsg: string } | null = null;
   #nextResponseCode = 0;
+  readonly #media = new Map<string, { data: Buffer; name: string }>();
   url = "";
+
+  /** A file a user sent, for `media/get`; returns its media_id. */
+  addMedia(data: Buffer, name: string): string {
+    const id = `in-media-${this.#media.size + 1}`;
+    this.#media.set(id, { data, name });
+    return id;
+  }
 
   async start(): Promise<this> {
     this.#server = createServer((req, res) => {
       void this.#answer(req).then((answer) => {
+        const file = answer.file as { data: Buffer; name: string } | undefined;
+        if (file) {
+          // As WeCom serves media: the bytes, the name in Content-Disposition.
+          res.writeHead(200, {
+            "content-type": "application/octet-stream",
+            "content-disposition": `attachment; filename="${encodeURIComponent(file.name)}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+          });
+          res.end(file.data);
+          return;
+        }
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify(answer));
       });
@@ -114,6 +133,11 @@ export class FakeWecom {
       if (url.searchParams.get("type") !== "file" || !body.data)
         return { errcode: 40004, errmsg: "invalid media type" };
       return { errcode: 0, errmsg: "", type: "file", media_id: `media-${this.calls.length}` };
+    }
+    if (api === "media/get") {
+      const file = this.#media.get(url.searchParams.get("media_id") ?? "");
+      if (!file) return { errcode: 40007, errmsg: "invalid media_id" };
+      return { errcode: 0, file };
     }
     if (api === "message/update_template_card")
       return { errcode: 0, errmsg: "ok", invaliduser: [] };

@@ -8,7 +8,7 @@ import ExcelJS from "exceljs";
 import { beforeEach, describe, expect, it } from "vitest";
 import { bindingCodes } from "../../../src/db/schema.ts";
 import { maskIdNumber } from "../../../src/domain/idNumber.ts";
-import { approve } from "../../../src/services/decisions.ts";
+import { approve } from "../../../src/services/decisions/index.ts";
 import {
   adminViewer,
   allowedKinds,
@@ -19,6 +19,7 @@ import {
   operatorViewer,
 } from "../../../src/services/exports/index.ts";
 import { loadOrg } from "../../../src/services/orgStore.ts";
+import { setTarget } from "../../../src/services/targets.ts";
 import { fileApplication } from "../../../src/services/transfers.ts";
 import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
 import { TEST_SEASON } from "../../helpers/season.ts";
@@ -215,6 +216,38 @@ describe.each(DB_KINDS)("exports on %s", (kind) => {
     const ranked = rows.slice(0, -1).map((r) => (typeof r[2] === "number" ? r[2] : Infinity));
     expect(ranked).toEqual([...ranked].sort((x, y) => x - y));
     expect(byFq.ranking?.map((r) => r.org.name)).toEqual(names.slice(0, -1));
+  });
+
+  it("shows each child's target (its own where it set one) and whether it is met (§5)", async () => {
+    await transfers();
+    // T, a city committee, holds its region to a stricter XS target than the season's default.
+    const set = await setTarget(
+      db(),
+      { adminId: w.admin.T, target: { indicator: "xs", percent: 98, due: `${YEAR}-10-15` } },
+      SEP,
+      TEST_SEASON,
+    );
+    if (!set.ok) throw new Error(set.reason);
+    const ranking = await buildExport(db(), await viewer("P"), request("ranking"), true);
+    if (!ranking.ok) throw new Error(ranking.reason);
+    const sheet = await sheetOf(ranking.file.data);
+    const header = (sheet.getRow(2).values as unknown[]).slice(1);
+    const rows = body(sheet, 2);
+    const cell = (org: string, column: string) =>
+      rows.find((r) => r[1] === org)?.[header.indexOf(column)];
+    // FQ's one default date (31 August) has passed: the target stays, 40% did not reach it.
+    expect(cell("山西示范大学团委", "发起率")).toBe(0.4);
+    expect(cell("山西示范大学团委", "发起率目标")).toBe(`100%（${YEAR}-08-31 前）`);
+    expect(cell("山西示范大学团委", "发起率达标")).toBe("未达成");
+    expect(cell("团山西省委", "发起率目标")).toBe(`100%（${YEAR}-08-31 前）`);
+    expect(cell("团山西省委", "发起率达标")).toBe("未达成");
+    expect(cell("山西示范大学团委", "社会化转接率目标")).toBe(`95%（${YEAR}-10-31 前）`);
+    expect(cell("团太原市委", "社会化转接率目标")).toBe(`98%（${YEAR}-10-15 前）`);
+    for (const r of rows) {
+      const rate = r[header.indexOf("社会化转接率")];
+      const met = r[header.indexOf("社会化转接率达标")];
+      expect(met).toBe(typeof rate === "number" ? (rate >= 0.95 ? "已达成" : "未达成") : "—");
+    }
   });
 
   it("prints fresh binding codes with login links and QR codes, stored only as HMACs", async () => {

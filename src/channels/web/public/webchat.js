@@ -56,6 +56,8 @@
     $("who").textContent = t("whoami", { name: me.name, role: t(`roles.${me.role}`) });
     $("where").textContent = chat ? t("groupChat", { chat }) : t("privateChat");
     $("toPrivate").hidden = chat === null;
+    // Imports are an admin's, in their private chat (the server checks both again).
+    $("uploadButton").hidden = !(me.role === "admin" && chat === null);
   }
 
   async function api(method, path, body) {
@@ -256,6 +258,40 @@
     }
   }
 
+  /**
+   * A sheet to import: sent to the private chat, answered once its preview is there; the log
+   * is read more often meanwhile, so the progress message shows as it is edited.
+   */
+  async function upload(file) {
+    if (!me || chat) return;
+    addNote(t("uploading", { file: file.name }));
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const often = setInterval(poll, 1000);
+    try {
+      const res = await fetch("/api/webchat/upload", {
+        method: "POST",
+        body: form,
+        credentials: "same-origin",
+      });
+      if (res.status === 401) return sessionEnded();
+      if (!res.ok) {
+        let data = {};
+        try {
+          data = await res.json();
+        } catch {
+          // No JSON: the status says enough.
+        }
+        return addNote(data.error ?? t("networkError"));
+      }
+      await poll();
+    } catch {
+      addNote(t("networkError"));
+    } finally {
+      clearInterval(often);
+    }
+  }
+
   function showLogin(note = "") {
     me = null;
     $("chat").hidden = true;
@@ -341,6 +377,12 @@
     loggedOut();
   });
   $("menuButton").addEventListener("click", () => send({ text: "/menu" }));
+  $("uploadButton").addEventListener("click", () => $("uploadFile").click());
+  $("uploadFile").addEventListener("change", () => {
+    const file = $("uploadFile").files[0];
+    $("uploadFile").value = "";
+    if (file) upload(file);
+  });
   $("text").addEventListener("input", () => {
     $("text").classList.toggle("over", $("text").value.length > boot.maxText);
   });

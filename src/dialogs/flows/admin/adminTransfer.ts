@@ -8,6 +8,7 @@ import { maskIdNumber, parseIdNumber } from "../../../domain/idNumber.ts";
 import { idNumberOf } from "../../../services/adminQueries.ts";
 import { findMemberByNameAndIdNumber } from "../../../services/memberLookups.ts";
 import { loadAdmin } from "../../../services/orgStore.ts";
+import type { AdminContext } from "../../defineAction.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
@@ -50,7 +51,7 @@ export const transferOutFlow = stepFlow<AdminTransferData, Json, OutStep>({
         },
       },
     }),
-    ...transferSteps<AdminTransferData>({
+    ...transferSteps<AdminTransferData, never, AdminContext>({
       initiator: "out_admin",
       wording: ADMIN_WORDING,
       subjectLine: subjectText,
@@ -110,7 +111,7 @@ export const transferInFlow = privateOnly(
           };
         },
       },
-      ...transferSteps<AdminTransferData, "inDestination">({
+      ...transferSteps<AdminTransferData, "inDestination", AdminContext>({
         initiator: "in_admin",
         destinationStep: "inDestination",
         wording: ADMIN_WORDING,

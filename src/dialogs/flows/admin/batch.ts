@@ -20,7 +20,7 @@ import {
   setBatchApproval,
 } from "../../../services/batchApprovals.ts";
 import type { ApplicationView } from "../../../services/queues.ts";
-import { defineAction } from "../../defineAction.ts";
+import { type AdminContext, defineAction, isAdminContext } from "../../defineAction.ts";
 import { pickerButtons, readPicker } from "../../picker.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
@@ -61,12 +61,12 @@ const filterOf = (data: BatchData): BatchFilter => ({
   minDays: data.minDays,
 });
 
-async function candidates(ctx: DialogContext) {
+async function candidates(ctx: AdminContext) {
   return batchCandidates(ctx.db, { adminId: adminIdOf(ctx) }, ctx.now, ctx.season);
 }
 
 /** The applications of the data's stage and filter, with the stages that have any. */
-async function selection(ctx: DialogContext, data: BatchData) {
+async function selection(ctx: AdminContext, data: BatchData) {
   const found = await candidates(ctx);
   if (!found.ok) return found;
   const stageItems = found.byStage[data.stage] ?? [];
@@ -105,7 +105,7 @@ const filterLines = (data: BatchData, orgName: string | null): Text[] => [
   }),
 ];
 
-function queued(ctx: DialogContext, data: BatchData, branchId: number | null) {
+function queued(ctx: AdminContext, data: BatchData, branchId: number | null) {
   return async (): Promise<StepOutcome<BatchData>> => {
     const result = await queueBatch(ctx.db, {
       adminId: adminIdOf(ctx),
@@ -353,7 +353,7 @@ export const batchFlow = stepFlow<BatchData, { stage?: BatchStage }>({
 
 /** Opens the batch, or says why not (switched off above, nothing to approve). */
 async function openBatch(ctx: DialogContext): Promise<GlobalActionResult> {
-  if (ctx.identity.adminId === null) return { replies: [reply(text("chat:errors.only.admin"))] };
+  if (!isAdminContext(ctx)) return { replies: [reply(text("chat:errors.only.admin"))] };
   const found = await candidates(ctx);
   if (!found.ok) return { replies: [reply(refusalText(found))] };
   if (!BATCH_STAGES.some((s) => (found.byStage[s]?.length ?? 0) > 0)) {

@@ -2,6 +2,7 @@
 import { graduationMonthProblem, parseMonth } from "../../../domain/graduation.ts";
 import { writtenReasonProblem } from "../../../domain/rejection.ts";
 import { MAX_NOTE } from "../../../services/result.ts";
+import type { AdminContext } from "../../defineAction.ts";
 import { refusalText } from "../../refusals.ts";
 import { menuButtonRow, raw, reply, text } from "../../replies.ts";
 import type { StepOutcome } from "../../steps.ts";
@@ -10,8 +11,8 @@ import { type Subject, textAnswer } from "../transfer.ts";
 
 export const A = (key: string, params?: Text["params"]) => text(`admin:${key}`, params);
 
-/** The admin of this dialog; admin flows are only started for admins (`requires`). */
-export const adminIdOf = (ctx: DialogContext) => ctx.identity.adminId ?? 0;
+/** The admin of this dialog (`requires: "admin"` types a flow's context as an admin's). */
+export const adminIdOf = (ctx: AdminContext) => ctx.identity.adminId;
 
 /** The flow's last word, with the way back to the menu. */
 export const ended = (message: Message): { done: Reply[] } => ({

@@ -6,8 +6,9 @@
 import { dayIn } from "../../../domain/calendar.ts";
 import { canManageGroupChat } from "../../../domain/permissions.ts";
 import { boundOrganization } from "../../../services/chatBindings.ts";
+import { digestFor } from "../../../services/digests.ts";
 import { loadAdmin } from "../../../services/orgStore.ts";
-import { digestFor, digestReply } from "../../digest.ts";
+import { digestReply } from "../../digest.ts";
 import { raw, reply, text } from "../../replies.ts";
 import type { CommandHandler, Text } from "../../types.ts";
 

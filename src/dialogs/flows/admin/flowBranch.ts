@@ -4,9 +4,10 @@
  */
 import naming from "../../../domain/naming.json" with { type: "json" };
 import { canCreateFlowBranch, createFlowBranch } from "../../../services/organizations.ts";
+import { isAdminContext } from "../../defineAction.ts";
 import { refusalText } from "../../refusals.ts";
 import { menuButtonRow, raw, reply } from "../../replies.ts";
-import { stepFlow } from "../../steps.ts";
+import { adminOnly, stepFlow } from "../../steps.ts";
 import type { Json } from "../../types.ts";
 import { textAnswer } from "../transfer.ts";
 import { A, adminIdOf, ended } from "./common.ts";
@@ -41,13 +42,15 @@ const steps = stepFlow<Record<string, never>, Json, "name">({
 /** Refused before the question for an admin whose organization may not create one. */
 export const flowBranchFlow: typeof steps = {
   ...steps,
-  start: async (ctx, args) =>
-    (await canCreateFlowBranch(ctx.db, { adminId: adminIdOf(ctx) }))
-      ? steps.start(ctx, args)
-      : {
-          state: null,
-          replies: [
-            reply(refusalText({ ok: false, reason: "flow_branch_creator" }), [menuButtonRow()]),
-          ],
-        },
+  async start(ctx, args) {
+    if (!isAdminContext(ctx)) return adminOnly();
+    if (await canCreateFlowBranch(ctx.db, { adminId: adminIdOf(ctx) }))
+      return steps.start(ctx, args);
+    return {
+      state: null,
+      replies: [
+        reply(refusalText({ ok: false, reason: "flow_branch_creator" }), [menuButtonRow()]),
+      ],
+    };
+  },
 };

@@ -12,6 +12,7 @@ import {
   markBranchGraduation,
   requestGraduationChange,
 } from "../../../services/marks.ts";
+import type { AdminContext } from "../../defineAction.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { type StepOutcome, stepFlow } from "../../steps.ts";
@@ -41,7 +42,7 @@ async function progressLines(ctx: DialogContext, branchId: number): Promise<Text
 }
 
 async function mark(
-  ctx: DialogContext,
+  ctx: AdminContext,
   data: GraduationData,
 ): Promise<StepOutcome<GraduationData, GraduationStep>> {
   const result = await markBranchGraduation(

@@ -3,11 +3,13 @@
  * (a reason, then a month strictly later than the branch's: the service checks it), or revoke
  * a member's mark.
  */
+
 import { type IdentityMark, markIdentity, revokeIdentity } from "../../../services/marks.ts";
+import type { AdminContext } from "../../defineAction.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { type StepOutcome, stepFlow } from "../../steps.ts";
-import type { DialogContext, Json, Text } from "../../types.ts";
+import type { Json, Text } from "../../types.ts";
 import { A, adminIdOf, ended, monthAnswer, reasonAnswer, subjectText } from "./common.ts";
 import { type PickData, type PickStep, pickSteps } from "./pick.ts";
 
@@ -27,7 +29,7 @@ function kindsFor(data: IdentityData): Kind[] {
   return person?.identity === "graduate" ? ["teacher", "delayed"] : ["revoke"];
 }
 
-async function apply(ctx: DialogContext, data: IdentityData, mark: IdentityMark | null) {
+async function apply(ctx: AdminContext, data: IdentityData, mark: IdentityMark | null) {
   const adminId = adminIdOf(ctx);
   const memberIds = data.subject ? [data.subject.id] : [];
   if (mark === null) return revokeIdentity(ctx.db, { adminId, memberIds }, ctx.now);
@@ -36,7 +38,7 @@ async function apply(ctx: DialogContext, data: IdentityData, mark: IdentityMark 
 }
 
 async function finish(
-  ctx: DialogContext,
+  ctx: AdminContext,
   data: IdentityData,
   mark: IdentityMark | null,
 ): Promise<StepOutcome<IdentityData, never>> {

@@ -74,8 +74,9 @@ export async function adminMenuRows(ctx: DialogContext): Promise<Button[][]> {
   const offered = (await canCreateFlowBranch(ctx.db, { adminId }))
     ? ADMIN_FLOWS
     : ADMIN_FLOWS.filter((f) => f !== flowBranchFlow);
-  // Exports (issue 18) register apart: their flow is made with the web chat's address.
-  const names = [...offered.map((f) => f.name), "export"];
+  // Imports and exports (issue 18) register apart: the export flow is made with the web
+  // chat's address.
+  const names = [...offered.map((f) => f.name), "import", "export"];
   const entries = names
     .filter((name) => ctx.hasFlow(name))
     .map((name) => button(`admin:menu.${name}`, { type: "flow", flow: name }));

@@ -3,17 +3,19 @@
  * contact, with a reason, or clears the mark. It shows in the leftovers lists and changes no
  * count (they are still not transferred).
  */
+
 import { markLostContact } from "../../../services/leftovers.ts";
+import type { AdminContext } from "../../defineAction.ts";
 import { refusalText } from "../../refusals.ts";
 import { reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import type { DialogContext, Json, Text } from "../../types.ts";
+import type { Json, Text } from "../../types.ts";
 import { adminIdOf, ended, reasonAnswer, subjectText } from "./common.ts";
 import { type PickData, type PickStep, pickSteps } from "./pick.ts";
 
 const S = (key: string, params?: Text["params"]) => text(`seasons:${key}`, params);
 
-async function finish(ctx: DialogContext, data: PickData, reason: string | null) {
+async function finish(ctx: AdminContext, data: PickData, reason: string | null) {
   const result = await markLostContact(
     ctx.db,
     { adminId: adminIdOf(ctx), memberId: data.subject?.id ?? 0, reason },

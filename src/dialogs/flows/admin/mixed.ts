@@ -5,10 +5,11 @@
 
 import { isMixedBranch, markMixedGraduates } from "../../../services/mixedGraduates.ts";
 import { loadOrg } from "../../../services/orgStore.ts";
+import type { AdminContext } from "../../defineAction.ts";
 import { refusalText } from "../../refusals.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import { stepFlow } from "../../steps.ts";
-import type { DialogContext, Json, Text } from "../../types.ts";
+import type { Json, Text } from "../../types.ts";
 import { A, adminIdOf, ended, monthAnswer, subjectText } from "./common.ts";
 import { type PickData, type PickStep, pickSteps } from "./pick.ts";
 
@@ -51,7 +52,7 @@ export const mixedFlow = stepFlow<MixedData, Json, PickStep | "month">({
   },
 });
 
-async function finish(ctx: DialogContext, data: MixedData, month: string | null) {
+async function finish(ctx: AdminContext, data: MixedData, month: string | null) {
   const result = await markMixedGraduates(
     ctx.db,
     {

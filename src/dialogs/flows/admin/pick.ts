@@ -6,10 +6,11 @@
 import { maskIdNumber } from "../../../domain/idNumber.ts";
 import type { MemberIdentity } from "../../../domain/member.ts";
 import { branchesUnder, branchMembers } from "../../../services/adminQueries.ts";
+import type { AdminContext } from "../../defineAction.ts";
 import { pickerButtons, readPicker } from "../../picker.ts";
 import { raw, reply, stepButton, text } from "../../replies.ts";
 import type { Step, StepOutcome } from "../../steps.ts";
-import type { DialogContext, Json } from "../../types.ts";
+import type { Json } from "../../types.ts";
 import { type Subject, textAnswer } from "../transfer.ts";
 import { A, adminIdOf, subjectText } from "./common.ts";
 
@@ -28,7 +29,7 @@ export type PickData = {
 };
 
 type Then<D extends Json, K extends string> = (
-  ctx: DialogContext,
+  ctx: AdminContext,
   data: D,
 ) => StepOutcome<D, K> | Promise<StepOutcome<D, K>>;
 
@@ -56,15 +57,15 @@ export interface PickOptions<D extends Json, K extends string> {
  */
 export function pickSteps<D extends PickData & { [key: string]: Json }, K extends string>(
   options: PickOptions<D, K> & { members: MemberOptions<D, K> },
-): Record<PickStep, Step<D, K | PickStep>>;
+): Record<PickStep, Step<D, K | PickStep, AdminContext>>;
 export function pickSteps<D extends PickData & { [key: string]: Json }, K extends string>(
   options: PickOptions<D, K> & { members?: undefined },
-): Record<BranchPickStep, Step<D, K | BranchPickStep>>;
+): Record<BranchPickStep, Step<D, K | BranchPickStep, AdminContext>>;
 export function pickSteps<D extends PickData & { [key: string]: Json }, K extends string>(
   options: PickOptions<D, K>,
-): Partial<Record<PickStep, Step<D, K | PickStep>>> {
+): Partial<Record<PickStep, Step<D, K | PickStep, AdminContext>>> {
   const useButtons = { invalid: text("chat:nav.useButtons") } as const;
-  const steps: Partial<Record<PickStep, Step<D, K | PickStep>>> = {
+  const steps: Partial<Record<PickStep, Step<D, K | PickStep, AdminContext>>> = {
     branchQuery: {
       ask: () => reply(A("pick.askBranch")),
       text: (ctx, data, input) =>

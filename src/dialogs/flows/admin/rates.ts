@@ -6,8 +6,10 @@
 import { loadAdmin } from "../../../services/orgStore.ts";
 import { rates } from "../../../services/rates.ts";
 import { targetReport } from "../../../services/targets.ts";
+import { isAdminContext } from "../../defineAction.ts";
 import { breakdownLines, indicatorLines } from "../../rateLines.ts";
 import { menuButtonRow, raw, reply } from "../../replies.ts";
+import { adminOnly } from "../../steps.ts";
 import { targetReportLines } from "../../targetLines.ts";
 import type { Flow, Text } from "../../types.ts";
 import { A, adminIdOf } from "./common.ts";
@@ -16,6 +18,7 @@ export const ratesFlow: Flow = {
   name: "rates",
   requires: "admin",
   async start(ctx) {
+    if (!isAdminContext(ctx)) return adminOnly();
     const admin = await loadAdmin(ctx.db, adminIdOf(ctx));
     const result = admin ? await rates(ctx.db, admin.org.id, ctx.season.year, ctx.now) : null;
     if (!result?.ok) {
