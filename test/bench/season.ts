@@ -49,7 +49,7 @@ import {
   filterCandidates,
   queueBatch,
 } from "../../src/services/batchApprovals.ts";
-import { approve, reject, withdraw } from "../../src/services/decisions.ts";
+import { approve, reject, withdraw } from "../../src/services/decisions/index.ts";
 import { rates } from "../../src/services/rates.ts";
 import { type FileInput, fileApplication } from "../../src/services/transfers.ts";
 import { type Call, startFakeBotApi } from "../channels/telegram/fakeBotApi.ts";
