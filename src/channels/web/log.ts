@@ -10,7 +10,7 @@ import { webchatMessages } from "../../db/schema.ts";
 import { open, seal } from "../../db/sealing.ts";
 import { renderWithTokens } from "../../dialogs/actions.ts";
 import { translate } from "../../dialogs/render.ts";
-import type { RenderedReply, Reply } from "../../dialogs/types.ts";
+import type { Reply } from "../../dialogs/types.ts";
 import type { Locale } from "../../i18n.ts";
 import type { WebReply } from "./files.ts";
 

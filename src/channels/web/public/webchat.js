@@ -112,7 +112,7 @@
       div.append(img);
     }
     // An export: a link that works in this session only (the server checks it).
-    if (message.file && message.file.url.startsWith("/api/webchat/files/")) {
+    if (message.file?.url.startsWith("/api/webchat/files/")) {
       const link = document.createElement("a");
       link.className = "file";
       link.href = message.file.url;
