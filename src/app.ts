@@ -8,7 +8,7 @@ import { demoBindingCodes } from "./channels/web/demo.ts";
 import { webSender } from "./channels/web/sender.ts";
 import { createWecomChannel } from "./channels/wecom/index.ts";
 import { createWecomBotChannel } from "./channels/wecombot/index.ts";
-import type { Config } from "./config.ts";
+import { type Config, configuredSeason } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import { loadDemoData } from "./db/demo/loadDemoData.ts";
 import { loadReferenceData } from "./db/demo/referenceData.ts";
@@ -20,7 +20,6 @@ import { keyFromDataDir, keyFromHex } from "./db/secretKey.ts";
 import { notificationRenderer } from "./dialogs/cards.ts";
 import { DialogEngine } from "./dialogs/engine.ts";
 import { createRegistry } from "./dialogs/flows/index.ts";
-import { seasonFor } from "./domain/calendar.ts";
 import { createHttpApp, type Readiness } from "./http/app.ts";
 import { translator } from "./i18n.ts";
 import { startBatchRunner } from "./jobs/batchRunner.ts";
@@ -93,13 +92,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         log.info(t("webchat:demoCode", { name, code }));
       }
     }
-    const season = seasonFor(
-      config.graduationYear,
-      config.timezone,
-      config.seasonOverrides,
-      config.targetDefaults,
-      config.reminders,
-    );
+    const season = configuredSeason(config);
     const engine = new DialogEngine(database.db, {
       registry: createRegistry({
         webChatUrl: config.webchat.publicUrl ?? `http://localhost:${port}/`,

@@ -6,7 +6,7 @@ import { BlockList, isIP } from "node:net";
 import { resolve } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
-import type { SeasonOverrides } from "./domain/calendar.ts";
+import { type Season, type SeasonOverrides, seasonFor } from "./domain/calendar.ts";
 import type { Indicator } from "./domain/indicators.ts";
 import { REMINDER_DEFAULTS, type ReminderSettings } from "./domain/reminderSettings.ts";
 import { DEFAULT_TARGETS, type TargetDefault } from "./domain/targets.ts";
@@ -295,6 +295,17 @@ function crossCheck(env: NodeJS.ProcessEnv): { name: string; code: Why }[] {
 
 /** The AI bot's lease: renewed every third of it, taken over this long after its holder died. */
 export const WECOM_BOT_LEASE_MS = 10_000;
+
+/** The season every part of the app works on (app, CLIs): one reading of the settings. */
+export function configuredSeason(config: Config): Season {
+  return seasonFor(
+    config.graduationYear,
+    config.timezone,
+    config.seasonOverrides,
+    config.targetDefaults,
+    config.reminders,
+  );
+}
 
 export interface Config {
   port: number;

@@ -4,7 +4,7 @@
  * failure is one localized line and an exit code (src/cli/digestCommand.ts), never a trace.
  */
 import { writeFileSync } from "node:fs";
-import { seasonFor } from "../domain/calendar.ts";
+import { configuredSeason } from "../config.ts";
 import { reasonOf, withCliDatabase } from "./cliDatabase.ts";
 import { type DigestOptions, EXIT, parseDigestArgs, runDigest } from "./digestCommand.ts";
 
@@ -12,12 +12,7 @@ function main(): Promise<number> {
   return withCliDatabase<DigestOptions>(
     (database, config, options) =>
       runDigest(database.db, options, {
-        season: seasonFor(
-          config.graduationYear,
-          config.timezone,
-          config.seasonOverrides,
-          config.targetDefaults,
-        ),
+        season: configuredSeason(config),
         locale: config.defaultLocale,
         output: {
           out: (text) => process.stdout.write(`${text}\n`),

@@ -11,8 +11,8 @@ import { renderMessage, translate } from "../dialogs/render.ts";
 import { dayIn, type Season, startOfDay } from "../domain/calendar.ts";
 import { type Locale, translator } from "../i18n.ts";
 import { digestFor } from "../services/digests.ts";
-import { lookupOrganization, type OrgMatch } from "../services/orgLookup.ts";
 import { shiftDay } from "../services/rates.ts";
+import { organizationArgument } from "./orgArgument.ts";
 
 export interface DigestOptions {
   org: string;
@@ -92,17 +92,6 @@ export function parseDigestArgs(
   return { ok: true, options: { org, day, asOf, past, chart } };
 }
 
-export function matchLines(t: ReturnType<typeof translator>, matches: OrgMatch[], total: number) {
-  const lines = matches.map((m) =>
-    m.parentName
-      ? t("digest:cli.match", { id: m.id, name: m.name, parent: m.parentName })
-      : t("digest:cli.matchRoot", { id: m.id, name: m.name }),
-  );
-  if (total > matches.length)
-    lines.push(t("digest:cli.moreMatches", { count: total - matches.length }));
-  return lines;
-}
-
 /** Prints the digest of the organization asked for; returns the exit code. */
 export async function runDigest(
   db: Db,
@@ -111,24 +100,9 @@ export async function runDigest(
 ): Promise<number> {
   const { season, locale, output } = context;
   const t = translator(locale);
-  const found = await lookupOrganization(db, options.org);
-  if (found.kind === "ambiguous") {
-    output.err(
-      [
-        t("digest:cli.ambiguous", { query: options.org, count: found.total }),
-        ...matchLines(t, found.candidates, found.total),
-        t("digest:cli.retryWithId"),
-      ].join("\n"),
-    );
-    return EXIT.failed;
-  }
-  if (found.kind === "none") {
-    const lines = [t("digest:cli.unknownOrg", { query: options.org })];
-    if (found.candidates.length > 0) {
-      lines.push(t("digest:cli.nearMatches"), ...matchLines(t, found.candidates, found.total));
-      lines.push(t("digest:cli.retryWithId"));
-    } else lines.push(t("digest:cli.howToFind"));
-    output.err(lines.join("\n"));
+  const found = await organizationArgument(db, options.org, t);
+  if (!found.ok) {
+    output.err(found.message);
     return EXIT.failed;
   }
   const digest = await digestFor(db, found.org.id, options.day, options.asOf, season, {

@@ -4,7 +4,7 @@
  * failure is one localized line and an exit code (src/cli/exportCommand.ts), never a trace.
  */
 import { createWriteStream } from "node:fs";
-import { seasonFor } from "../domain/calendar.ts";
+import { configuredSeason } from "../config.ts";
 import { reasonOf, withCliDatabase } from "./cliDatabase.ts";
 import { EXIT } from "./digestCommand.ts";
 import { type ExportOptions, parseExportArgs, runExport } from "./exportCommand.ts";
@@ -13,12 +13,7 @@ function main(): Promise<number> {
   return withCliDatabase<ExportOptions>(
     (database, config, options) =>
       runExport(database.db, options, {
-        season: seasonFor(
-          config.graduationYear,
-          config.timezone,
-          config.seasonOverrides,
-          config.targetDefaults,
-        ),
+        season: configuredSeason(config),
         locale: config.defaultLocale,
         now: new Date(),
         output: {

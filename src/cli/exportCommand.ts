@@ -17,10 +17,10 @@ import {
   refusalFor,
   streamExport,
 } from "../services/exports/index.ts";
-import { lookupOrganization } from "../services/orgLookup.ts";
 import { loadOrg } from "../services/orgStore.ts";
 import type { SheetFormat } from "../services/sheets/write.ts";
-import { EXIT, matchLines } from "./digestCommand.ts";
+import { EXIT } from "./digestCommand.ts";
+import { organizationArgument } from "./orgArgument.ts";
 
 /** The command line's names of the kinds (the chat offers binding codes as well). */
 const KINDS: Record<string, ExportKind> = {
@@ -105,21 +105,9 @@ export async function runExport(
 ): Promise<number> {
   const { season, locale, now, output } = context;
   const t = translator(locale);
-  const found = await lookupOrganization(db, options.org);
-  if (found.kind === "ambiguous") {
-    output.err(
-      [
-        t("digest:cli.ambiguous", { query: options.org, count: found.total }),
-        ...matchLines(t, found.candidates, found.total),
-        t("digest:cli.retryWithId"),
-      ].join("\n"),
-    );
-    return EXIT.failed;
-  }
-  if (found.kind === "none") {
-    output.err(
-      [t("digest:cli.unknownOrg", { query: options.org }), t("digest:cli.howToFind")].join("\n"),
-    );
+  const found = await organizationArgument(db, options.org, t);
+  if (!found.ok) {
+    output.err(found.message);
     return EXIT.failed;
   }
   const org = await loadOrg(db, found.org.id);

@@ -9,14 +9,13 @@ import { existsSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { loadConfig } from "../config.ts";
+import { configuredSeason, loadConfig } from "../config.ts";
 import {
   importRefusalText,
   previewText,
   refusedRowsSheet,
   templateSheet,
 } from "../dialogs/importText.ts";
-import { seasonFor } from "../domain/calendar.ts";
 import { IMPORT_KINDS, type ImportKind, parsePath } from "../domain/importRows.ts";
 import { type Locale, translator } from "../i18n.ts";
 import {
@@ -115,7 +114,7 @@ async function main(): Promise<number> {
       out(t("import:cli.undone", { id: undoId }));
       return EXIT.ok;
     }
-    const season = seasonFor(config.graduationYear, config.timezone, config.seasonOverrides);
+    const season = configuredSeason(config);
     let code: number = EXIT.ok;
     for (const file of files) {
       const started = Date.now();
