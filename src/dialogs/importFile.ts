@@ -18,7 +18,7 @@ import {
   type ImportProgress,
   previewImport,
 } from "../services/imports/index.ts";
-import { perMinute, spend } from "../services/rateLimits.ts";
+import { LIMITS, perMinute, spend } from "../services/rateLimits.ts";
 import { SHEET_MIME } from "../services/sheets/write.ts";
 import { renderWithTokens } from "./actions.ts";
 import { claimUpdate } from "./claims.ts";
@@ -82,7 +82,11 @@ export async function receiveImportFile(
       return null;
     const user = await loadChatUser(tx, channel, userId);
     const spent = await spend(tx, `chat:${channel}:${userId}`, budget, now);
-    return { user, spent };
+    // Spent only when the chat budget was: a refused file costs no import.
+    const files = spent.ok
+      ? await spend(tx, `import:${channel}:${userId}`, LIMITS.importFiles, now)
+      : spent;
+    return { user, spent, files };
   });
   if (!start) return;
   const locale = start.user.locale ?? deps.defaultLocale;
@@ -98,6 +102,15 @@ export async function receiveImportFile(
       reply(
         text("chat:errors.slowDown", {
           seconds: Math.ceil(start.spent.retryAfterMs / 1000),
+        }),
+      ),
+    );
+  if (!start.files.ok)
+    return say(
+      reply(
+        I("tooMany", {
+          max: LIMITS.importFiles.events,
+          minutes: Math.ceil(start.files.retryAfterMs / 60_000),
         }),
       ),
     );

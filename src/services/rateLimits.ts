@@ -27,6 +27,8 @@ export const LIMITS = {
   bindPerSource: { events: 10, windowMs: HOUR },
   /** Wrong binding codes in the whole installation (see bindings.ts for why this number). */
   bindGlobal: { events: 1000, windowMs: HOUR },
+  /** Files one person sends for import: each is read whole (up to 20 MB) and checked row by row. */
+  importFiles: { events: 20, windowMs: HOUR },
 } as const satisfies Record<string, Budget>;
 
 /** One person's chat inputs or web chat requests, per minute (RATE_LIMIT_PER_MINUTE). */

@@ -4,7 +4,7 @@
  * received or read; the preview's buttons act for the presser's own admin only, and Undo is
  * offered while it is possible.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { chatIdentities, imports, members } from "../../src/db/schema.ts";
 import type { FileOutlet, IncomingFile } from "../../src/dialogs/importFile.ts";
@@ -85,6 +85,29 @@ describe.each(DB_KINDS)("files sent into a chat on %s", (kind) => {
     expect(said[1]!.document?.name).toBe("refused-rows.xlsx");
     expect(await send("aU", fileOf(sheet()), "upd-1")).toEqual([]);
     expect(await db().select().from(imports)).toHaveLength(1);
+  });
+
+  it("a person sends at most 20 files an hour to import; the 21st is refused before it is downloaded", async () => {
+    let downloads = 0;
+    const counted = (data: Buffer): IncomingFile => ({
+      name: "members.csv",
+      size: data.length,
+      download: async () => {
+        downloads++;
+        return { data };
+      },
+    });
+    const empty = Buffer.from("姓名,身份证号,所在团支部\n", "utf8");
+    for (let i = 0; i < 20; i++) await send("aU", counted(empty), `upd-many-${i}`);
+    expect(downloads).toBe(20);
+    const [before] = await db().select({ n: sql<number>`count(*)::int` }).from(imports);
+    const said = await send("aU", counted(sheet()), "upd-many-20");
+    expect(said.map((r) => r.text).join("\n")).toBe(
+      "You have sent 20 files to import in the last hour. Try again in 3 minutes, or ask the operator to import them with npm run import.",
+    );
+    expect(downloads).toBe(20);
+    const [after] = await db().select({ n: sql<number>`count(*)::int` }).from(imports);
+    expect(after).toEqual(before);
   });
 
   it("a file that cannot be received or read is refused with the way forward", async () => {
