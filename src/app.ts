@@ -15,8 +15,7 @@ import { loadReferenceData } from "./db/demo/referenceData.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { lockDataDir } from "./db/pidLock.ts";
 import { sealAtRest } from "./db/resealing.ts";
-import { installSecretKeys } from "./db/sealing.ts";
-import { keyFromDataDir, keyFromHex } from "./db/secretKey.ts";
+import { installConfiguredKeys } from "./db/secretKey.ts";
 import { notificationRenderer } from "./dialogs/cards.ts";
 import { DialogEngine } from "./dialogs/engine.ts";
 import { createRegistry } from "./dialogs/flows/index.ts";
@@ -66,12 +65,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       server.once("error", reject);
     });
     // Before the database is touched: every ID number is read and written sealed (R4).
-    installSecretKeys({
-      current: config.secretKey.current
-        ? keyFromHex(config.secretKey.current)
-        : keyFromDataDir(config.dataDir),
-      previous: config.secretKey.previous ? keyFromHex(config.secretKey.previous) : null,
-    });
+    installConfiguredKeys(config.secretKey, config.dataDir);
     database = await openDatabase(config.database);
     await runMigrations(
       database,

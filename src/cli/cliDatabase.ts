@@ -8,8 +8,7 @@ import { type Database, openDatabase } from "../db/client.ts";
 import { loadReferenceData } from "../db/demo/referenceData.ts";
 import { runMigrations } from "../db/migrate.ts";
 import { DataDirLockedError, lockDataDir } from "../db/pidLock.ts";
-import { installSecretKeys } from "../db/sealing.ts";
-import { keyFromDataDir, keyFromHex } from "../db/secretKey.ts";
+import { installConfiguredKeys } from "../db/secretKey.ts";
 import { translator } from "../i18n.ts";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -63,12 +62,7 @@ export async function withCliDatabase<A = undefined>(
   let database: Database | undefined;
   try {
     try {
-      installSecretKeys({
-        current: config.secretKey.current
-          ? keyFromHex(config.secretKey.current)
-          : keyFromDataDir(config.dataDir),
-        previous: config.secretKey.previous ? keyFromHex(config.secretKey.previous) : null,
-      });
+      installConfiguredKeys(config.secretKey, config.dataDir);
       database = await openDatabase(config.database);
       await runMigrations(
         database,

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { installSecretKeys } from "./sealing.ts";
 
 export const KEY_FILE = "secret.key";
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
@@ -34,3 +35,17 @@ export function keyFromDataDir(dataDir: string): Buffer {
 }
 
 export const keyFromHex = (hex: string) => Buffer.from(hex, "hex");
+
+/**
+ * Installs the sealing keys the settings name: SECRET_KEY (and SECRET_KEY_PREVIOUS while
+ * rotating), or the key file in the data directory. Before any ID number is read or written.
+ */
+export function installConfiguredKeys(
+  settings: { current: string | null; previous: string | null },
+  dataDir: string,
+): void {
+  installSecretKeys({
+    current: settings.current ? keyFromHex(settings.current) : keyFromDataDir(dataDir),
+    previous: settings.previous ? keyFromHex(settings.previous) : null,
+  });
+}
