@@ -16,29 +16,12 @@ import { DB_KINDS, useTestDatabase } from "../../helpers/db.ts";
 import { testEngine } from "../../helpers/engine.ts";
 import { TEST_SEASON } from "../../helpers/season.ts";
 import { buildWorld, furtherStudy, type World } from "../../helpers/world.ts";
-import {
-  BOT,
-  type FakeBotApi,
-  type Params,
-  startFakeBotApi,
-  type UploadedFile,
-} from "./fakeBotApi.ts";
+import { BOT, type FakeBotApi, startFakeBotApi, type UploadedFile } from "./fakeBotApi.ts";
+import { telegramPeople } from "./people.ts";
 
 const TOKEN = `${BOT.id}:AAHfakeTokenForTestsOnly_0123456789`;
 const AP = 3001;
 const GP = -3001;
-
-let seq = 1;
-const user = (id: number) => ({
-  id,
-  is_bot: false as const,
-  first_name: `u${id}`,
-  username: `u${id}`,
-});
-const chatOf = (id: number) =>
-  id > 0
-    ? { id, type: "private" as const, first_name: `u${id}` }
-    : { id, type: "group" as const, title: `g${id}` };
 
 describe.each(DB_KINDS)("Telegram exports on %s", (kind) => {
   const database = useTestDatabase(kind);
@@ -48,44 +31,7 @@ describe.each(DB_KINDS)("Telegram exports on %s", (kind) => {
   let runtime: TelegramRuntime | undefined;
   let w: World;
 
-  const handle = (update: Params) => fake.handled(fake.push(update as never));
-  const say = (from: number, text: string, chat = from) =>
-    handle({
-      message: {
-        message_id: seq++,
-        date: 1_786_000_000,
-        chat: chatOf(chat),
-        from: user(from),
-        text,
-      },
-    });
-  /** Presses the button with this label in the latest message (of any kind) that has it. */
-  const press = (from: number, label: string, chat = from) => {
-    const sent = fake.calls
-      .filter((c) => c.result && Number(c.params.chat_id) === chat && c.params.reply_markup)
-      .reverse()
-      .find((c) =>
-        (c.params.reply_markup.inline_keyboard ?? []).flat().some((b: Params) => b.text === label),
-      );
-    if (!sent) throw new Error(`no button ${label}`);
-    const button = sent.params.reply_markup.inline_keyboard
-      .flat()
-      .find((b: Params) => b.text === label);
-    return handle({
-      callback_query: {
-        id: `q${seq++}`,
-        from: user(from),
-        chat_instance: "ci",
-        data: button.callback_data,
-        message: {
-          message_id: Number(sent.result?.message_id),
-          date: 1_786_000_000,
-          chat: chatOf(chat),
-          from: BOT,
-        },
-      },
-    });
-  };
+  const { say, press } = telegramPeople(() => fake);
   const documents = (chat: number) =>
     fake.calls.filter((c) => c.method === "sendDocument" && Number(c.params.chat_id) === chat);
   const idCell = async (file: UploadedFile) => {

@@ -20,17 +20,14 @@ import {
   workbookBuffer,
 } from "../../helpers/sheetFiles.ts";
 import { buildWorld, shanghai, type World, YEAR } from "../../helpers/world.ts";
-import { BOT, type FakeBotApi, type Params, startFakeBotApi } from "./fakeBotApi.ts";
+import { BOT, type FakeBotApi, startFakeBotApi } from "./fakeBotApi.ts";
+import { telegramPeople } from "./people.ts";
 
 const TOKEN = `${BOT.id}:AAHfakeTokenForTestsOnly_0123456789`;
 const ADMIN = 4001;
 const MEMBER = 4002;
 const UB1 = "团山西省委/山西示范大学团委/计算机学院团总支/计算机2022级1班团支部";
 const NEW = ["导入甲", "导入乙", "导入丙"];
-
-let seq = 1;
-const user = (id: number) => ({ id, is_bot: false as const, first_name: `u${id}` });
-const chatOf = (id: number) => ({ id, type: "private" as const, first_name: `u${id}` });
 
 const memberRows = (): Cell[][] => [
   ["山西示范大学团员名单"],
@@ -49,59 +46,7 @@ describe.each(DB_KINDS)("Telegram imports on %s", (kind) => {
   let runtime: TelegramRuntime | undefined;
   let w: World;
 
-  const handle = (update: Params) => fake.handled(fake.push(update as never), 60_000);
-  const sendDocument = (from: number, name: string, data: Buffer, size = data.length) =>
-    handle({
-      message: {
-        message_id: seq++,
-        date: 1_786_000_000,
-        chat: chatOf(from),
-        from: user(from),
-        document: {
-          file_id: fake.addFile(data),
-          file_unique_id: `u${seq}`,
-          file_name: name,
-          file_size: size,
-        },
-      },
-    });
-  const say = (from: number, text: string) =>
-    handle({
-      message: {
-        message_id: seq++,
-        date: 1_786_000_000,
-        chat: chatOf(from),
-        from: user(from),
-        text,
-      },
-    });
-  /** Presses the button with this label in the latest message that has it. */
-  const press = (from: number, label: string) => {
-    const sent = fake.calls
-      .filter((c) => c.result && Number(c.params.chat_id) === from && c.params.reply_markup)
-      .reverse()
-      .find((c) =>
-        (c.params.reply_markup.inline_keyboard ?? []).flat().some((b: Params) => b.text === label),
-      );
-    if (!sent) throw new Error(`no button ${label}`);
-    const button = sent.params.reply_markup.inline_keyboard
-      .flat()
-      .find((b: Params) => b.text === label);
-    return handle({
-      callback_query: {
-        id: `q${seq++}`,
-        from: user(from),
-        chat_instance: "ci",
-        data: button.callback_data,
-        message: {
-          message_id: Number(sent.result?.message_id),
-          date: 1,
-          chat: chatOf(from),
-          from: BOT,
-        },
-      },
-    });
-  };
+  const { say, press, sendDocument } = telegramPeople(() => fake, 60_000);
   const said = (chat: number) =>
     fake.calls
       .filter(
