@@ -60,6 +60,18 @@ describe.each(DB_KINDS)("edge attacks on %s", (kind) => {
         },
       ],
       ["/telegram/webhook", { method: "POST", body: huge }],
+      // Declared as a client over a socket declares it: refused from the header alone.
+      [
+        "/telegram/webhook",
+        {
+          method: "POST",
+          body: "{}",
+          headers: {
+            "content-length": String(2 * 1024 * 1024),
+            "x-telegram-bot-api-secret-token": WEBHOOK_SECRET,
+          },
+        },
+      ],
       [
         signedPath(s.wecomCrypto, "x", {}, { timestamp: unix(NOW) }),
         { method: "POST", body: "x".repeat(70_000) },
