@@ -23,13 +23,15 @@ declare module "autocannon" {
     total: number;
   }
   interface Result {
-    /** Seconds the run took. */
-    duration: number;
     requests: Histogram;
     latency: Histogram;
     non2xx: number;
     errors: number;
     timeouts: number;
   }
-  export default function autocannon(options: Options): Promise<Result>;
+  /** A run under way: answers are told as `response` events, the result when it resolves. */
+  interface Job extends PromiseLike<Result> {
+    on(event: "response", listener: () => void): Job;
+  }
+  export default function autocannon(options: Options): Job;
 }
