@@ -15,10 +15,12 @@ import {
 } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres, PostgresJsSession } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import * as schema from "./schema.ts";
 
-export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * No relational schema is given to drizzle: nothing uses `db.query.*`, and drizzle builds one
+ * query builder per table for every transaction it opens when it has one.
+ */
+export type Db = PgDatabase<PgQueryResultHKT>;
 /** A transaction handle: the same query API as `Db`. */
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Either: read helpers work inside and outside a transaction. */
@@ -78,7 +80,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       onnotice: () => {},
       connection: { application_name: "zhtj-bot" },
     });
-    const db = drizzlePostgres(alwaysPrepared(client), { schema }) as unknown as Db;
+    const db = drizzlePostgres(alwaysPrepared(client)) as unknown as Db;
     return {
       db,
       kind: "postgres",
@@ -107,7 +109,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     postgresqlconf: PGLITE_SETTINGS,
   });
   await client.waitReady;
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(client) as unknown as Db;
   return {
     db,
     kind: "pglite",

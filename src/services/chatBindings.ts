@@ -1,6 +1,6 @@
 /** Group chats bound to organizations: where cards and digests go (issue 6.1). */
 import { and, eq, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import { type Db, query } from "../db/client.ts";
 import { chatBindings, organizations } from "../db/schema.ts";
 import { canManageGroupChat } from "../domain/permissions.ts";
 import { loadAdmin } from "./orgStore.ts";
@@ -65,12 +65,15 @@ export async function boundOrganization(db: Db, channel: string, chatId: string)
   return row;
 }
 
-/** A bound group's own language, if its admin chose one. */
+/**
+ * A bound group's own language, if its admin chose one. Read on every group input, so written
+ * by hand (the query builder's composing cost more than the lookup).
+ */
 export async function groupLocale(db: Db, channel: string, chatId: string): Promise<string | null> {
-  const [row] = await db
-    .select({ locale: chatBindings.locale })
-    .from(chatBindings)
-    .where(and(eq(chatBindings.channel, channel), eq(chatBindings.chatId, chatId)));
+  const [row] = await query<{ locale: string | null }>(
+    db,
+    sql`select locale from chat_bindings where channel = ${channel} and chat_id = ${chatId}`,
+  );
   return row?.locale ?? null;
 }
 

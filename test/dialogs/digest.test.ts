@@ -3,12 +3,18 @@
  * returns within 2 days; for leading organs SX / XS with counts, the change since yesterday
  * ("—" without yesterday's snapshot), children worst first, and the R18 "not placed" signal.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { readLog } from "../../src/channels/web/log.ts";
 import { webSender } from "../../src/channels/web/sender.ts";
 import type { Db } from "../../src/db/client.ts";
-import { applications, chatBindings, indicatorSnapshots, members } from "../../src/db/schema.ts";
+import {
+  applications,
+  chatBindings,
+  dialogActions,
+  indicatorSnapshots,
+  members,
+} from "../../src/db/schema.ts";
 import { sealIdNumber } from "../../src/db/sealing.ts";
 import { notificationRenderer } from "../../src/dialogs/cards.ts";
 import { digestReply } from "../../src/dialogs/digest.ts";
@@ -217,9 +223,10 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     const [digest, ...more] = await readLog(db(), "gV", null);
     expect(more).toEqual([]);
     const token = digest!.buttons[0]?.[0]?.action ?? "";
-    const [pressed] = await db().query.dialogActions.findMany({
-      where: (a, { eq }) => eq(a.token, token),
-    });
+    const [pressed] = await db()
+      .select()
+      .from(dialogActions)
+      .where(eq(dialogActions.token, token));
     expect(pressed?.payload).toEqual({ type: "global", name: "openPending" });
   });
 
