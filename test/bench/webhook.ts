@@ -7,7 +7,7 @@
  * claim, the rate limit, the lookups, the decision's write and the outcome refresh — as one raw
  * postgres.js transaction (no grammY, no engine, no drizzle). As context, grammY's own
  * `webhookCallback(bot, "hono")` whose handler does `select 1`. Then the latency people feel: a
- * steady 100 presses a second offered; and the server's RSS before and after its presses.
+ * steady 100 presses a second offered, arriving at random as from independent people; and the server's RSS before and after its presses.
  * Sizes: BENCH_WEBHOOK_UPDATES (10,000), BENCH_WEBHOOK_STEADY (3,000 presses, 30 s).
  */
 import { fork } from "node:child_process";
