@@ -196,14 +196,23 @@ export const deliveryBench = {
   key: "delivery",
   name: `delivery at the platforms' limits (Telegram, WeCom AI bot): a digest morning to ${CHATS.toLocaleString("en")} chats and ${CARDS.toLocaleString("en")} new cards, PostgreSQL, virtual clock`,
   async run(): Promise<void> {
-    await telegramMorning();
+    await telegramMorning(scratchPostgres);
     await wecomMorning();
   },
 };
 
-async function telegramMorning(): Promise<void> {
-  await withScratchDatabase(BENCH_DB, async (url) => {
-    const database = await openDatabase({ kind: "postgres", url });
+/** The database a morning runs on, made for it and gone after it. */
+export type ScratchDatabase = <T>(
+  run: (database: Database, url?: string) => Promise<T>,
+) => Promise<T>;
+
+const scratchPostgres: ScratchDatabase = (run) =>
+  withScratchDatabase(BENCH_DB, async (url) =>
+    run(await openDatabase({ kind: "postgres", url }), url),
+  );
+
+export async function telegramMorning(scratch: ScratchDatabase = scratchPostgres): Promise<void> {
+  await scratch(async (database, url) => {
     const clock = virtualClock(NOW);
     const fake = await startFakeBotApi({ limits: true, clock });
     const runtime = startTelegram({

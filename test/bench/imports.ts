@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
-import { openDatabase } from "../../src/db/client.ts";
+import { type Database, openDatabase } from "../../src/db/client.ts";
 import { loadReferenceData } from "../../src/db/demo/referenceData.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
 import { createOrganization } from "../../src/db/orgTree.ts";
@@ -38,7 +38,7 @@ function* memberRows(count: number): Generator<[string, string, string]> {
   }
 }
 
-async function writeCsv(path: string, count: number) {
+export async function writeCsv(path: string, count: number) {
   const out = createWriteStream(path);
   async function* lines() {
     yield "\uFEFF姓名,身份证号,所在团支部\n";
@@ -92,15 +92,22 @@ function peakRss(): { stop(): number } {
   };
 }
 
-async function importOn(url: string, file: string, what: string, count: number): Promise<Row> {
-  const database = await openDatabase({ kind: "postgres", url });
+/** Imports `file` (members of `count` rows) into a new database; closes it after. */
+export async function importOn(
+  database: Database,
+  url: string | undefined,
+  file: string,
+  what: string,
+  count: number,
+): Promise<Row> {
   try {
     await runMigrations(database, url);
     await loadReferenceData(database.db);
+    // Read before the transaction: PGlite's one connection is the transaction's until it ends.
+    const [province] = await database.query<{ id: number }>(
+      "select id from organizations where name = '团山西省委'",
+    );
     await database.db.transaction(async (tx) => {
-      const [province] = await database.query<{ id: number }>(
-        "select id from organizations where name = '团山西省委'",
-      );
       const school = await createOrganization(tx, {
         parentId: province!.id,
         name: "基准大学团委",
@@ -139,6 +146,8 @@ async function importOn(url: string, file: string, what: string, count: number):
   }
 }
 
+const openPostgres = (url: string) => openDatabase({ kind: "postgres", url });
+
 async function copyFloor(url: string, file: string, count: number): Promise<Row> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -168,8 +177,8 @@ export const importsBench = {
       await writeCsv(csv, ROWS);
       const rows: Row[] = [];
       rows.push(
-        await withScratchDatabase(BENCH_DB, (url) =>
-          importOn(url, csv, `CSV, ${ROWS} members`, ROWS),
+        await withScratchDatabase(BENCH_DB, async (url) =>
+          importOn(await openPostgres(url), url, csv, `CSV, ${ROWS} members`, ROWS),
         ),
       );
       rows.push(await withScratchDatabase(BENCH_DB, (url) => copyFloor(url, csv, ROWS)));
@@ -177,8 +186,8 @@ export const importsBench = {
         const xlsx = join(dir, "members.xlsx");
         await writeXlsx(xlsx, XLSX_ROWS);
         rows.push(
-          await withScratchDatabase(BENCH_DB, (url) =>
-            importOn(url, xlsx, `.xlsx, ${XLSX_ROWS} members`, XLSX_ROWS),
+          await withScratchDatabase(BENCH_DB, async (url) =>
+            importOn(await openPostgres(url), url, xlsx, `.xlsx, ${XLSX_ROWS} members`, XLSX_ROWS),
           ),
         );
       }

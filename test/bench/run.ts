@@ -1,12 +1,13 @@
 /**
  * Benchmarks: `npm run bench`, or `npm run bench -- <key> ...` for some of them (keys:
- * indicators, operations, webhook, imports, scale, delivery, season). Each suite prints its own table.
+ * indicators, operations, webhook, imports, scale, delivery, memory, season). Each suite prints its own table.
  */
 // The tests' sealing key: the scenes seal ID numbers as the app does.
 import "../helpers/secretKey.ts";
 import { deliveryBench } from "./delivery.ts";
 import { importsBench } from "./imports.ts";
 import { indicatorsBench } from "./indicators.ts";
+import { memoryBench } from "./memory.ts";
 import { operationsBench } from "./operations.ts";
 import { scaleBench } from "./scale.ts";
 import { seasonBench } from "./season.ts";
@@ -19,6 +20,7 @@ const suites: { key: string; name: string; run: () => Promise<void> }[] = [
   importsBench,
   scaleBench,
   deliveryBench,
+  memoryBench,
   seasonBench,
 ];
 

@@ -13,8 +13,6 @@
 import { fork } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { serve } from "@hono/node-server";
 import { Bot, webhookCallback } from "grammy";
 import type { Update } from "grammy/types";
@@ -34,6 +32,7 @@ import {
 } from "../reliability/telegramScene.ts";
 import type { Load, LoadResult } from "./loadGenerator.ts";
 import { withScratchDatabase } from "./scratchDatabase.ts";
+import { settledRssMb } from "./settledRss.ts";
 
 const BENCH_DB = "zhtj_bench_webhook";
 const CONNECTIONS = 200;
@@ -118,20 +117,6 @@ async function serveOn(fetch: (req: Request) => Response | Promise<Response>) {
     port,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-const gc = (() => {
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
-})();
-
-/** This process's resident memory once garbage is collected, in MB. */
-async function settledRssMb(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return process.memoryUsage().rss / 1024 / 1024;
 }
 
 interface Ours {
