@@ -67,6 +67,10 @@ export type RatesResult =
     })
   | { ok: false; reason: "unknown_org" };
 
+/** The members the indicators count: graduates of `year`, under 28 in their graduation month. */
+const countedGraduates = (year: number) => sql`m.graduation_year = ${year}
+  and m.identity = any(${sql.param(COUNTED_IDENTITIES)}::text[]) and not m.ages_out`;
+
 /**
  * People of graduation year `year` with a counted identity (and under 28 in their graduation
  * month, R31), grouped by the scope keys of where
@@ -76,9 +80,6 @@ export type RatesResult =
  * are dropped. The scope is written out twice rather than as a CTE: a CTE read twice is
  * materialized, and a CTE scan keeps the plan from running in parallel workers.
  */
-const countedGraduates = (year: number) => sql`m.graduation_year = ${year}
-  and m.identity = any(${sql.param(COUNTED_IDENTITIES)}::text[]) and not m.ages_out`;
-
 const groupsSql = (scope: SQL, year: number) => sql`
 select so.key as origin, sd.key as destination, m.outcome_reason as reason,
   m.outcome_state as state, m.outcome_retained as retained, count(*)::int as n
