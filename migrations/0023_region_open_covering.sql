@@ -1,2 +1,0 @@
-DROP INDEX "applications_open_age_idx";--> statement-breakpoint
-CREATE INDEX "applications_open_age_idx" ON "applications" USING btree ("stage_since","id","deciding_org_id","state") WHERE state in ('awaiting_leader', 'awaiting_province', 'awaiting_out_org', 'pending', 'awaiting_assignment');
