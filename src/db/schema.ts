@@ -274,6 +274,12 @@ export const applications = pgTable(
     index("applications_open_age_idx")
       .on(t.stageSince, t.id)
       .where(sql.raw(`state in (${OPEN_STATES.map((s) => `'${s}'`).join(", ")})`)),
+    // Its summary: the open applications by deciding organization, read from this small index
+    // alone; without it the planner merge-joined the organizations with the index of every
+    // application by deciding organization (6.5M applications, 100,000 open: over 300 ms).
+    index("applications_open_deciding_idx")
+      .on(t.decidingOrgId, t.state, t.stageSince)
+      .where(sql.raw(`state in (${OPEN_STATES.map((s) => `'${s}'`).join(", ")})`)),
     index("applications_year_idx").on(t.graduationYear),
     // One open application per member at a time, enforced by the database so racing filings
     // cannot both succeed.

@@ -1,0 +1,1 @@
+CREATE INDEX "applications_open_deciding_idx" ON "applications" USING btree ("deciding_org_id","state","stage_since") WHERE state in ('awaiting_leader', 'awaiting_province', 'awaiting_out_org', 'pending', 'awaiting_assignment');
