@@ -223,10 +223,7 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     const [digest, ...more] = await readLog(db(), "gV", null);
     expect(more).toEqual([]);
     const token = digest!.buttons[0]?.[0]?.action ?? "";
-    const [pressed] = await db()
-      .select()
-      .from(dialogActions)
-      .where(eq(dialogActions.token, token));
+    const [pressed] = await db().select().from(dialogActions).where(eq(dialogActions.token, token));
     expect(pressed?.payload).toEqual({ type: "global", name: "openPending" });
   });
 
