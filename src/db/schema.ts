@@ -215,6 +215,9 @@ export const chatIdentities = pgTable(
   ],
 );
 
+/** Open applications, written out: a partial index's predicate must match its queries' text. */
+const OPEN_PREDICATE = sql.raw(`state in (${OPEN_STATES.map((s) => `'${s}'`).join(", ")})`);
+
 /** Transfer applications (组织关系转接申请) with every reason-specific field (R12). */
 export const applications = pgTable(
   "applications",
@@ -271,21 +274,17 @@ export const applications = pgTable(
     // R29's region view: open applications oldest first, so its first page stops after a page
     // instead of sorting every open application below a province. The same literal list as
     // the view's query (src/services/regionQueue.ts), or the planner would not pick it.
-    index("applications_open_age_idx")
-      .on(t.stageSince, t.id)
-      .where(sql.raw(`state in (${OPEN_STATES.map((s) => `'${s}'`).join(", ")})`)),
+    index("applications_open_age_idx").on(t.stageSince, t.id).where(OPEN_PREDICATE),
     // Its summary: the open applications by deciding organization, read from this small index
     // alone; without it the planner merge-joined the organizations with the index of every
     // application by deciding organization (6.5M applications, 100,000 open: over 300 ms).
     index("applications_open_deciding_idx")
       .on(t.decidingOrgId, t.state, t.stageSince)
-      .where(sql.raw(`state in (${OPEN_STATES.map((s) => `'${s}'`).join(", ")})`)),
+      .where(OPEN_PREDICATE),
     index("applications_year_idx").on(t.graduationYear),
     // One open application per member at a time, enforced by the database so racing filings
     // cannot both succeed.
-    uniqueIndex("applications_one_open_per_member_uq")
-      .on(t.memberId)
-      .where(sql.raw(`state in (${OPEN_STATES.map((s) => `'${s}'`).join(", ")})`)),
+    uniqueIndex("applications_one_open_per_member_uq").on(t.memberId).where(OPEN_PREDICATE),
     // Indicators (§5): a member's outcome is their latest live application; this index yields
     // it in member order from the index alone. Its predicate is the same literal list the
     // rates query uses, or the planner would not pick it.

@@ -79,7 +79,8 @@ interface Row {
   rssMb: number | null;
 }
 
-function peakRss(): { stop(): number } {
+/** The process's highest RSS from now until `stop`, in MB. */
+export function peakRss(): { stop(): number } {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);

@@ -5,6 +5,7 @@
  */
 import { Agent, request } from "node:http";
 import autocannon from "autocannon";
+import { seededRandom } from "./random.ts";
 
 export interface Load {
   url: string;
@@ -62,17 +63,6 @@ async function closedLoop(load: Load): Promise<LoadResult> {
   };
 }
 
-/** A fixed seed: every run offers the same arrivals. */
-function randomSource(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Offered at a rate, whatever the answers do (autocannon's own rate sends each second's share
  * at the start of that second, a burst every second rather than a steady stream). Each arrival
@@ -81,7 +71,7 @@ function randomSource(seed: number): () => number {
 async function openLoop(load: Load, rate: number): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: load.connections });
   const url = new URL(load.url);
-  const random = randomSource(20_260_801);
+  const random = seededRandom(20_260_801);
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;

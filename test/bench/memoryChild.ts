@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import "../helpers/secretKey.ts";
 import { type ScratchDatabase, telegramMorning } from "./delivery.ts";
-import { importOn, writeCsv } from "./imports.ts";
+import { importOn, peakRss, writeCsv } from "./imports.ts";
 import { settledRssMb } from "./settledRss.ts";
 
 export interface MemoryResult {
@@ -26,10 +26,7 @@ async function measure(
   work: (scratch: ScratchDatabase) => Promise<unknown>,
 ): Promise<MemoryResult> {
   const dir = mkdtempSync(join(tmpdir(), "zhtj-bench-memory-"));
-  let peak = 0;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 100);
+  const peak = peakRss();
   const result: MemoryResult = { openMb: 0, peakMb: 0, afterMb: 0 };
   const scratch: ScratchDatabase = async (run) => {
     const database = await openDatabase({ kind: "pglite", dataDir: join(dir, "data") });
@@ -48,10 +45,9 @@ async function measure(
   try {
     await work(scratch);
   } finally {
-    clearInterval(sampler);
+    result.peakMb = peak.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  result.peakMb = Math.round(peak / 2 ** 20);
   return result;
 }
 

@@ -60,6 +60,7 @@ import { freePort } from "../helpers/spawnApp.ts";
 import { YEAR } from "../helpers/world.ts";
 import { callbackUpdate, idNumberOf, SECRET, TOKEN } from "../reliability/telegramScene.ts";
 import { platformMinimumMs } from "./delivery.ts";
+import { seededRandom } from "./random.ts";
 import { withScratchDatabase } from "./scratchDatabase.ts";
 
 const BENCH_DB = "bench_season";
@@ -78,17 +79,7 @@ const FIRST_DAY = startOfDay(`${YEAR}-06-01`, TZ).getTime();
 const LAST_DAY = startOfDay(`${YEAR}-11-01`, TZ).getTime();
 const SENDS = new Set(["sendMessage", "sendPhoto", "editMessageText"]);
 
-/** A deterministic generator (mulberry32), so every run replays the same season. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-const rnd = random(22_5);
+const rnd = seededRandom(22_5);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 /** An instant of a day (index from 1 June) within working hours, on the hour. */
 const workHour = (day: number, from = 9, to = 18) =>
