@@ -4,7 +4,7 @@ import { openBatchAction } from "./flows/admin/batch.ts";
 import type { Button } from "./types.ts";
 
 /** The button, where something waits at a stage a batch approves at (not assignment). */
-export const batchButtons = (pending: Pick<ApplicationView, "stage">[]): Button[] =>
-  pending.some((a) => a.stage !== null && a.stage !== "assignment")
+export const batchButtons = (stages: Iterable<ApplicationView["stage"]>): Button[] =>
+  [...stages].some((stage) => stage !== null && stage !== "assignment")
     ? [openBatchAction.button("batch:open")]
     : [];

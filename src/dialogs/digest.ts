@@ -70,11 +70,12 @@ export function digestChart(digest: Digest, locale: Locale): Reply["image"] {
 export function digestReply(digest: Digest, season: Season, chartLocale?: Locale): Reply {
   const tz = season.timezone;
   const lines: Text[] = [D("title", { org: raw(digest.org.name), day: digest.day })];
-  const [oldest] = digest.pending;
+  const { pending } = digest;
+  const [oldest] = pending.first;
   if (!oldest) lines.push(D("pending.none"));
   else {
     lines.push(
-      D("pending.count", { count: digest.pending.length }),
+      D("pending.count", { count: pending.count }),
       D("pending.oldest", {
         id: oldest.id,
         name: raw(oldest.memberName),
@@ -83,19 +84,19 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
       }),
     );
   }
-  if (digest.returningSoon.length > 0) {
-    lines.push(D("pending.returningSoon", { count: digest.returningSoon.length }));
-    for (const a of digest.returningSoon.slice(0, LISTED)) {
+  if (pending.returningBySoon > 0) {
+    lines.push(D("pending.returningSoon", { count: pending.returningBySoon }));
+    for (const a of pending.first.slice(0, pending.returningBySoon)) {
       lines.push(
         D("pending.returning", {
           id: a.id,
           name: raw(a.memberName),
-          at: formatTime(a.autoReturnAt!, tz),
+          at: formatTime(a.autoReturnAt, tz),
         }),
       );
     }
-    if (digest.returningSoon.length > LISTED) {
-      lines.push(D("pending.more", { count: digest.returningSoon.length - LISTED }));
+    if (pending.returningBySoon > LISTED) {
+      lines.push(D("pending.more", { count: pending.returningBySoon - LISTED }));
     }
   }
   if (digest.region) {
@@ -158,7 +159,7 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
   const answer = reply(lines, [
     [
       openPendingAction.button(D("openPending")),
-      ...batchButtons(digest.pending),
+      ...batchButtons(pending.stages),
       ...(digest.region ? regionButtons(digest.region) : []),
     ],
   ]);

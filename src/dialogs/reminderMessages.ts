@@ -68,7 +68,7 @@ export async function stageReminderReply(
     ),
     ...more(views.length),
   ];
-  return reply(lines, [[openPending(), ...batchButtons(views)]]);
+  return reply(lines, [[openPending(), ...batchButtons(views.map((v) => v.stage))]]);
 }
 
 /** 192 h: the leading organ above hears what will be returned, and at whom it waits. */
@@ -119,7 +119,7 @@ export async function reviewReminderReply(
       end: season.reviewEnd,
       since: formatTime(oldest.stageSince, season.timezone),
     }),
-    [[openPending(), ...batchButtons(pending)]],
+    [[openPending(), ...batchButtons(pending.map((a) => a.stage))]],
   );
 }
 

@@ -119,6 +119,19 @@ function zoneOffsetMs(timezone: string, at: Date): number {
  * which also handles zones whose clocks skip midnight (the day then starts at 01:00).
  */
 export function startOfDay(day: string, timezone: string): Date {
+  const key = `${timezone}|${day}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    // A season's jobs ask for the same few days for every application they look at.
+    if (dayStarts.size >= 4_096) dayStarts.clear();
+    start = findStartOfDay(day, timezone).getTime();
+    dayStarts.set(key, start);
+  }
+  return new Date(start);
+}
+const dayStarts = new Map<string, number>();
+
+function findStartOfDay(day: string, timezone: string): Date {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
   const utcMidnight = Date.UTC(y, m - 1, d);
   const candidates = [utcMidnight - DAY_MS, utcMidnight + DAY_MS]

@@ -20,6 +20,15 @@ export function clockStart(season: Season, stageSince: Date): Date {
   return new Date(Math.max(stageSince.getTime(), wrapUp));
 }
 
+/**
+ * The latest stage start whose clock has run `hours` by `now`, for set-based sweeps; null while
+ * the wrap-up's own clock has not run that long (then no application's has).
+ */
+export function clockRunSince(season: Season, hours: number, now: Date): Date | null {
+  const latest = now.getTime() - hours * HOUR_MS;
+  return clockStart(season, new Date(latest)).getTime() > latest ? null : new Date(latest);
+}
+
 /** The latest reminder hour due `hours` after the clock started, or null. */
 export function dueReminderHours(hours: number, stageHours: readonly number[]): number | null {
   const due = stageHours.filter((h) => h <= hours);

@@ -16,7 +16,7 @@ import { isLeadingOrgan } from "../domain/organization.ts";
 import { dedupeKeySql, type EventName } from "../notices/events.ts";
 import { countToEnter } from "./exports/index.ts";
 import { type Leftover, leftoversUnder } from "./leftovers.ts";
-import { type ApplicationView, orgPendingQueue } from "./queues.ts";
+import { orgQueueSummary, type QueueSummary } from "./queues.ts";
 import {
   type OrgRef,
   type Rates,
@@ -54,9 +54,8 @@ export const LISTED = 5;
 export interface Digest {
   org: { id: number; name: string };
   day: string;
-  pending: ApplicationView[];
-  /** Open applications R27 returns within the warning window. */
-  returningSoon: ApplicationView[];
+  /** The queue; `returningBySoon`: R27 returns them within the warning window. */
+  pending: QueueSummary;
   /** Leading organs: what waits anywhere below (R29), and the first of those returned soon. */
   region: (RegionSummary & { soon: RegionItem[] }) | null;
   /** Leading organs only. */
@@ -130,13 +129,9 @@ export async function digestFor(
     .from(organizations)
     .where(eq(organizations.id, orgId));
   if (!org) return null;
-  // Group chats never see ID numbers (R4).
-  // An application that entered its stage after `now` was not waiting yet (a past `now`).
-  const pending = (await orgPendingQueue(db, org.id, false, now, season)).filter(
-    (a) => a.stageSince <= now,
-  );
-  const soon = now.getTime() + WARNING_AHEAD_MS;
-  const returningSoon = pending.filter((a) => a.autoReturnAt && a.autoReturnAt.getTime() <= soon);
+  // Names and counts only: group chats never see ID numbers (R4).
+  const soon = new Date(now.getTime() + WARNING_AHEAD_MS);
+  const pending = await orgQueueSummary(db, org.id, { now, soon, listed: LISTED }, season);
   let indicators: Digest["indicators"] = null;
   let region: Digest["region"] = null;
   if (isLeadingOrgan(org)) {
@@ -171,7 +166,6 @@ export async function digestFor(
     org: { id: org.id, name: org.name },
     day,
     pending,
-    returningSoon,
     region,
     indicators,
     ...(ratesNotRecorded ? { ratesNotRecorded } : {}),

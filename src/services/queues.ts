@@ -3,13 +3,13 @@
  * auto-return date), a member's own applications with their history (R25), one application
  * as a card shows it, with the ID number masked unless the viewer is a leading organ (R4).
  */
-import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Db, Tx } from "../db/client.ts";
+import { type Db, query, type Tx } from "../db/client.ts";
 import { admins, applicationHistory, applications, members, organizations } from "../db/schema.ts";
 import { openIdNumber } from "../db/sealing.ts";
 import type { ApplicationState, HistoryAction } from "../domain/application.ts";
-import { autoReturnAt, daysWaiting, type Season } from "../domain/calendar.ts";
+import { autoReturnAt, autoReturnCutoff, daysWaiting, type Season } from "../domain/calendar.ts";
 import { maskIdNumber } from "../domain/idNumber.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
 import {
@@ -18,6 +18,7 @@ import {
   seesFullIdNumbers,
 } from "../domain/permissions.ts";
 import type { OrgNode } from "../domain/tree.ts";
+import type { ApprovalStageName } from "../notices/events.ts";
 import { stageOf } from "./decisions/index.ts";
 import { loadAdmin } from "./orgStore.ts";
 import { type Refusal, refuse } from "./result.ts";
@@ -163,7 +164,26 @@ export async function pendingQueue(
   };
 }
 
-/** The pending queue of an organization (the daily digest reads it without an admin). */
+/**
+ * What waits at an organization: its own open applications and (R22) what its direct branch
+ * children received or must release. Both arms name the deciding organization directly (its
+ * branch children as an array), so each is an index scan of the open applications.
+ */
+const waitingAt = (orgId: number) => sql`(
+  (${applications.decidingOrgId} = ${orgId}
+    and ${applications.state} in (${sql.join(
+      OPEN_STATES.map((s) => sql`${s}`),
+      sql`, `,
+    )}))
+  or (${applications.decidingOrgId} = any(array(
+        select ${organizations.id} from ${organizations}
+        where ${organizations.parentId} = ${orgId} and ${organizations.kind} = 'branch'))
+    and ${applications.state} in (${sql.join(
+      BRANCH_OR_SUPERIOR_STAGES.map((s) => sql`${s}`),
+      sql`, `,
+    )})))`;
+
+/** The pending queue of an organization, oldest first. */
 export async function orgPendingQueue(
   db: Db,
   orgId: number,
@@ -172,18 +192,82 @@ export async function orgPendingQueue(
   season: Season,
 ): Promise<ApplicationView[]> {
   const rows = await selectApplications(db)
-    .where(
-      or(
-        and(eq(applications.decidingOrgId, orgId), inArray(applications.state, [...OPEN_STATES])),
-        and(
-          inArray(applications.state, [...BRANCH_OR_SUPERIOR_STAGES]),
-          eq(decidingOrg.parentId, orgId),
-          eq(decidingOrg.kind, "branch"),
-        ),
-      ),
-    )
+    .where(waitingAt(orgId))
     .orderBy(asc(applications.stageSince), asc(applications.id));
   return rows.map((r) => toView(r, fullIdNumbers, now, season));
+}
+
+/** One application of a queue as a summary names it. */
+export interface WaitingItem {
+  id: number;
+  memberName: string;
+  stageSince: Date;
+  daysWaiting: number;
+  autoReturnAt: Date;
+}
+
+export interface QueueSummary {
+  count: number;
+  /** The stages something waits at (which batch approvals apply). */
+  stages: ApprovalStageName[];
+  /** Oldest first: the first `listed` of the queue. */
+  first: WaitingItem[];
+  /** R27: how many the auto-return takes by `soon`; they lead the queue, which is oldest first. */
+  returningBySoon: number;
+}
+
+/**
+ * The digest's view of a queue: counts and its head, read in one statement, without the rows
+ * (a county's universities keep thousands waiting in September). Applications that entered
+ * their stage after `now` (a digest of a past day) are not counted.
+ */
+export async function orgQueueSummary(
+  db: Db,
+  orgId: number,
+  options: { now: Date; soon: Date; listed: number },
+  season: Season,
+): Promise<QueueSummary> {
+  const { now, soon, listed } = options;
+  const cutoff = autoReturnCutoff(season, soon);
+  const returning = cutoff ? sql`stage_since <= ${cutoff.toISOString()}::timestamptz` : sql`false`;
+  const [row] = await query<{
+    count: number;
+    returning: number;
+    states: ApplicationState[];
+    first: { id: number; name: string; since: string }[];
+  }>(
+    db,
+    sql`with waiting as (
+          select ${applications.id} as id, ${applications.state} as state,
+                 ${applications.stageSince} as stage_since, ${applications.memberId} as member_id
+          from ${applications}
+          where ${waitingAt(orgId)}
+            and ${applications.stageSince} <= ${now.toISOString()}::timestamptz),
+        head as (
+          select w.id, ${members.name} as name, w.stage_since as since
+          from waiting w join ${members} on ${members.id} = w.member_id
+          order by w.stage_since, w.id limit ${listed})
+        select count(*)::int as count,
+               (count(*) filter (where ${returning}))::int as returning,
+               coalesce(json_agg(distinct state), '[]') as states,
+               (select coalesce(json_agg(h order by h.since, h.id), '[]') from head h) as first
+        from waiting`,
+  );
+  return {
+    count: row!.count,
+    returningBySoon: row!.returning,
+    stages: [...new Set(row!.states.map(stageOf))].filter((s) => s !== null),
+    first: row!.first.map((f) => {
+      const stageSince = new Date(f.since);
+      return {
+        id: f.id,
+        memberName: f.name,
+        stageSince,
+        daysWaiting: daysWaiting(stageSince, now),
+        autoReturnAt: autoReturnAt(season, stageSince),
+      };
+    }),
+  };
 }
 
 export interface HistoryEntry {

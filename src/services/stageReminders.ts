@@ -15,6 +15,7 @@ import { atomically, type Db, query, type Tx } from "../db/client.ts";
 import { dayIn, type Season } from "../domain/calendar.ts";
 import { OPEN_STATES } from "../domain/lifecycle.ts";
 import {
+  clockRunSince,
   dueReminderHours,
   hoursOnClock,
   inReviewLastDays,
@@ -89,14 +90,22 @@ export async function queueStageReminders(tx: Tx, season: Season, now: Date): Pr
   const notices: Notice[] = [];
   const at = now.toISOString();
   const first = Math.min(...settings.stageHours, settings.escalationHours);
-  const waiting = await query<{ id: number; stageSince: Date; decidingOrgId: number }>(
-    tx,
-    sql`select id, stage_since as "stageSince", deciding_org_id as "decidingOrgId"
-          from applications
-          where state in (${open}) and deciding_org_id is not null
-            and stage_since <= ${at}::timestamptz - ${first} * interval '1 hour'`,
-    { stageSince: "date" },
-  );
+  const since = clockRunSince(season, first, now);
+  // Before the wrap-up's clock has run the first reminder's hours, nothing is due; escalated
+  // applications have had every reminder of their stage.
+  const waiting = since
+    ? await query<{ id: number; stageSince: Date; decidingOrgId: number }>(
+        tx,
+        sql`select a.id, a.stage_since as "stageSince", a.deciding_org_id as "decidingOrgId"
+            from applications a
+            where a.state in (${open}) and a.deciding_org_id is not null
+              and a.stage_since <= ${since.toISOString()}::timestamptz
+              and not exists (select 1 from stage_reminders r
+                              where r.application_id = a.id and r.kind = 'escalation'
+                                and r.stage_since = a.stage_since)`,
+        { stageSince: "date" },
+      )
+    : [];
   const onClock = waiting.map((w) => ({ w, hours: hoursOnClock(season, w.stageSince, now) }));
   for (const hours of settings.stageHours) {
     const due = onClock

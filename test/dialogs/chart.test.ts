@@ -90,8 +90,7 @@ describe("the digest's chart", () => {
   const digest = (children: RegionRates[] | null): Digest => ({
     org: { id: 1, name: "团山西省委" },
     day: "2026-09-29",
-    pending: [],
-    returningSoon: [],
+    pending: { count: 0, stages: [], first: [], returningBySoon: 0 },
     region: null,
     indicators: children && {
       current: {

@@ -120,6 +120,36 @@ describe.each(DB_KINDS)("the daily digest on %s", (kind) => {
     expect((await delivered(db(), w.org.V))?.image).toBeUndefined();
   });
 
+  it("R27 a long queue: the five returned first are listed, the rest counted; what entered its stage after the digest's moment is not counted", async () => {
+    w = await buildWorld(db());
+    const ids: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      ids.push(
+        await file(db(), await graduate(db(), w.org.UB1), w.org.UB1, "further_study", {
+          to: w.org.V,
+          since: shanghai(`2026-09-${String(10 + i).padStart(2, "0")}T09:00:00`),
+        }),
+      );
+    }
+    // Returned only on 15 Oct: waiting, not returning soon.
+    await file(db(), await graduate(db(), w.org.UB1), w.org.UB1, "further_study", {
+      to: w.org.V,
+      since: shanghai("2026-10-05T09:00:00"),
+    });
+    // Entered its stage after the digest's moment.
+    await file(db(), await graduate(db(), w.org.UB1), w.org.UB1, "further_study", {
+      to: w.org.V,
+      since: shanghai("2026-10-09T10:00:00"),
+    });
+    const text = await render(db(), w.org.V, shanghai("2026-10-09T08:30:00"), "2026-10-09");
+    expect(text).toContain("待审批：8 件");
+    expect(text).toContain(`最早一件：#${ids[0]} `);
+    expect(text).toContain("2 天内将被自动退回：7 件");
+    for (const id of ids.slice(0, 5)) expect(text).toContain(`#${id} `);
+    expect(text).not.toContain(`#${ids[5]} `);
+    expect(text).toContain("另有 2 件，请打开待审批队列查看。");
+  });
+
   it("§5 gives a leading organ FQ, SX, XS and DW with counts, the change since yesterday of each, child regions worst first, and the R18 signal", async () => {
     w = await buildWorld(db());
     // University U: all five of its graduates "not placed"; institute V: ten further study,

@@ -422,7 +422,9 @@ async function pendingReplies(ctx: DialogContext, page: number): Promise<GlobalA
         pages > 1
           ? W("pending.titlePage", { org, count: queue.items.length, page: p + 1, pages })
           : C("pending.title", { org, count: queue.items.length }),
-        p === 0 ? [batchButtons(queue.items)].filter((row) => row.length > 0) : [],
+        p === 0
+          ? [batchButtons(queue.items.map((a) => a.stage))].filter((row) => row.length > 0)
+          : [],
       ),
       ...shown.map((item) =>
         // A leading organ sees full ID numbers (R4), but never in a group chat.
