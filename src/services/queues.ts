@@ -3,7 +3,7 @@
  * auto-return date), a member's own applications with their history (R25), one application
  * as a card shows it, with the ID number masked unless the viewer is a leading organ (R4).
  */
-import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { type Db, query, type Tx } from "../db/client.ts";
 import { admins, applicationHistory, applications, members, organizations } from "../db/schema.ts";
