@@ -125,7 +125,7 @@ export async function runDigest(
     : [];
   output.out([renderMessage(tr, reply.text), ...buttons, ...notes].join("\n"));
   if (options.chart === null) return EXIT.ok;
-  const image = digestChart(digest, locale);
+  const image = await digestChart(digest, locale);
   if (!image) {
     const why = digest.ratesNotRecorded
       ? "notRecorded"

@@ -19,7 +19,7 @@ import { graduationChangeView } from "../services/marks.ts";
 import { type ApplicationView, applicationView, type HistoryEntry } from "../services/queues.ts";
 import { approverNoteLines } from "./approverNote.ts";
 import { batchSummaryReply } from "./batchSummary.ts";
-import { digestReply, reminderReply, warningReply } from "./digest.ts";
+import { digestWithChart, reminderReply, warningReply } from "./digest.ts";
 import {
   approveAction,
   assignBranchAction,
@@ -282,7 +282,7 @@ const RENDER: Render = {
   digest: async (event, db, target, now, season, defaultLocale) => {
     const digest = await digestFor(db, event.payload.orgId, event.payload.day, now, season);
     // The chart's words are drawn into the picture: in the chat's language, as the text.
-    return digest ? digestReply(digest, season, target.locale ?? defaultLocale) : null;
+    return digest ? digestWithChart(digest, season, target.locale ?? defaultLocale) : null;
   },
   auto_return_warning: (event, db, _target, now, season) =>
     warningReply(db, event.payload, Number(event.recipientId), now, season),

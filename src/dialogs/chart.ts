@@ -5,16 +5,88 @@
  * and no bar.
  */
 import { createRequire } from "node:module";
-import type { Resvg as ResvgClass } from "@resvg/resvg-js";
+import { Worker } from "node:worker_threads";
 
 /**
- * resvg's native module is loaded on the first chart drawn, not at start-up (its few MB stay
- * resident for good once loaded); required synchronously, so drawing stays a plain function.
+ * resvg lays out every text element for over a millisecond (about 80 ms for a chart of ten
+ * regions), so charts are drawn on a worker thread of their own: a digest morning's charts
+ * never hold up a press or a card. The worker starts with the first chart (its isolate and
+ * resvg's native module are not resident before) and ends after a minute without one. Its
+ * code is a string: it runs the same from sources, tests and the built bundle.
  */
-let Resvg: typeof ResvgClass | undefined;
-const resvg = (): typeof ResvgClass =>
-  (Resvg ??= (createRequire(import.meta.url)("@resvg/resvg-js") as { Resvg: typeof ResvgClass })
-    .Resvg);
+const WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { Resvg } = require(workerData.resvg);
+parentPort.on("message", ({ id, svg }) => {
+  try {
+    const png = new Resvg(svg, {
+      font: { loadSystemFonts: true, defaultFontFamily: workerData.font },
+      background: "#ffffff",
+    }).render().asPng();
+    parentPort.postMessage({ id, png }, [png.buffer]);
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error && error.message || error) });
+  }
+});`;
+const IDLE_MS = 60_000;
+
+interface Drawing {
+  resolve(png: Uint8Array): void;
+  reject(error: Error): void;
+}
+let worker: Worker | null = null;
+let idle: NodeJS.Timeout | undefined;
+let nextId = 0;
+const drawing = new Map<number, Drawing>();
+
+function failAll(error: Error) {
+  for (const d of drawing.values()) d.reject(error);
+  drawing.clear();
+}
+
+function chartWorker(): Worker {
+  if (worker) return worker;
+  const started = new Worker(WORKER, {
+    eval: true,
+    workerData: {
+      resvg: createRequire(import.meta.url).resolve("@resvg/resvg-js"),
+      font: CHART_FONT,
+    },
+  });
+  started.on("message", (m: { id: number; png?: Uint8Array; error?: string }) => {
+    const d = drawing.get(m.id);
+    drawing.delete(m.id);
+    if (m.png) d?.resolve(m.png);
+    else d?.reject(new Error(`the chart could not be drawn: ${m.error}`));
+    settle();
+  });
+  started.on("error", (error) => failAll(error));
+  started.on("exit", () => {
+    if (worker === started) worker = null;
+    failAll(new Error("the chart worker stopped"));
+  });
+  worker = started;
+  return started;
+}
+
+/** While a chart is drawn the worker keeps the process up; once none is, it may end. */
+function settle() {
+  clearTimeout(idle);
+  if (!worker) return;
+  if (drawing.size > 0) {
+    worker.ref();
+    return;
+  }
+  worker.unref();
+  const current = worker;
+  idle = setTimeout(() => {
+    if (worker === current && drawing.size === 0) {
+      worker = null;
+      void current.terminate();
+    }
+  }, IDLE_MS);
+  idle.unref();
+}
 
 export interface ChartRow {
   label: string;
@@ -99,11 +171,12 @@ export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
   return parts.join("\n");
 }
 
-export function renderChartPng(svg: string): Uint8Array {
-  const Renderer = resvg();
-  const renderer = new Renderer(svg, {
-    font: { loadSystemFonts: true, defaultFontFamily: CHART_FONT },
-    background: "#ffffff",
-  });
-  return renderer.render().asPng();
+/** The chart as PNG, drawn on the chart worker. */
+export function renderChartPng(svg: string): Promise<Uint8Array> {
+  const id = nextId++;
+  const done = new Promise<Uint8Array>((resolve, reject) => drawing.set(id, { resolve, reject }));
+  const to = chartWorker();
+  settle();
+  to.postMessage({ id, svg });
+  return done;
 }

@@ -59,15 +59,27 @@ export function digestChartSvg(digest: Digest, locale: Locale): string | undefin
 }
 
 /** The chart as the digest carries it: a PNG and its description. */
-export function digestChart(digest: Digest, locale: Locale): Reply["image"] {
+export async function digestChart(digest: Digest, locale: Locale): Promise<Reply["image"]> {
   const svg = digestChartSvg(digest, locale);
   if (!svg) return undefined;
   const params = { org: raw(digest.org.name), year: digest.indicators!.current.year };
-  return { png: Buffer.from(renderChartPng(svg)).toString("base64"), alt: D("chart.alt", params) };
+  const png = Buffer.from(await renderChartPng(svg)).toString("base64");
+  return { png, alt: D("chart.alt", params) };
 }
 
-/** The digest; with `chartLocale`, a leading organ's digest also carries the chart. */
-export function digestReply(digest: Digest, season: Season, chartLocale?: Locale): Reply {
+/** The digest as a chat gets it: a leading organ's also carries the chart, in `locale`. */
+export async function digestWithChart(
+  digest: Digest,
+  season: Season,
+  locale: Locale,
+): Promise<Reply> {
+  const answer = digestReply(digest, season);
+  const image = await digestChart(digest, locale);
+  return image ? { ...answer, image } : answer;
+}
+
+/** The digest's text and buttons. */
+export function digestReply(digest: Digest, season: Season): Reply {
   const tz = season.timezone;
   const lines: Text[] = [D("title", { org: raw(digest.org.name), day: digest.day })];
   const { pending } = digest;
@@ -156,15 +168,13 @@ export function digestReply(digest: Digest, season: Season, chartLocale?: Locale
   if (digest.ratesNotRecorded) lines.push(D("rates.notRecorded"));
   if (digest.leftovers) lines.push(...leftoverLines(digest.leftovers, tz));
   if (digest.toEnter) lines.push(text("export:chat.digestLine", { count: digest.toEnter }));
-  const answer = reply(lines, [
+  return reply(lines, [
     [
       openPendingAction.button(D("openPending")),
       ...batchButtons(pending.stages),
       ...(digest.region ? regionButtons(digest.region) : []),
     ],
   ]);
-  const image = chartLocale ? digestChart(digest, chartLocale) : undefined;
-  return image ? { ...answer, image } : answer;
 }
 
 const percent = (n: number, of: number) => (of === 0 ? "—" : `${((n / of) * 100).toFixed(1)}%`);

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type ChartRow, ratesChartSvg, renderChartPng } from "../../src/dialogs/chart.ts";
-import { digestChartSvg, digestReply } from "../../src/dialogs/digest.ts";
+import { digestChartSvg, digestReply, digestWithChart } from "../../src/dialogs/digest.ts";
 import { translate } from "../../src/dialogs/render.ts";
 import { ZERO_COUNTS } from "../../src/domain/indicators.ts";
 import type { Digest } from "../../src/services/digests.ts";
@@ -69,8 +69,8 @@ describe("the rates chart", () => {
     expect(lowOnly).toEqual([Math.round(full! / 10), Math.round(full! / 5)]);
   });
 
-  it("renders to a PNG", () => {
-    const png = renderChartPng(ratesChartSvg(ROWS, STRINGS));
+  it("renders to a PNG", async () => {
+    const png = await renderChartPng(ratesChartSvg(ROWS, STRINGS));
     expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
     expect(png.length).toBeGreaterThan(5_000);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
@@ -107,18 +107,33 @@ describe("the digest's chart", () => {
   });
   const children = [region(2, "团太原市委", null, 0.2), region(3, "山西示范大学团委", 0.5, 0)];
 
-  it("comes with a leading organ's digest that has children, not otherwise", () => {
-    const reply = digestReply(digest(children), TEST_SEASON, "en");
+  it("comes with a leading organ's digest that has children, not otherwise", async () => {
+    const reply = await digestWithChart(digest(children), TEST_SEASON, "en");
     expect(Buffer.from(reply.image!.png, "base64").subarray(0, 8)).toEqual(
       Buffer.from(PNG_SIGNATURE),
     );
     expect(translate("en")(reply.image!.alt)).toBe(
       "Bar chart of SX / XS per child organization of 团山西省委, class of 2026",
     );
-    // Not a leading organ (no indicators), no children, or no language asked for: text only.
-    expect(digestReply(digest(null), TEST_SEASON, "zh-CN").image).toBeUndefined();
-    expect(digestReply(digest([]), TEST_SEASON, "zh-CN").image).toBeUndefined();
+    // Not a leading organ (no indicators) or no children: text only; the text alone never has it.
+    expect((await digestWithChart(digest(null), TEST_SEASON, "zh-CN")).image).toBeUndefined();
+    expect((await digestWithChart(digest([]), TEST_SEASON, "zh-CN")).image).toBeUndefined();
     expect(digestReply(digest(children), TEST_SEASON).image).toBeUndefined();
+  });
+
+  it("charts drawn at once each get their own picture, and a broken one fails alone", async () => {
+    const one = ratesChartSvg(ROWS.slice(0, 1), STRINGS);
+    const all = ratesChartSvg(ROWS, STRINGS);
+    const [a, bad, b] = await Promise.allSettled([
+      renderChartPng(one),
+      renderChartPng("<svg"),
+      renderChartPng(all),
+    ]);
+    expect(bad.status).toBe("rejected");
+    const size = (r: typeof a) => (r.status === "fulfilled" ? r.value.length : 0);
+    expect(size(a)).toBeGreaterThan(1_000);
+    expect(size(b)).toBeGreaterThan(size(a));
+    expect(await renderChartPng(one)).toEqual(a.status === "fulfilled" ? a.value : null);
   });
 
   it("labels each bar with its rate and counts, worst XS first", () => {

@@ -55,7 +55,7 @@ async function viewerOf(ctx: DialogContext): Promise<ExportViewer | null> {
 }
 
 /** The chart of the ranked child regions (SX and XS bars), as the digest draws it. */
-function rankingChart(
+async function rankingChart(
   ctx: DialogContext,
   viewer: ExportViewer,
   by: Indicator,
@@ -75,18 +75,18 @@ function rankingChart(
     })),
     { title: tr(caption), sx: tr(text("digest:chart.sx")), xs: tr(text("digest:chart.xs")) },
   );
-  const png = Buffer.from(renderChartPng(svg)).toString("base64");
+  const png = Buffer.from(await renderChartPng(svg)).toString("base64");
   return { text: caption, image: { png, alt: caption } } satisfies Reply;
 }
 
 /** The file as a reply, with what comes with its kind. */
-function fileReplies(
+async function fileReplies(
   ctx: DialogContext,
   viewer: ExportViewer,
   kind: ExportKind,
   made: Extract<ChatExport, { ok: true }>,
   by: Indicator,
-): Reply[] {
+): Promise<Reply[]> {
   const lines: Text[] = [
     X("sent", {
       kind: text(`export:kind.${kind}`),
@@ -112,7 +112,8 @@ function fileReplies(
     mime: made.file.mime,
     base64: made.file.data.toString("base64"),
   };
-  const chart = kind === "ranking" ? rankingChart(ctx, viewer, by, made.ranking ?? []) : undefined;
+  const chart =
+    kind === "ranking" ? await rankingChart(ctx, viewer, by, made.ranking ?? []) : undefined;
   return [...(chart ? [chart] : []), { ...reply(lines, buttons), document }];
 }
 
@@ -143,7 +144,7 @@ async function exportNow(
     !ctx.isGroup,
   );
   if (!made.ok) return ended(X(`refused.${made.reason}`));
-  return { done: fileReplies(ctx, viewer, kind, made, by) };
+  return { done: await fileReplies(ctx, viewer, kind, made, by) };
 }
 
 export function exportFlow(options: ExportOptions) {

@@ -8,7 +8,7 @@ import { canManageGroupChat } from "../../../domain/permissions.ts";
 import { boundOrganization } from "../../../services/chatBindings.ts";
 import { digestFor } from "../../../services/digests.ts";
 import { loadAdmin } from "../../../services/orgStore.ts";
-import { digestReply } from "../../digest.ts";
+import { digestWithChart } from "../../digest.ts";
 import { raw, reply, text } from "../../replies.ts";
 import type { CommandHandler, Text } from "../../types.ts";
 
@@ -32,5 +32,5 @@ export const digestCommand: CommandHandler = async (ctx) => {
     ctx.season,
   );
   if (!digest) return { replies: [reply(D("notBound"))] };
-  return { replies: [digestReply(digest, ctx.season, ctx.locale)] };
+  return { replies: [await digestWithChart(digest, ctx.season, ctx.locale)] };
 };
