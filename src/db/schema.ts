@@ -282,6 +282,13 @@ export const applications = pgTable(
       .on(t.decidingOrgId, t.state, t.stageSince)
       .where(OPEN_PREDICATE),
     index("applications_year_idx").on(t.graduationYear),
+    // §7's count of completed transfers to enter in 智慧团建, in every bound chat's digest: by
+    // the organizations it leaves and enters, instead of every completed transfer each time.
+    index("applications_completed_from_idx").on(t.fromOrgId).where(sql`state = 'completed'`),
+    index("applications_completed_to_idx").on(t.toOrgId).where(sql`state = 'completed'`),
+    index("applications_completed_assigned_idx")
+      .on(t.assignedBranchId)
+      .where(sql`state = 'completed'`),
     // One open application per member at a time, enforced by the database so racing filings
     // cannot both succeed.
     uniqueIndex("applications_one_open_per_member_uq").on(t.memberId).where(OPEN_PREDICATE),

@@ -69,6 +69,8 @@ const argAfter = (flag: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const CHATS = Number(argAfter("--chats") ?? 300);
+/** Sends in flight per copy (the delivery loop's default concurrency). */
+const SENDERS = Number(argAfter("--senders") ?? 4);
 const TARGET_MINUTES = 15;
 const GRADUATES = Number(argAfter("--graduates") ?? process.env.BENCH_SEASON_GRADUATES ?? 100_000);
 const season = TEST_SEASON;
@@ -269,8 +271,8 @@ export const seasonBench = {
         if (violations.length < 50) process.stdout.write(`VIOLATION: ${what}\n`);
         violations.push(what);
       };
-      // Participants: the driver, and each copy's delivery loop and batch runner.
-      const clock = sharedClock(FIRST_DAY, 5);
+      // The driver, and per copy its batch runner and delivery loops.
+      const clock = sharedClock(FIRST_DAY, 1 + 2 * (1 + SENDERS));
       const fake = await startFakeBotApi({ limits: true, clock });
       const setupStarted = performance.now();
       if (process.env.BENCH_SEASON_ASYNC_COMMIT) {
@@ -304,17 +306,20 @@ export const seasonBench = {
         const port = await freePort();
         const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
         await new Promise((r) => server.once("listening", r));
-        const delivery = startDeliveryLoop({
-          db: database.db,
-          senders: [runtime.sender],
-          render: notificationRenderer(season),
-          relevance: relevance(TZ),
-          intervalMs: 1_000,
-          clock,
-          // One worker per copy: each is one sleeper on the shared clock.
-          tuning: { concurrency: 1 },
-          onError: (error) => violation(`copy ${name} delivery: ${String(error)}`),
-        });
+        // The clock counts sleepers, and a loop with four sends in flight sleeps as one to four:
+        // so a copy's four sends in flight are four loops of one send each.
+        const delivery = Array.from({ length: SENDERS }, () =>
+          startDeliveryLoop({
+            db: database.db,
+            senders: [runtime.sender],
+            render: notificationRenderer(season),
+            relevance: relevance(TZ),
+            intervalMs: 1_000,
+            clock,
+            tuning: { concurrency: 1 },
+            onError: (error) => violation(`copy ${name} delivery: ${String(error)}`),
+          }),
+        );
         const batches = startBatchRunner({
           db: database.db,
           intervalMs: 1_000,
@@ -327,7 +332,7 @@ export const seasonBench = {
           runtime,
           port,
           async stop() {
-            await delivery.stop();
+            await Promise.all(delivery.map((d) => d.stop()));
             await batches.stop();
             await new Promise<void>((r) => server.close(() => r()));
             await runtime.stop();

@@ -1,0 +1,3 @@
+CREATE INDEX "applications_completed_from_idx" ON "applications" USING btree ("from_org_id") WHERE state = 'completed';--> statement-breakpoint
+CREATE INDEX "applications_completed_to_idx" ON "applications" USING btree ("to_org_id") WHERE state = 'completed';--> statement-breakpoint
+CREATE INDEX "applications_completed_assigned_idx" ON "applications" USING btree ("assigned_branch_id") WHERE state = 'completed';
