@@ -6,7 +6,7 @@
 import type { Db } from "../db/client.ts";
 import type { Season } from "../domain/calendar.ts";
 import { rostersOf } from "../services/adminRoster.ts";
-import { type ApplicationView, applicationView, orgPendingQueue } from "../services/queues.ts";
+import { type ApplicationView, applicationView, orgQueueSummary } from "../services/queues.ts";
 import { batchButtons } from "./batchButton.ts";
 import { decisionButtons } from "./cards.ts";
 import { openPendingAction } from "./flows/decide.ts";
@@ -110,16 +110,16 @@ export async function reviewReminderReply(
   now: Date,
   season: Season,
 ): Promise<Reply | null> {
-  const pending = await orgPendingQueue(db, orgId, false, now, season);
-  const [oldest] = pending;
+  const pending = await orgQueueSummary(db, orgId, { now, soon: now, listed: 1 }, season);
+  const [oldest] = pending.first;
   if (!oldest) return null;
   return reply(
     R("review", {
-      count: pending.length,
+      count: pending.count,
       end: season.reviewEnd,
       since: formatTime(oldest.stageSince, season.timezone),
     }),
-    [[openPending(), ...batchButtons(pending.map((a) => a.stage))]],
+    [[openPending(), ...batchButtons(pending.stages)]],
   );
 }
 

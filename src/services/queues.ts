@@ -170,18 +170,11 @@ export async function pendingQueue(
  * branch children as an array), so each is an index scan of the open applications.
  */
 const waitingAt = (orgId: number) => sql`(
-  (${applications.decidingOrgId} = ${orgId}
-    and ${applications.state} in (${sql.join(
-      OPEN_STATES.map((s) => sql`${s}`),
-      sql`, `,
-    )}))
+  (${applications.decidingOrgId} = ${orgId} and ${inArray(applications.state, [...OPEN_STATES])})
   or (${applications.decidingOrgId} = any(array(
         select ${organizations.id} from ${organizations}
         where ${organizations.parentId} = ${orgId} and ${organizations.kind} = 'branch'))
-    and ${applications.state} in (${sql.join(
-      BRANCH_OR_SUPERIOR_STAGES.map((s) => sql`${s}`),
-      sql`, `,
-    )})))`;
+    and ${inArray(applications.state, [...BRANCH_OR_SUPERIOR_STAGES])}))`;
 
 /** The pending queue of an organization, oldest first. */
 export async function orgPendingQueue(
