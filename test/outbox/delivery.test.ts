@@ -218,6 +218,63 @@ describe.each(DB_KINDS)("outbox delivery on %s", (kind) => {
     expect(await deliverDue(db(), { ...options, now })).toMatchObject({ expired: 1 });
     expect(await statusOf(db())).toMatchObject([{ status: "expired" }]);
   });
+
+  it("a send that outlasts its lease records nothing: the copy that took over records its own", async () => {
+    await db().insert(outbox).values({
+      event: "test",
+      recipientType: "chat",
+      recipientId: "telegram:-1001",
+      payload: {},
+      dedupeKey: "test:slow",
+      status: "queued",
+    });
+    await fanOut(db(), T0);
+    const withRef: Renderer = async (_db, event) => ({
+      text: { key: "chat:raw", params: { value: event.id } },
+      ref: `card:${event.id}`,
+    });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    const sender: ChannelSender = {
+      channel: "telegram",
+      async prepare() {
+        const call = ++calls;
+        return {
+          async transmit() {
+            if (call === 1) await held;
+            return { messageId: `m${call}` };
+          },
+        };
+      },
+    };
+    const slow = deliverDue(db(), { senders: [sender], render: withRef, now: T0 });
+    for (let i = 0; i < 200 && calls === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const later = new Date(T0.getTime() + LEASE_MS + 1_000);
+    const taken = await deliverDue(db(), {
+      senders: [sender],
+      render: withRef,
+      now: later,
+      leaseMs: LEASE_MS,
+    });
+    expect(taken.sent).toBe(1);
+    release();
+    await slow;
+    const rows = async (statement: ReturnType<typeof sql>) => rowsOf(await db().execute(statement));
+    expect(
+      await rows(sql`select status, attempts, platform_message_id as id from deliveries`),
+    ).toEqual([{ status: "sent", attempts: 2, id: "m2" }]);
+    // The edit of this card goes to the message the chat shows, and the chat's budget counts
+    // one message: the late copy's outcome left no trace.
+    expect(await rows(sql`select platform_message_id as id from sent_messages`)).toEqual([
+      { id: "m2" },
+    ]);
+    expect(
+      await rows(sql`select count(*)::int as n from send_log where key = 'telegram:-1001'`),
+    ).toEqual([{ n: 1 }]);
+  });
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)(
