@@ -4,17 +4,17 @@
  * tree), to universities of the province, to employers and townships — filed from June,
  * decided through September (card presses on the Telegram webhook, the web chat's services,
  * townships by batch), rejections refiled in October, the wrap-up's auto-returns, and every
- * scheduled job at its cron time. Two app copies share the database: each has its own pool,
- * Telegram runtime and webhook, delivery loop and batch runner; every job period is raced by
- * both (the `job_runs` claim lets one run it). One fake Bot API, Telegram's limits enforced on
- * the same clock. Time stands still while anything works and moves on once everyone sleeps
- * (test/helpers/clock.ts), so a day's deliveries take the virtual time the limits allow.
+ * scheduled job at its cron time. Two app copies share the database, each in a process of its
+ * own (seasonCopy.ts) with its pool, Telegram runtime and webhook, delivery loop and batch
+ * runner; every job period is raced by both (the `job_runs` claim lets one run it). This
+ * process drives them and holds one fake Bot API, Telegram's limits enforced on the one
+ * virtual clock the copies live on (seasonIpc.ts). Time stands still while anything works and
+ * moves on once everyone sleeps (test/helpers/clock.ts), so a day's deliveries take the
+ * virtual time the limits allow.
  * `npm run bench -- season [--graduates N]` (100,000 by default).
  */
-import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import cron from "node-cron";
-import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram/runtime.ts";
 import { loadConfig } from "../../src/config.ts";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { loadReferenceData } from "../../src/db/demo/referenceData.ts";
@@ -28,7 +28,6 @@ import {
   organizations,
 } from "../../src/db/schema.ts";
 import { sealIdNumber } from "../../src/db/sealing.ts";
-import { notificationRenderer } from "../../src/dialogs/cards.ts";
 import type {
   ApplicationState,
   HistoryAction,
@@ -37,31 +36,19 @@ import type {
 import { autoReturnAt, startOfDay } from "../../src/domain/calendar.ts";
 import { outcomeOf, sxRate, xsRate } from "../../src/domain/indicators.ts";
 import { isOpen, type LifecycleAction, nextState } from "../../src/domain/lifecycle.ts";
-import { createHttpApp } from "../../src/http/app.ts";
-import { startBatchRunner } from "../../src/jobs/batchRunner.ts";
 import { appJobs } from "../../src/jobs/jobs.ts";
-import { type Job, runSlot } from "../../src/jobs/runner.ts";
-import { createLogger } from "../../src/logger.ts";
-import { relevance } from "../../src/outbox/relevance.ts";
-import { startDeliveryLoop } from "../../src/outbox/worker.ts";
-import {
-  batchCandidates,
-  filterCandidates,
-  queueBatch,
-} from "../../src/services/batchApprovals.ts";
-import { approve, reject, withdraw } from "../../src/services/decisions/index.ts";
+import type { Job } from "../../src/jobs/runner.ts";
 import { rates } from "../../src/services/rates.ts";
-import { type FileInput, fileApplication } from "../../src/services/transfers.ts";
+import type { FileInput } from "../../src/services/transfers.ts";
 import { type Call, startFakeBotApi } from "../channels/telegram/fakeBotApi.ts";
 import { sharedClock } from "../helpers/clock.ts";
-import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
-import { freePort } from "../helpers/spawnApp.ts";
 import { YEAR } from "../helpers/world.ts";
-import { callbackUpdate, idNumberOf, SECRET, TOKEN } from "../reliability/telegramScene.ts";
+import { callbackUpdate, idNumberOf, SECRET } from "../reliability/telegramScene.ts";
 import { platformMinimumMs } from "./delivery.ts";
 import { seededRandom } from "./random.ts";
 import { withScratchDatabase } from "./scratchDatabase.ts";
+import { type CopyProcess, startCopy } from "./seasonIpc.ts";
 
 const BENCH_DB = "bench_season";
 const argAfter = (flag: string) => {
@@ -70,6 +57,8 @@ const argAfter = (flag: string) => {
 };
 const CHATS = Number(argAfter("--chats") ?? 300);
 const TARGET_MINUTES = 15;
+/** Delivery loops per copy. */
+const LOOPS = Number(argAfter("--loops") ?? 1);
 const GRADUATES = Number(argAfter("--graduates") ?? process.env.BENCH_SEASON_GRADUATES ?? 100_000);
 const season = TEST_SEASON;
 const TZ = season.timezone;
@@ -108,14 +97,6 @@ interface Person {
   applicationId?: number;
   refiledId?: number;
 }
-
-type Copy = {
-  name: string;
-  database: Database;
-  runtime: TelegramRuntime;
-  port: number;
-  stop(): Promise<void>;
-};
 
 async function buildCity(db: Database["db"]) {
   await loadReferenceData(db);
@@ -263,82 +244,35 @@ export const seasonBench = {
   name: `a season replayed: ${GRADUATES.toLocaleString("en")} graduates of Taiyuan, ${CHATS} bound chats, two app copies, PostgreSQL, virtual clock`,
   async run(): Promise<void> {
     await withScratchDatabase(BENCH_DB, async (url) => {
-      const log = createLogger("silent");
       const violations: string[] = [];
       const violation = (what: string) => {
         if (violations.length < 50) process.stdout.write(`VIOLATION: ${what}\n`);
         violations.push(what);
       };
-      // Participants: the driver, and each copy's delivery loop and batch runner.
-      const clock = sharedClock(FIRST_DAY, 5);
+      // Participants: the driver, and each copy's delivery loops and batch runner.
+      const copies: CopyProcess[] = [];
+      const clock = sharedClock(FIRST_DAY, 1 + 2 * (LOOPS + 1), 2_000, (now) => {
+        for (const c of copies) c.tell(now);
+      });
       const fake = await startFakeBotApi({ limits: true, clock });
       const setupStarted = performance.now();
-      if (process.env.BENCH_SEASON_ASYNC_COMMIT) {
-        const admin = await openDatabase({ kind: "postgres", url });
-        await admin.query(`alter database ${BENCH_DB} set synchronous_commit = off`);
-        await admin.close();
-      }
-      const copies: Copy[] = [];
-      for (const name of ["A", "B"]) {
-        const database = await openDatabase({ kind: "postgres", url });
-        await runMigrations(database, url);
-        const runtime = startTelegram({
-          settings: loadConfig({
-            TELEGRAM_BOT_TOKEN: TOKEN,
-            TELEGRAM_API_ROOT: fake.url,
-            TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
-            TELEGRAM_WEBHOOK_SECRET: SECRET,
-          }).telegram!,
-          db: database.db,
-          engine: testEngine(database.db, "zh-CN"),
-          defaultLocale: "zh-CN",
-          log,
-          now: () => new Date(clock.now()),
-          clock,
-        });
-        await runtime.ready;
-        const app = createHttpApp(
-          { db: database.kind, telegramWebhook: runtime.webhook, telegramSecret: SECRET },
-          "zh-CN",
+      // The driver's own connection: it sets the city up, reads what people see, and checks.
+      const database = await openDatabase({ kind: "postgres", url });
+      if (process.env.BENCH_SEASON_ASYNC_COMMIT)
+        await database.query(`alter database ${BENCH_DB} set synchronous_commit = off`);
+      await runMigrations(database, url);
+      for (const name of ["A", "B"])
+        copies.push(
+          await startCopy({
+            name,
+            url,
+            fakeUrl: fake.url,
+            loops: LOOPS,
+            clock,
+            onViolation: violation,
+          }),
         );
-        const port = await freePort();
-        const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
-        await new Promise((r) => server.once("listening", r));
-        const delivery = startDeliveryLoop({
-          db: database.db,
-          senders: [runtime.sender],
-          render: notificationRenderer(season),
-          relevance: relevance(TZ),
-          intervalMs: 1_000,
-          clock,
-          // One worker per copy: each is one sleeper on the shared clock. (Four loops of one
-          // per copy, as many sends in flight as the loop's default, were no faster: the
-          // process's own CPU, not the database, sets the pace.)
-          tuning: { concurrency: 1 },
-          onError: (error) => violation(`copy ${name} delivery: ${String(error)}`),
-        });
-        const batches = startBatchRunner({
-          db: database.db,
-          intervalMs: 1_000,
-          clock,
-          onError: (error) => violation(`copy ${name} batch: ${String(error)}`),
-        });
-        copies.push({
-          name,
-          database,
-          runtime,
-          port,
-          async stop() {
-            await delivery.stop();
-            await batches.stop();
-            await new Promise<void>((r) => server.close(() => r()));
-            await runtime.stop();
-            await database.close();
-          },
-        });
-      }
-      const A = copies[0]!;
-      const db = A.database.db;
+      const db = database.db;
       let peakRss = 0;
       const rssTimer = setInterval(() => {
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -487,7 +421,7 @@ export const seasonBench = {
         let tokensSince = new Date(0);
         const readTokens = async () => {
           // Rows commit out of their creation order: read a little behind the last one seen.
-          const rows = await A.database.query<{
+          const rows = await database.query<{
             token: string;
             chat: string;
             id: number;
@@ -516,7 +450,10 @@ export const seasonBench = {
             return;
           }
           const user = r.pressers[presses++ % r.pressers.length]!;
-          const res = await fetch(`http://127.0.0.1:${copy().port}/telegram/webhook`, {
+          const c = copy();
+          // The webhook comes over another socket than the clock: the copy has the time first.
+          await c.call("sync", null);
+          const res = await fetch(`http://127.0.0.1:${c.port}/telegram/webhook`, {
             method: "POST",
             headers: {
               "content-type": "application/json",
@@ -527,33 +464,24 @@ export const seasonBench = {
           await res.arrayBuffer();
           if (res.status !== 200) violation(`webhook answered ${res.status}`);
         };
-        const decide = async (p: Person, applicationId: number, now: Date) => {
+        const decide = async (p: Person, applicationId: number) => {
           const c = copy();
           if (p.fate === "withdraw") {
-            must(
-              "withdraw",
-              await withdraw(
-                c.database.db,
-                { actor: { kind: "member", memberId: p.memberId }, applicationId },
-                now,
-              ),
-            );
+            must("withdraw", await c.call("withdraw", { memberId: p.memberId, applicationId }));
             return;
           }
           decisions++;
           const input = { adminId: p.receiver.adminId, applicationId };
           if (p.fate === "reject")
-            must("reject", await reject(c.database.db, { ...input, reason: "信息错误" }, now));
+            must("reject", await c.call("reject", { ...input, reason: "信息错误" }));
           else if (p.receiver.chat !== null) await press(p, applicationId);
-          else must("approve", await approve(c.database.db, input, now));
+          else must("approve", await c.call("approve", input));
         };
         for (const p of people) {
           at(p.fileAt, async () => {
-            const filed = await fileApplication(
-              copy().database.db,
+            const filed = await copy().call(
+              "file",
               requestFor(p.receiver.reason, p.memberId, p.receiver.orgId),
-              new Date(clock.now()),
-              season,
             );
             if (!filed.ok) return violation(`filing: ${filed.reason}`);
             p.applicationId = filed.applicationId;
@@ -561,21 +489,15 @@ export const seasonBench = {
           if (p.fate === "ignore" || (p.receiver.batchBranch !== null && p.fate === "approve"))
             continue;
           at(p.decideAt, async () => {
-            if (p.applicationId !== undefined)
-              await decide(p, p.applicationId, new Date(clock.now()));
+            if (p.applicationId !== undefined) await decide(p, p.applicationId);
           });
           if (!p.refile) continue;
           // Refiled early in October; half of those are approved, the rest wait to be returned.
           at(workHour(122 + Math.floor(rnd() * 5)), async () => {
-            const filed = await fileApplication(
-              copy().database.db,
-              {
-                ...requestFor(p.receiver.reason, p.memberId, p.receiver.orgId),
-                refiledFromId: p.applicationId!,
-              },
-              new Date(clock.now()),
-              season,
-            );
+            const filed = await copy().call("file", {
+              ...requestFor(p.receiver.reason, p.memberId, p.receiver.orgId),
+              refiledFromId: p.applicationId!,
+            });
             if (!filed.ok) return violation(`refiling: ${filed.reason}`);
             p.refiledId = filed.applicationId;
           });
@@ -585,11 +507,10 @@ export const seasonBench = {
               decisions++;
               must(
                 "approve",
-                await approve(
-                  copy().database.db,
-                  { adminId: p.receiver.adminId, applicationId: p.refiledId },
-                  new Date(clock.now()),
-                ),
+                await copy().call("approve", {
+                  adminId: p.receiver.adminId,
+                  applicationId: p.refiledId,
+                }),
               );
             });
           }
@@ -603,27 +524,18 @@ export const seasonBench = {
           for (const r of townships) {
             at(FIRST_DAY + day * DAY + 10 * HOUR, async () => {
               const c = copy();
-              const now = new Date(clock.now());
-              const found = await batchCandidates(
-                c.database.db,
-                { adminId: r.adminId },
-                now,
-                season,
-              );
+              const found = await c.call("candidates", { adminId: r.adminId });
               if (!found.ok) return violation(`batch candidates: ${found.reason}`);
-              const ids = filterCandidates(found.byStage.receiver ?? [], { stage: "receiver" })
-                .filter((a) => !leftOut.has(a.memberId))
-                .map((a) => a.id);
+              const ids = found.ids.filter((a) => !leftOut.has(a.memberId)).map((a) => a.id);
               if (ids.length === 0) return;
               decisions += ids.length;
               must(
                 "batch",
-                await queueBatch(c.database.db, {
+                await c.call("queueBatch", {
                   adminId: r.adminId,
-                  channel: "telegram",
                   chatId: String(r.chat),
                   applicationIds: ids,
-                  branchId: r.batchBranch,
+                  branchId: r.batchBranch!,
                 }),
               );
             });
@@ -637,7 +549,7 @@ export const seasonBench = {
         let jobRuns = 0;
         const bursts: { from: number; to: number }[] = [];
         const busy = async () => {
-          const [row] = await A.database.query<{ n: number }>(
+          const [row] = await database.query<{ n: number }>(
             `select (select count(*)::int from outbox where status = 'queued')
                   + (select count(*)::int from deliveries where status in ('queued', 'sending')
                        and available_at <= $1::timestamptz + interval '10 minutes')
@@ -669,9 +581,8 @@ export const seasonBench = {
         };
         const race = async (job: Job, fire: number) => {
           const t0 = performance.now();
-          const now = new Date(clock.now());
           const ran = await Promise.all(
-            copies.map((c) => runSlot(c.database.db, job, new Date(fire), TZ, now)),
+            copies.map((c) => c.call("runSlot", { job: job.name, fire })),
           );
           if (ran.filter(Boolean).length !== 1)
             violation(
@@ -712,18 +623,20 @@ export const seasonBench = {
             await e.run();
             await drain();
           }
-          if (h % 24 === 0)
+          if (h % 24 === 0) {
+            const rss = await Promise.all(copies.map((c) => c.call("rss", null)));
             process.stdout.write(
               `season: ${new Date(start).toISOString().slice(0, 10)} after ${((performance.now() - wallStart) / 1000).toFixed(0)} s, ` +
-                `${fake.calls.length} Bot API calls, ${drainSteps} drain steps, ${clock.forced()} forced, jobs ${(jobWallMs / 1000).toFixed(0)} s, people ${(decideWallMs / 1000).toFixed(0)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB (heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB)\n`,
+                `${fake.calls.length} Bot API calls, ${drainSteps} drain steps, ${clock.forced()} forced, jobs ${(jobWallMs / 1000).toFixed(0)} s, people ${(decideWallMs / 1000).toFixed(0)} s, RSS ${rss.map((r) => (r.rss / 2 ** 20).toFixed(0)).join(" / ")} MB (copies), ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB (driver and fake)\n`,
             );
+          }
         }
         const wallMs = performance.now() - wallStart;
         const end = new Date(clock.now());
 
         // Checks. 1: every application in one state its history leads to (lifecycle.ts), no
         // open one left past its auto-return, each member's outcome the one outcomeOf picks.
-        const apps = await A.database.query<{
+        const apps = await database.query<{
           id: number;
           memberId: number;
           state: ApplicationState;
@@ -734,7 +647,7 @@ export const seasonBench = {
           `select id, member_id as "memberId", state, stage_since as "stageSince",
              retain_at_school as retain, reason from applications order by id`,
         );
-        const history = await A.database.query<{
+        const history = await database.query<{
           id: number;
           action: HistoryAction;
           from: ApplicationState | null;
@@ -767,7 +680,7 @@ export const seasonBench = {
           if (isOpen(app.state) && autoReturnAt(season, new Date(app.stageSince)) <= end)
             violation(`application ${app.id} still ${app.state} after its auto-return`);
         }
-        const outcomes = await A.database.query<{
+        const outcomes = await database.query<{
           id: number;
           outcome: number | null;
           state: ApplicationState | null;
@@ -795,13 +708,13 @@ export const seasonBench = {
 
         // 2: every notification delivered once: no delivery left or given up, every sent one
         // a message the fake accepted in that chat, no message the fake accepted twice.
-        const [open] = await A.database.query<{ queued: number; left: number }>(
+        const [open] = await database.query<{ queued: number; left: number }>(
           `select (select count(*)::int from outbox where status = 'queued') as queued,
                   (select count(*)::int from deliveries where status <> 'sent') as left`,
         );
         if (open!.queued + open!.left > 0)
           violation(`${open!.queued} events not fanned out, ${open!.left} deliveries not sent`);
-        const sent = await A.database.query<{ chat: string; message: string | null }>(
+        const sent = await database.query<{ chat: string; message: string | null }>(
           `select chat_id as chat, platform_message_id as message from deliveries where status = 'sent'`,
         );
         const accepted = fake.calls.filter((c) => SENDS.has(c.method) && c.result !== undefined);
@@ -837,7 +750,7 @@ export const seasonBench = {
         // 3: the city's SX and XS from the rates service against a plain count of applications.
         const result = await rates(db, city.city.id, YEAR, end);
         if (!result.ok) throw new Error("no rates for the city");
-        const [count] = await A.database.query<{
+        const [count] = await database.query<{
           graduates: number;
           b: number;
           a: number;
@@ -890,7 +803,12 @@ export const seasonBench = {
           worst = Math.max(worst, span / min);
           measured++;
         }
-        const rssMb = process.memoryUsage().rss / 2 ** 20;
+        const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+        const rss = await Promise.all(copies.map((c) => c.call("rss", null)));
+        const rssOf = [
+          ...copies.map((c, i) => `copy ${c.name} ${mb(rss[i]!.rss)} (peak ${mb(rss[i]!.peak)})`),
+          `driver and fake ${mb(process.memoryUsage().rss)} (peak ${mb(peakRss)})`,
+        ].join("; ");
         const byKind = new Map<string, number>();
         for (const v of violations) {
           const kind = v.replace(/-?\d+/g, "N").slice(0, 100);
@@ -901,17 +819,18 @@ export const seasonBench = {
           `season: states ${JSON.stringify(Object.fromEntries(states))}; jobs ${jobRuns} periods (copy A ran ${ranBy.A}, B ${ranBy.B}); ` +
             `${presses} presses on the webhooks; ${silent} deliveries rendered to nothing; clock moved on ${clock.forced()} times with a participant stuck\n` +
             `season: SX ${sx?.toFixed(4)} XS ${xs?.toFixed(4)} (service) vs ${sxRate(direct).value?.toFixed(4)} / ${xsRate(direct).value?.toFixed(4)} (recount)\n` +
-            "| measure | graduates | wall time | decisions/s | deliveries vs platform minimum | RSS (both copies, one process) | violations | target | met |\n" +
+            "| measure | graduates | wall time | decisions/s | deliveries vs platform minimum | RSS of each process | violations | target | met |\n" +
             "|---|---:|---:|---:|---|---:|---:|---|---|\n" +
             `| a season replayed, two copies | ${GRADUATES.toLocaleString("en")} | ${(wallMs / 60_000).toFixed(1)} min | ` +
             `${((decisions / wallMs) * 1000).toFixed(0)} (${((decisions / decideWallMs) * 1000).toFixed(0)} while people act) | ` +
             `${sends.length.toLocaleString("en")} messages; ${measured} bursts over 5 s: ${(took / 1000).toFixed(0)} s vs ${(minimum / 1000).toFixed(0)} s, ${(took / Math.max(1, minimum)).toFixed(2)}× (worst ${worst.toFixed(2)}×), ${fake.tooMany.length} × 429 | ` +
-            `${rssMb.toFixed(0)} MB (peak ${(peakRss / 2 ** 20).toFixed(0)} MB) | ${violations.length} | ≤ ${TARGET_MINUTES} min, 0 violations | ` +
+            `${rssOf} | ${violations.length} | ≤ ${TARGET_MINUTES} min, 0 violations | ` +
             `${hours < (LAST_DAY - FIRST_DAY) / HOUR ? `partial (${hours / 24} days)` : wallMs <= TARGET_MINUTES * 60_000 && violations.length === 0 ? "met" : "NOT met"} |\n`,
         );
       } finally {
         clearInterval(rssTimer);
         for (const c of copies) await c.stop();
+        await database.close();
         await fake.close();
       }
     });

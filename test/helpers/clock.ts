@@ -49,6 +49,8 @@ export function sharedClock(
   start: Date | number,
   participants: number,
   stuckMs = 2_000,
+  /** Told every time time moves on (a replay's copies in other processes keep a copy of it). */
+  onMove?: (now: number) => void,
 ): SharedClock {
   let now = typeof start === "number" ? start : start.getTime();
   let forced = 0;
@@ -65,6 +67,7 @@ export function sharedClock(
   const advance = () => {
     if (sleepers.size === 0) return;
     now = Math.max(now, Math.min(...[...sleepers].map((s) => s.at)));
+    onMove?.(now);
     wakeDue();
   };
   const settle = () => {
@@ -109,6 +112,7 @@ export function sharedClock(
     },
     jumpTo(at) {
       now = Math.max(now, at);
+      onMove?.(now);
       wakeDue();
       settle();
     },
