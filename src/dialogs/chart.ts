@@ -6,11 +6,12 @@
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { outlinedText, svgText, type TextDrawer } from "./chartText.ts";
 
 /**
- * resvg lays out every text element for over a millisecond (about 80 ms for a chart of ten
- * regions), so charts are drawn on a worker thread of their own: a digest morning's charts
- * never hold up a press or a card. The worker starts with the first chart (its isolate and
+ * resvg takes some 20 ms to fill a chart of ten regions (words as outlines: chartText.ts; 140 ms
+ * where it lays the words out itself), so charts are drawn on a worker thread of their own: a
+ * digest morning's charts never hold up a press or a card. The worker starts with the first chart (its isolate and
  * resvg's native module are not resident before) and ends after a minute without one. Its
  * code is a string: it runs the same from sources, tests and the built bundle.
  */
@@ -117,23 +118,26 @@ const COLORS = { sx: "#4e79a7", xs: "#f28e2b" } as const;
 /** Characters of an organization name kept before "…". */
 const MAX_LABEL = 15;
 
-const escapeXml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 const shorten = (value: string) =>
   [...value].length > MAX_LABEL ? `${[...value].slice(0, MAX_LABEL - 1).join("")}…` : value;
 
-export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
+/** The chart as SVG, its words drawn by `words` (SVG text elements unless told otherwise). */
+export function ratesChartSvg(
+  rows: ChartRow[],
+  strings: ChartStrings,
+  words: TextDrawer = svgText(),
+): string {
   const height = TOP + rows.length * ROW + AXIS;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="${CHART_FONT}, sans-serif" font-size="14">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="16" y="30" font-size="18" font-weight="bold" fill="#222">${escapeXml(strings.title)}</text>`,
+    words.text(strings.title, { x: 16, y: 30, size: 18, bold: true, fill: "#222" }),
   ];
   for (const [i, kind] of (["sx", "xs"] as const).entries()) {
     const x = 16 + i * 200;
     parts.push(
       `<rect x="${x}" y="44" width="14" height="14" fill="${COLORS[kind]}"/>`,
-      `<text x="${x + 20}" y="56" fill="#333">${escapeXml(strings[kind])}</text>`,
+      words.text(strings[kind], { x: x + 20, y: 56, size: 14, fill: "#333" }),
     );
   }
   const x0 = 16 + LABEL_WIDTH;
@@ -142,7 +146,14 @@ export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
     const x = x0 + tick * BAR_MAX;
     parts.push(
       `<line class="grid" x1="${x}" y1="${TOP - 6}" x2="${x}" y2="${axisY}" stroke="${tick === 0 ? "#999" : "#e2e2e2"}" stroke-width="1"/>`,
-      `<text class="tick" x="${x}" y="${axisY + 18}" text-anchor="middle" font-size="12" fill="#666">${tick * 100}%</text>`,
+      words.text(`${tick * 100}%`, {
+        x,
+        y: axisY + 18,
+        size: 12,
+        anchor: "middle",
+        fill: "#666",
+        className: "tick",
+      }),
     );
   }
   parts.push(
@@ -151,7 +162,13 @@ export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
   for (const [i, row] of rows.entries()) {
     const y = TOP + i * ROW;
     parts.push(
-      `<text x="${x0 - 8}" y="${y + BAR + 6}" text-anchor="end" fill="#222">${escapeXml(shorten(row.label))}</text>`,
+      words.text(shorten(row.label), {
+        x: x0 - 8,
+        y: y + BAR + 6,
+        size: 14,
+        anchor: "end",
+        fill: "#222",
+      }),
     );
     for (const [j, kind] of (["sx", "xs"] as const).entries()) {
       const { value, text } = row[kind];
@@ -162,13 +179,16 @@ export function ratesChartSvg(rows: ChartRow[], strings: ChartStrings): string {
           `<rect class="bar" x="${x0}" y="${top}" width="${width}" height="${BAR}" fill="${COLORS[kind]}"/>`,
         );
       }
-      parts.push(
-        `<text x="${x0 + width + 6}" y="${top + BAR - 2}" font-size="12" fill="#333">${escapeXml(text)}</text>`,
-      );
+      parts.push(words.text(text, { x: x0 + width + 6, y: top + BAR - 2, size: 12, fill: "#333" }));
     }
   }
-  parts.push("</svg>");
+  parts.push(words.defs(), "</svg>");
   return parts.join("\n");
+}
+
+/** The chart as PNG: its words as the font's outlines (chartText.ts), drawn on the worker. */
+export async function ratesChartPng(rows: ChartRow[], strings: ChartStrings): Promise<Uint8Array> {
+  return renderChartPng(ratesChartSvg(rows, strings, await outlinedText()));
 }
 
 /** The chart as PNG, drawn on the chart worker. */

@@ -12,7 +12,7 @@ import { type Digest, LISTED } from "../services/digests.ts";
 import { applicationView } from "../services/queues.ts";
 import { retainedMember } from "../services/reminders.ts";
 import { batchButtons } from "./batchButton.ts";
-import { ratesChartSvg, renderChartPng } from "./chart.ts";
+import { ratesChartPng, ratesChartSvg } from "./chart.ts";
 import { approveAction, detailsAction, openPendingAction, rejectAction } from "./flows/decide.ts";
 import { formatTime } from "./format.ts";
 import { leftoverLines } from "./leftoverLines.ts";
@@ -34,10 +34,10 @@ function changeText(now: Rate, before: Rate | undefined): Text {
 }
 
 /**
- * The chart of the child regions' SX / XS (worst first, as in the text) with their counts, as
- * SVG, its strings in `locale`; none without rates or child regions with graduates.
+ * The chart of the child regions' SX / XS (worst first, as in the text) with their counts, its
+ * strings in `locale`; none without rates or child regions with graduates.
  */
-export function digestChartSvg(digest: Digest, locale: Locale): string | undefined {
+function digestChartOf(digest: Digest, locale: Locale) {
   const current = digest.indicators?.current;
   if (!current || current.children.length === 0) return undefined;
   const tr = translate(locale);
@@ -51,20 +51,26 @@ export function digestChartSvg(digest: Digest, locale: Locale): string | undefin
     sx: bar("sx", child),
     xs: bar("xs", child),
   }));
-  return ratesChartSvg(rows, {
+  const strings = {
     title: tr(D("chart.title", params)),
     sx: tr(D("chart.sx")),
     xs: tr(D("chart.xs")),
-  });
+  };
+  return { rows, strings, alt: D("chart.alt", params) };
+}
+
+/** The digest's chart as SVG (what it shows), or none. */
+export function digestChartSvg(digest: Digest, locale: Locale): string | undefined {
+  const chart = digestChartOf(digest, locale);
+  return chart && ratesChartSvg(chart.rows, chart.strings);
 }
 
 /** The chart as the digest carries it: a PNG and its description. */
 export async function digestChart(digest: Digest, locale: Locale): Promise<Reply["image"]> {
-  const svg = digestChartSvg(digest, locale);
-  if (!svg) return undefined;
-  const params = { org: raw(digest.org.name), year: digest.indicators!.current.year };
-  const png = Buffer.from(await renderChartPng(svg)).toString("base64");
-  return { png, alt: D("chart.alt", params) };
+  const chart = digestChartOf(digest, locale);
+  if (!chart) return undefined;
+  const png = Buffer.from(await ratesChartPng(chart.rows, chart.strings)).toString("base64");
+  return { png, alt: chart.alt };
 }
 
 /** The digest as a chat gets it: a leading organ's also carries the chart, in `locale`. */

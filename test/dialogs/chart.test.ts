@@ -5,8 +5,16 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Resvg } from "@resvg/resvg-js";
 import { describe, expect, it } from "vitest";
-import { type ChartRow, ratesChartSvg, renderChartPng } from "../../src/dialogs/chart.ts";
+import {
+  CHART_FONT,
+  type ChartRow,
+  ratesChartPng,
+  ratesChartSvg,
+  renderChartPng,
+} from "../../src/dialogs/chart.ts";
+import { outlinedText } from "../../src/dialogs/chartText.ts";
 import { digestChartSvg, digestReply, digestWithChart } from "../../src/dialogs/digest.ts";
 import { translate } from "../../src/dialogs/render.ts";
 import { ZERO_COUNTS } from "../../src/domain/indicators.ts";
@@ -69,8 +77,47 @@ describe("the rates chart", () => {
     expect(lowOnly).toEqual([Math.round(full! / 10), Math.round(full! / 5)]);
   });
 
+  it("draws its words for the PNG as the font's outlines, each glyph defined once, looking as text does", async () => {
+    const outlined = ratesChartSvg(ROWS, STRINGS, await outlinedText());
+    expect(outlined).not.toContain("<text");
+    const defined = [...outlined.matchAll(/<path id="(g\d+)"/g)].map((m) => m[1]);
+    expect(new Set(defined).size).toBe(defined.length);
+    // Every glyph the words use is defined (团 of three names, % of every rate: defined once).
+    const used = new Set([...outlined.matchAll(/href="#(g\d+)"/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual([...defined].sort());
+    expect(outlined.match(/class="tick"/g)).toHaveLength(5);
+    // resvg's own text layout with the same font draws (almost) the same pixels, below the
+    // title: resvg has no bold face of the font to draw it with, the outlines thicken it.
+    const pixels = (svg: string) =>
+      new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: CHART_FONT } })
+        .render()
+        .pixels.subarray(40 * 840 * 4);
+    const asText = pixels(ratesChartSvg(ROWS, STRINGS));
+    const asOutlines = pixels(outlined);
+    expect(asOutlines.length).toBe(asText.length);
+    const blank = pixels(ratesChartSvg(ROWS, STRINGS, { text: () => "", defs: () => "" }));
+    let off = 0;
+    let ink = 0;
+    for (let i = 0; i < asText.length; i++) {
+      off += Math.abs(asText[i]! - asOutlines[i]!);
+      ink += Math.abs(asText[i]! - blank[i]!);
+    }
+    expect(ink).toBeGreaterThan(0);
+    expect(off / ink).toBeLessThan(0.05);
+  });
+
+  it("keeps as text a word with a character the font lacks (another font draws it)", async () => {
+    const svg = ratesChartSvg(
+      [{ label: "团𝒳市委", sx: rate(0.5), xs: rate(0.5) }],
+      STRINGS,
+      await outlinedText(),
+    );
+    expect(svg.match(/<text/g)).toHaveLength(1);
+    expect(svg).toContain(">团𝒳市委</text>");
+  });
+
   it("renders to a PNG", async () => {
-    const png = await renderChartPng(ratesChartSvg(ROWS, STRINGS));
+    const png = await ratesChartPng(ROWS, STRINGS);
     expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
     expect(png.length).toBeGreaterThan(5_000);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });

@@ -21,7 +21,7 @@ import {
   toEnterPage,
 } from "../../services/exports/index.ts";
 import type { RegionRates } from "../../services/rates.ts";
-import { ratesChartSvg, renderChartPng } from "../chart.ts";
+import { ratesChartPng } from "../chart.ts";
 import { type AdminContext, defineAction, isAdminContext } from "../defineAction.ts";
 import { barText } from "../rateLines.ts";
 import type { DialogRegistry } from "../registry.ts";
@@ -67,7 +67,7 @@ async function rankingChart(
     org: raw(viewer.org.name),
     by: text(`export:indicator.${by}`),
   });
-  const svg = ratesChartSvg(
+  const chart = await ratesChartPng(
     ranked.map((region) => ({
       label: region.org.name,
       sx: { value: region.sx.value, text: tr(barText("sx", region)) },
@@ -75,7 +75,7 @@ async function rankingChart(
     })),
     { title: tr(caption), sx: tr(text("digest:chart.sx")), xs: tr(text("digest:chart.xs")) },
   );
-  const png = Buffer.from(await renderChartPng(svg)).toString("base64");
+  const png = Buffer.from(chart).toString("base64");
   return { text: caption, image: { png, alt: caption } } satisfies Reply;
 }
 
