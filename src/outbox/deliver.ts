@@ -13,9 +13,9 @@
  * backoff capped at a few minutes for as long as the message matters (relevance.ts), then
  * `expired`. A claim left by a copy that died expires after `leaseMs` and is planned again.
  */
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { type Db, databaseUnavailable, query } from "../db/client.ts";
-import { outbox, sentMessages } from "../db/schema.ts";
+import { type outbox, sentMessages } from "../db/schema.ts";
 import { isLocale } from "../i18n.ts";
 import type { ChannelTarget, Reply } from "../messages/types.ts";
 import { channelKey, chatKey } from "./budgets.ts";
@@ -448,10 +448,18 @@ async function prepare(
 ): Promise<Prepared> {
   return db.transaction(async (tx): Promise<Prepared> => {
     const now = ctx.timeNow();
-    // The row lock keeps a reclaimer away while the message is made.
-    const mine = await query(tx, sql`select id from deliveries where ${stillOurs} for update`);
-    if (mine.length === 0) return { kind: "gone" };
-    const [event] = await tx.select().from(outbox).where(eq(outbox.id, row.outboxId));
+    // The row lock keeps a reclaimer away while the message is made; the event comes with it.
+    const [mine] = await query<OutboxEvent | { id: null }>(
+      tx,
+      sql`select o.id, o.event, o.recipient_type as "recipientType",
+                 o.recipient_id as "recipientId", o.payload, o.dedupe_key as "dedupeKey",
+                 o.status, o.created_at as "createdAt"
+          from (select outbox_id from deliveries where ${stillOurs} for update) d
+          left join outbox o on o.id = d.outbox_id`,
+      { createdAt: "date" },
+    );
+    if (!mine) return { kind: "gone" };
+    const event = mine.id === null ? undefined : { ...mine, id: Number(mine.id) };
     // Tried before and failed: it goes only while it still matters.
     if (event && row.attempts > 1 && ctx.relevance && !(await ctx.relevance(tx, event, now))) {
       await settle(tx, stillOurs, "expired", now);
