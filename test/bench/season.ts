@@ -745,7 +745,18 @@ export const seasonBench = {
           violation(
             `${twice.length} messages the fake received more than once, e.g. ${twice[0]![0].slice(0, 160)}`,
           );
-        if (fake.tooMany.length > 0) violation(`${fake.tooMany.length} answers 429 from the fake`);
+        if (fake.tooMany.length > 0) {
+          violation(`${fake.tooMany.length} answers 429 from the fake`);
+          // What was sent to that chat, and by the bot, just before the first of them.
+          const first = fake.tooMany[0]!;
+          const before = accepted.filter((c) => c.at <= first.at && c.at > first.at - 60_000);
+          const toChat = before.filter((c) => c.params.chat_id === first.params.chat_id);
+          process.stdout.write(
+            `season: the first 429: ${first.method} to ${first.params.chat_id} at ${new Date(first.at).toISOString()}; ` +
+              `that chat's sends in the minute before at ${toChat.map((c) => c.at - first.at).join(", ")} ms; ` +
+              `the bot's in the second before: ${before.filter((c) => c.at > first.at - 1_000).length}\n`,
+          );
+        }
 
         // 3: the city's SX and XS from the rates service against a plain count of applications.
         const result = await rates(db, city.city.id, YEAR, end);

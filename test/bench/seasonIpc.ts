@@ -53,7 +53,8 @@ type FromCopy =
   | { kind: "ready"; port: number }
   | { kind: "result"; id: number; value: unknown }
   | { kind: "error"; id: number; message: string }
-  | { kind: "sleep"; id: number; ms: number }
+  /** Until `at` on the clock, as the copy last knew it (the driver's may have moved on). */
+  | { kind: "sleep"; id: number; at: number }
   | { kind: "cancel"; id: number }
   | { kind: "violation"; what: string }
   | { kind: "stopped" };
@@ -113,7 +114,9 @@ export async function startCopy(options: {
       case "sleep": {
         const cancel = new AbortController();
         sleeps.set(message.id, cancel);
-        void clock.sleep(message.ms, cancel.signal).then(() => {
+        // Time the copy had not heard of yet (the driver jumped while it worked) is not slept
+        // again: it wakes at once, sees the time, and finds itself late as it would in-process.
+        void clock.sleep(message.at - clock.now(), cancel.signal).then(() => {
           if (sleeps.delete(message.id)) send({ kind: "wake", id: message.id, now: clock.now() });
         });
         break;
@@ -195,7 +198,7 @@ export function serveDriver(handlers: {
           resolve();
         });
         signal?.addEventListener("abort", onAbort, { once: true });
-        send({ kind: "sleep", id, ms });
+        send({ kind: "sleep", id, at: now + Math.ceil(ms) });
       });
     },
   };
