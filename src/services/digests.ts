@@ -105,6 +105,44 @@ async function notPlacedShares(db: Db, path: string, year: number) {
   return notPlacedSignal(counts, new Map(schools.map((s) => [s.id, s])));
 }
 
+/** A leading organ's rates for its digest: live, or with `recorded` as recorded by `day`. */
+async function indicatorsOf(
+  db: Db,
+  org: { id: number; path: string },
+  day: string,
+  now: Date,
+  season: Season,
+  recorded: boolean,
+): Promise<{ indicators: Digest["indicators"]; ratesNotRecorded: boolean }> {
+  if (recorded) {
+    const found = await recordedRegionRates(db, org.id, season.year, day, now);
+    if (!found.ok) return { indicators: null, ratesNotRecorded: true };
+    const { previous, day: recordedDay, ...current } = found;
+    const targets = await targetReport(db, current, now, season);
+    return {
+      indicators: { current, previous, recordedDay, targets, notPlaced: null },
+      ratesNotRecorded: false,
+    };
+  }
+  const current = await rates(db, org.id, season.year, now);
+  if (!current.ok) return { indicators: null, ratesNotRecorded: false };
+  const [before, targets, notPlaced] = await Promise.all([
+    snapshotFor(db, org.id, season.year, shiftDay(day, -1)),
+    targetReport(db, current, now, season),
+    notPlacedShares(db, org.path, season.year),
+  ]);
+  return {
+    indicators: {
+      current,
+      previous: before ? recordedRates(before.counts) : null,
+      recordedDay: null,
+      targets,
+      notPlaced,
+    },
+    ratesNotRecorded: false,
+  };
+}
+
 /**
  * What the digest of `orgId` for `day` says at `now`; null when the organization is gone.
  * With `recorded`, `now` is a past moment (the end of a past `day`, for the CLI): queue ages and
@@ -131,37 +169,20 @@ export async function digestFor(
   if (!org) return null;
   // Names and counts only: group chats never see ID numbers (R4).
   const soon = new Date(now.getTime() + WARNING_AHEAD_MS);
-  const pending = await orgQueueSummary(db, org.id, { now, soon, listed: LISTED }, season);
-  let indicators: Digest["indicators"] = null;
-  let region: Digest["region"] = null;
-  if (isLeadingOrgan(org)) {
-    const summary = await regionSummary(db, org, now, season);
-    const soonPage = { offset: 0, limit: LISTED, soonOnly: true };
-    region = { ...summary, soon: await regionItems(db, org, soonPage, now, season) };
-  }
-  let ratesNotRecorded = false;
-  if (isLeadingOrgan(org) && options.recorded) {
-    const recorded = await recordedRegionRates(db, org.id, season.year, day, now);
-    if (recorded.ok) {
-      const { previous, day: recordedDay, ...current } = recorded;
-      const targets = await targetReport(db, current, now, season);
-      indicators = { current, previous, recordedDay, targets, notPlaced: null };
-    } else ratesNotRecorded = true;
-  } else if (isLeadingOrgan(org)) {
-    const current = await rates(db, org.id, season.year, now);
-    if (current.ok) {
-      const before = await snapshotFor(db, org.id, season.year, shiftDay(day, -1));
-      indicators = {
-        current,
-        previous: before ? recordedRates(before.counts) : null,
-        recordedDay: null,
-        targets: await targetReport(db, current, now, season),
-        notPlaced: await notPlacedShares(db, org.path, season.year),
-      };
-    }
-  }
-  const leftovers = await leftoversUnder(db, org, now, season);
-  const toEnter = await countToEnter(db, org.path);
+  const leading = isLeadingOrgan(org);
+  const soonPage = { offset: 0, limit: LISTED, soonOnly: true };
+  // Issued together, the reads reach the database in one round trip (the driver pipelines them).
+  const [pending, summary, soonItems, rated, leftovers, toEnter] = await Promise.all([
+    orgQueueSummary(db, org.id, { now, soon, listed: LISTED }, season),
+    leading ? regionSummary(db, org, now, season) : null,
+    leading ? regionItems(db, org, soonPage, now, season) : null,
+    leading ? indicatorsOf(db, org, day, now, season, options.recorded ?? false) : null,
+    leftoversUnder(db, org, now, season),
+    countToEnter(db, org.path),
+  ]);
+  const region: Digest["region"] = summary && soonItems && { ...summary, soon: soonItems };
+  const indicators: Digest["indicators"] = rated?.indicators ?? null;
+  const ratesNotRecorded = rated?.ratesNotRecorded ?? false;
   return {
     org: { id: org.id, name: org.name },
     day,
