@@ -59,7 +59,9 @@ const CHATS = Number(argAfter("--chats") ?? 300);
 const TARGET_MINUTES = 15;
 /** Delivery loops per copy. */
 const LOOPS = Number(argAfter("--loops") ?? 1);
-const GRADUATES = Number(argAfter("--graduates") ?? process.env.BENCH_SEASON_GRADUATES ?? 100_000);
+/** A city-sized season: what the target is for. */
+const CITY = 100_000;
+const GRADUATES = Number(argAfter("--graduates") ?? process.env.BENCH_SEASON_GRADUATES ?? CITY);
 const season = TEST_SEASON;
 const TZ = season.timezone;
 const HOUR = 3_600_000;
@@ -836,7 +838,7 @@ export const seasonBench = {
             `${((decisions / wallMs) * 1000).toFixed(0)} (${((decisions / decideWallMs) * 1000).toFixed(0)} while people act) | ` +
             `${sends.length.toLocaleString("en")} messages; ${measured} bursts over 5 s: ${(took / 1000).toFixed(0)} s vs ${(minimum / 1000).toFixed(0)} s, ${(took / Math.max(1, minimum)).toFixed(2)}× (worst ${worst.toFixed(2)}×), ${fake.tooMany.length} × 429 | ` +
             `${rssOf} | ${violations.length} | ≤ ${TARGET_MINUTES} min, 0 violations | ` +
-            `${hours < (LAST_DAY - FIRST_DAY) / HOUR ? `partial (${hours / 24} days)` : wallMs <= TARGET_MINUTES * 60_000 && violations.length === 0 ? "met" : "NOT met"} |\n`,
+            `${hours < (LAST_DAY - FIRST_DAY) / HOUR ? `partial (${hours / 24} days)` : GRADUATES < CITY ? `reduced size (the target is for ${CITY.toLocaleString("en")})` : wallMs <= TARGET_MINUTES * 60_000 && violations.length === 0 ? "met" : "NOT met"} |\n`,
         );
       } finally {
         clearInterval(rssTimer);
