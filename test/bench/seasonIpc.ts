@@ -95,8 +95,10 @@ export async function startCopy(options: {
   let nextCall = 1;
   let stopped: (() => void) | null = null;
   let ready: (port: number) => void = () => {};
-  const port = new Promise<number>((resolve) => {
+  let failed: (error: Error) => void = () => {};
+  const port = new Promise<number>((resolve, reject) => {
     ready = resolve;
+    failed = reject;
   });
   child.on("message", (message: FromCopy) => {
     switch (message.kind) {
@@ -135,6 +137,7 @@ export async function startCopy(options: {
   });
   child.once("exit", (code, signal) => {
     if (!stopped) options.onViolation(`copy ${options.name} exited (${code ?? signal})`);
+    failed(new Error(`copy ${options.name} exited before it was ready (${code ?? signal})`));
     for (const call of calls.values()) call.reject(new Error(`copy exited (${code ?? signal})`));
     calls.clear();
     // Its sleepers would keep the clock waiting for a participant that is gone.
@@ -156,6 +159,7 @@ export async function startCopy(options: {
     call(method, input) {
       const id = nextCall++;
       return new Promise((resolve, reject) => {
+        if (!child.connected) return reject(new Error(`copy ${options.name} is gone`));
         calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
         send({ kind: "call", id, method, input, now: clock.now() });
       });
