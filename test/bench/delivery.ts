@@ -12,7 +12,6 @@
  */
 import { startTelegram } from "../../src/channels/telegram/runtime.ts";
 import { createWecomBotChannel } from "../../src/channels/wecombot/index.ts";
-import { loadConfig } from "../../src/config.ts";
 import { type Database, type Db, openDatabase } from "../../src/db/client.ts";
 import { runMigrations } from "../../src/db/migrate.ts";
 import { createOrganization } from "../../src/db/orgTree.ts";
@@ -32,7 +31,7 @@ import { type VirtualClock, virtualClock } from "../helpers/clock.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 import { buildWorld, furtherStudy, YEAR } from "../helpers/world.ts";
-import { idNumberOf, SECRET, TOKEN } from "../reliability/telegramScene.ts";
+import { idNumberOf, webhookSettings } from "../reliability/telegramScene.ts";
 import { withScratchDatabase } from "./scratchDatabase.ts";
 
 const BENCH_DB = "zhtj_bench_delivery";
@@ -216,12 +215,7 @@ export async function telegramMorning(scratch: ScratchDatabase = scratchPostgres
     const clock = virtualClock(NOW);
     const fake = await startFakeBotApi({ limits: true, clock });
     const runtime = startTelegram({
-      settings: loadConfig({
-        TELEGRAM_BOT_TOKEN: TOKEN,
-        TELEGRAM_API_ROOT: fake.url,
-        TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-      }).telegram!,
+      settings: webhookSettings(fake.url),
       db: database.db,
       engine: testEngine(database.db, "zh-CN"),
       defaultLocale: "zh-CN",

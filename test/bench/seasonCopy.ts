@@ -26,7 +26,7 @@ import { type FileInput, fileApplication } from "../../src/services/transfers.ts
 import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 import { freePort } from "../helpers/spawnApp.ts";
-import { SECRET, TOKEN } from "../reliability/telegramScene.ts";
+import { SECRET, webhookSettings } from "../reliability/telegramScene.ts";
 import { reportViolation, serveDriver } from "./seasonIpc.ts";
 
 const season = TEST_SEASON;
@@ -46,12 +46,7 @@ serveDriver({
     database = await openDatabase({ kind: "postgres", url: init.url });
     const log = createLogger("silent");
     const runtime = startTelegram({
-      settings: loadConfig({
-        TELEGRAM_BOT_TOKEN: TOKEN,
-        TELEGRAM_API_ROOT: init.fakeUrl,
-        TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-      }).telegram!,
+      settings: webhookSettings(init.fakeUrl),
       db: database.db,
       engine: testEngine(database.db, "zh-CN"),
       defaultLocale: "zh-CN",

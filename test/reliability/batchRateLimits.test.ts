@@ -6,7 +6,6 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram/runtime.ts";
-import { loadConfig } from "../../src/config.ts";
 import { chatBindings, chatIdentities, members } from "../../src/db/schema.ts";
 import { sealIdNumber } from "../../src/db/sealing.ts";
 import { notificationRenderer } from "../../src/dialogs/cards.ts";
@@ -23,7 +22,7 @@ import { useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 import { buildWorld, furtherStudy, YEAR } from "../helpers/world.ts";
-import { idNumberOf, SECRET, TOKEN } from "./telegramScene.ts";
+import { idNumberOf, webhookSettings } from "./telegramScene.ts";
 
 const NOW = new Date(`${YEAR}-09-10T02:00:00Z`);
 const COUNT = 200;
@@ -88,12 +87,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("issue 20.1 a batch of 200 on Post
     const clock = virtualClock(NOW);
     fake = await startFakeBotApi({ limits: true, clock });
     runtime = startTelegram({
-      settings: loadConfig({
-        TELEGRAM_BOT_TOKEN: TOKEN,
-        TELEGRAM_API_ROOT: fake.url,
-        TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-      }).telegram!,
+      settings: webhookSettings(fake.url),
       db: db(),
       engine: testEngine(db(), "zh-CN"),
       defaultLocale: "zh-CN",

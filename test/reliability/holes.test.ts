@@ -4,7 +4,6 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram/runtime.ts";
-import { loadConfig } from "../../src/config.ts";
 import { createHttpApp } from "../../src/http/app.ts";
 import { createLogger } from "../../src/logger.ts";
 import {
@@ -17,7 +16,7 @@ import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { SESSION_COOKIE, sessionCookie } from "../helpers/webchat.ts";
 import { buildWorld } from "../helpers/world.ts";
-import { SECRET, TOKEN } from "./telegramScene.ts";
+import { SECRET, webhookSettings } from "./telegramScene.ts";
 
 const NOW = new Date("2026-08-10T02:00:00Z");
 const GROUP = -4401;
@@ -37,12 +36,7 @@ describe.each(DB_KINDS)("small holes on %s", (kind) => {
     fake = await startFakeBotApi();
     const logged: string[] = [];
     runtime = startTelegram({
-      settings: loadConfig({
-        TELEGRAM_BOT_TOKEN: TOKEN,
-        TELEGRAM_API_ROOT: fake.url,
-        TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-      }).telegram!,
+      settings: webhookSettings(fake.url),
       db: db(),
       engine: testEngine(db(), "zh-CN"),
       defaultLocale: "zh-CN",

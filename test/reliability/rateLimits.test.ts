@@ -7,7 +7,6 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram/runtime.ts";
-import { loadConfig } from "../../src/config.ts";
 import { type Database, openDatabase } from "../../src/db/client.ts";
 import { chatBindings, members, outbox } from "../../src/db/schema.ts";
 import { sealIdNumber } from "../../src/db/sealing.ts";
@@ -26,7 +25,7 @@ import { useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 import { buildWorld, furtherStudy, YEAR } from "../helpers/world.ts";
-import { idNumberOf, SECRET, TOKEN } from "./telegramScene.ts";
+import { idNumberOf, webhookSettings } from "./telegramScene.ts";
 
 const NOW = new Date(`${YEAR}-08-10T00:30:00Z`); // 08:30 in Shanghai: the digest's hour
 const DAY = `${YEAR}-08-10`;
@@ -64,12 +63,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("platform rate limits on PostgreSQ
   const telegram = async (clock: { now(): number }, limits = true) => {
     fake = await startFakeBotApi({ limits, clock });
     runtime = startTelegram({
-      settings: loadConfig({
-        TELEGRAM_BOT_TOKEN: TOKEN,
-        TELEGRAM_API_ROOT: fake.url,
-        TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-      }).telegram!,
+      settings: webhookSettings(fake.url),
       db: db(),
       engine: testEngine(db(), "zh-CN"),
       defaultLocale: "zh-CN",

@@ -31,6 +31,15 @@ export function idNumberOf(i: number): string {
 
 export const TOKEN = `${BOT.id}:AAHfakeTokenForTestsOnly_0123456789`;
 export const SECRET = "s3cret-token_for-tests";
+
+/** The Telegram settings of an app copy speaking to the fake Bot API at `apiRoot` by webhook. */
+export const webhookSettings = (apiRoot: string) =>
+  loadConfig({
+    TELEGRAM_BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: apiRoot,
+    TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
+    TELEGRAM_WEBHOOK_SECRET: SECRET,
+  }).telegram!;
 /** The VB admin's Telegram user and the group bound to VB. */
 export const ADMIN_USER = 2002;
 export const GROUP = -302;
@@ -164,12 +173,7 @@ export async function buildScene(
     pressers.length > 0 ? {} : { perPersonPerMinute: 1_000_000 },
   );
   const runtime = startTelegram({
-    settings: loadConfig({
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: fake.url,
-      TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-    }).telegram!,
+    settings: webhookSettings(fake.url),
     db,
     engine,
     defaultLocale: "zh-CN",

@@ -8,7 +8,6 @@
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelegram, type TelegramRuntime } from "../../src/channels/telegram/runtime.ts";
-import { loadConfig } from "../../src/config.ts";
 import { rowsOf } from "../../src/db/client.ts";
 import { chatBindings } from "../../src/db/schema.ts";
 import { notificationRenderer } from "../../src/dialogs/cards.ts";
@@ -26,7 +25,7 @@ import { DB_KINDS, useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
 import { buildWorld, furtherStudy, YEAR } from "../helpers/world.ts";
-import { SECRET, TOKEN } from "./telegramScene.ts";
+import { webhookSettings } from "./telegramScene.ts";
 
 const NOW = new Date(`${YEAR}-08-10T02:00:00Z`);
 const MINUTE = 60_000;
@@ -46,12 +45,7 @@ describe.each(DB_KINDS)("transient failures on %s", (kind) => {
     const clock = virtualClock(NOW);
     fake = await startFakeBotApi({ limits: true, clock });
     runtime = startTelegram({
-      settings: loadConfig({
-        TELEGRAM_BOT_TOKEN: TOKEN,
-        TELEGRAM_API_ROOT: fake.url,
-        TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram/webhook",
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-      }).telegram!,
+      settings: webhookSettings(fake.url),
       db: db(),
       engine: testEngine(db(), "zh-CN"),
       defaultLocale: "zh-CN",
