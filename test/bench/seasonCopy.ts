@@ -114,8 +114,11 @@ serveDriver({
       };
     },
     queueBatch: (input) => queueBatch(db(), { ...input, channel: "telegram" }),
-    runSlot: ({ job, fire }) =>
-      runSlot(db(), jobs.get(job)!, new Date(fire), season.timezone, now()),
+    async runSlot({ job, fire }) {
+      const known = jobs.get(job);
+      if (!known) throw new Error(`no job named ${job} in this copy`);
+      return runSlot(db(), known, new Date(fire), season.timezone, now());
+    },
     sync: async () => null,
     rss: async () => ({ rss: process.memoryUsage().rss, peak }),
   },
