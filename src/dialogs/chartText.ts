@@ -8,6 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import type { Font } from "fontkit";
+import { escapeMarkup } from "../messages/escape.ts";
 
 export interface TextStyle {
   x: number;
@@ -26,8 +27,6 @@ export interface TextDrawer {
   defs(): string;
 }
 
-const escapeXml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** The words as SVG text elements. */
 export function svgText(): TextDrawer {
   return {
@@ -35,7 +34,7 @@ export function svgText(): TextDrawer {
       `<text${s.className ? ` class="${s.className}"` : ""} x="${s.x}" y="${s.y}"` +
       `${s.anchor && s.anchor !== "start" ? ` text-anchor="${s.anchor}"` : ""}` +
       ` font-size="${s.size}"${s.bold ? ` font-weight="bold"` : ""} fill="${s.fill}">` +
-      `${escapeXml(content)}</text>`,
+      `${escapeMarkup(content)}</text>`,
     defs: () => "",
   };
 }

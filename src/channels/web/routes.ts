@@ -26,6 +26,7 @@ import {
   sameOriginCheck,
 } from "../../http/guards.ts";
 import { i18n, isLocale, LOCALES, type Locale, translator } from "../../i18n.ts";
+import { escapeMarkup } from "../../messages/escape.ts";
 import { bindIdentity, type Redeemed, redeemCode } from "../../services/bindings.ts";
 import { perMinute } from "../../services/rateLimits.ts";
 import { chatAccess, GROUP_ID } from "./access.ts";
@@ -122,14 +123,12 @@ const page = asset("index.html");
 const script = asset("webchat.js");
 const style = asset("webchat.css");
 
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** The page in the default language, so it reads right before its script runs. */
 function renderPage(locale: Locale): string {
   const t = translator(locale);
   return page
     .replace('lang="zh-CN"', `lang="${locale}"`)
-    .replace(/\{\{t:([\w.]+)\}\}/g, (_, key: string) => escapeHtml(t(`webchat:${key}`)));
+    .replace(/\{\{t:([\w.]+)\}\}/g, (_, key: string) => escapeMarkup(t(`webchat:${key}`)));
 }
 
 /** The UI strings of every language and the mode, for the page's language switch. */
