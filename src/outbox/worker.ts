@@ -1,7 +1,7 @@
 /**
  * The delivery loop of one app copy: fan out new events, then deliver what is due, again and
- * again, never two rounds at once. Copies share the work through row claims and share the
- * platforms' limits through the send log. Writes the database refused while it was away are
+ * again, never two rounds at once, and keep its tables clear of dead rows (vacuum.ts). Copies
+ * share the work through row claims and share the platforms' limits through the send log. Writes the database refused while it was away are
  * kept and made first once it is back.
  */
 import type { Db } from "../db/client.ts";
@@ -16,14 +16,13 @@ import {
 import { fanOut } from "./fanOut.ts";
 import type { Relevance } from "./relevance.ts";
 import { pruneLog } from "./sendLog.ts";
+import { VACUUM_EVERY_MS, vacuumQueues, vacuumSendLog } from "./vacuum.ts";
 
 export interface DeliveryLoop {
   /** Runs one round now (tests, and right after a change that should be seen at once). */
   runOnce(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const PRUNE_EVERY_MS = 60_000;
 
 export function startDeliveryLoop(options: {
   db: Db;
@@ -41,6 +40,7 @@ export function startDeliveryLoop(options: {
   const pending: PendingWrite[] = [];
   let running: Promise<void> | null = null;
   let lastPrune = 0;
+  let lastVacuum = 0;
   /** The earliest moment a chat held back by its limits may go: the loop wakes then. */
   let wakeAt = Number.POSITIVE_INFINITY;
   const round = async () => {
@@ -62,9 +62,14 @@ export function startDeliveryLoop(options: {
       },
       ...options.tuning,
     });
-    if (clock.now() - lastPrune > PRUNE_EVERY_MS) {
+    if (clock.now() - lastPrune > VACUUM_EVERY_MS.sendLog) {
       await pruneLog(options.db, clock.now());
+      await vacuumSendLog(options.db);
       lastPrune = clock.now();
+    }
+    if (clock.now() - lastVacuum > VACUUM_EVERY_MS.queues) {
+      await vacuumQueues(options.db);
+      lastVacuum = clock.now();
     }
   };
   const tick = () => {
