@@ -260,7 +260,14 @@ interface RunContext {
 type Prepared =
   | { kind: "gone" }
   | { kind: "done" }
-  | { kind: "send"; event: OutboxEvent; message: Reply; ready: PreparedSend };
+  | {
+      kind: "send";
+      event: OutboxEvent;
+      message: Reply;
+      ready: PreparedSend;
+      /** The chat's send times in its longest window, read with the claim (onTime's first look). */
+      chatLog: number[] | null;
+    };
 
 async function deliverOne(
   db: Db,
@@ -297,7 +304,8 @@ async function deliverOne(
     // Checked again after the wait: a timer that fired late (a busy process) loses its slot too.
     let slot = row.slot;
     for (let check = 0; check < 3; check++) {
-      const next = await onTime(db, row, slot, check === 0, clock, ctx.waiting);
+      const fresh = check === 0 ? { log: prepared.chatLog } : null;
+      const next = await onTime(db, row, slot, fresh, clock, ctx.waiting);
       const moved = next !== slot;
       slot = next;
       await clock.sleep(slot - clock.now());
@@ -402,7 +410,8 @@ async function onTime(
   db: Db,
   { channel, chatId }: Planned,
   reserved: number,
-  fresh: boolean,
+  /** The first look since the claim: the chat's send times then, if they were read with it. */
+  fresh: { log: number[] | null } | null,
   clock: Clock,
   waiting: number[],
 ): Promise<number> {
@@ -413,7 +422,8 @@ async function onTime(
   const shared = channelKey(channel);
   const keys = keysOf(channel, chatId).filter((k) => late || k.key === chat?.key);
   if (keys.length === 0) return reserved;
-  const log = await loadLog(db, keys, now);
+  const log =
+    !late && chat && fresh?.log ? new Map([[chat.key, fresh.log]]) : await loadLog(db, keys, now);
   const constraints = keys.map((k) => {
     const times = log.get(k.key)!;
     if (k.key === shared?.key) {
@@ -449,16 +459,23 @@ async function prepare(
   return db.transaction(async (tx): Promise<Prepared> => {
     const now = ctx.timeNow();
     // The row lock keeps a reclaimer away while the message is made; the event comes with it.
-    const [mine] = await query<OutboxEvent | { id: null }>(
+    // And the chat's recent sends, which decide whether the planned slot still holds.
+    const chat = chatKey(row.channel, row.chatId);
+    const since = chat ? ctx.clock.now() - Math.max(...chat.windows.map((w) => w.windowMs)) : 0;
+    const [claimed] = await query<(OutboxEvent | { id: null }) & { chatLog: string[] | null }>(
       tx,
       sql`select o.id, o.event, o.recipient_type as "recipientType",
                  o.recipient_id as "recipientId", o.payload, o.dedupe_key as "dedupeKey",
-                 o.status, o.created_at as "createdAt"
+                 o.status, o.created_at as "createdAt",
+                 (select coalesce(array_agg(l.at order by l.at), '{}') from send_log l
+                  where ${chat !== null}::boolean and l.key = ${chat?.key ?? ""}
+                    and l.at > ${since}::bigint) as "chatLog"
           from (select outbox_id from deliveries where ${stillOurs} for update) d
           left join outbox o on o.id = d.outbox_id`,
       { createdAt: "date" },
     );
-    if (!mine) return { kind: "gone" };
+    if (!claimed) return { kind: "gone" };
+    const { chatLog, ...mine } = claimed;
     const event = mine.id === null ? undefined : { ...mine, id: Number(mine.id) };
     // Tried before and failed: it goes only while it still matters.
     if (event && row.attempts > 1 && ctx.relevance && !(await ctx.relevance(tx, event, now))) {
@@ -480,7 +497,13 @@ async function prepare(
           )
       : [];
     const ready = await sender.prepare(tx, target, message, previous[0]?.id ?? null);
-    return { kind: "send", event, message, ready };
+    return {
+      kind: "send",
+      event,
+      message,
+      ready,
+      chatLog: chat ? (chatLog ?? []).map(Number) : null,
+    };
   });
 }
 

@@ -11,7 +11,7 @@ import { sql } from "drizzle-orm";
 import { type Db, query } from "../db/client.ts";
 import { channelKey, chatKey } from "./budgets.ts";
 import type { Clock } from "./clock.ts";
-import { appendLog, loadLog } from "./sendLog.ts";
+import { loadLog } from "./sendLog.ts";
 import { type Constraint, earliestSlot, insertTime } from "./slots.ts";
 
 export interface Planned {
@@ -103,12 +103,6 @@ export async function planRound(
         options.onDeferred?.(ownSlot);
       }
     }
-    if (shared && claims.length > 0) {
-      await appendLog(
-        tx,
-        claims.map((c) => ({ key: shared.key, at: c.slot })),
-      );
-    }
     if (deferred.length > 0) {
       await query(
         tx,
@@ -120,9 +114,14 @@ export async function planRound(
       );
     }
     if (claims.length === 0) return [];
+    // The claims and the channel's slots they take, in one statement.
     const claimed = await query<{ id: number; attempts: number }>(
       tx,
-      sql`update deliveries d
+      sql`with taken as (
+            insert into send_log (key, at)
+            select ${shared?.key ?? ""}::text, ms
+            from unnest(${sql.param(shared ? claims.map((c) => c.slot) : [])}::bigint[]) as v(ms))
+          update deliveries d
           set status = 'sending', claimed_at = ${at}::timestamptz, attempts = d.attempts + 1
           where d.id = any(${sql.param(claims.map((c) => c.head.id))}::bigint[])
           returning d.id, d.attempts`,
