@@ -188,6 +188,8 @@ export const members = pgTable(
     ),
     index("members_branch_idx").on(t.branchId),
     index("members_graduation_idx").on(t.graduationYear, t.graduationBranchId),
+    // A small region's rates read the people going to it from here (src/services/rates.ts).
+    index("members_destination_idx").on(t.graduationYear, t.outcomeDestinationId),
     index("members_name_idx").on(t.name),
     index("members_import_idx").on(t.importId),
     // The leftovers lists (src/services/leftovers.ts) run in every digest: the few members in

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/client.ts";
 import { createOrganization, type NewOrganization } from "../../src/db/orgTree.ts";
@@ -241,11 +242,45 @@ async function buildWorkers(database: Database, tree: Tree) {
   await q(g1.id, { reason: "overseas", state: "completed", to: ov.id }); // q15
 }
 
-describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
+/**
+ * A tree of its own beside the province, with 120 branches nobody graduates from or goes to:
+ * the counties and the city then hold a small share of all organizations, so their rates read
+ * their people by index (rates.ts `listedGroupsSql`) rather than every graduate of the year.
+ */
+async function addElsewhere(database: Database) {
+  await database.db.transaction(async (tx) => {
+    const root = await createOrganization(tx, {
+      parentId: null,
+      name: "elsewhere",
+      kind: "committee",
+      domain: "enterprise",
+    });
+    await tx.execute(sql`
+      with made as (
+        insert into organizations (parent_id, path, name, kind)
+        select ${root.id}, '', 'elsewhere ' || g, 'branch' from generate_series(1, 120) g
+        returning id)
+      update organizations o set path = ${root.path} || o.id || '/'
+      from made where o.id = made.id`);
+  });
+}
+
+describe.each(
+  DB_KINDS.flatMap((kind) => [
+    { kind, larger: false },
+    { kind, larger: true },
+  ]),
+)("indicator rates on $kind (within a larger tree: $larger)", ({ kind, larger }) => {
   const database = useTestDatabase(kind);
 
-  async function fixture() {
+  async function buildTreeHere() {
     const tree = await buildTree(database.current);
+    if (larger) await addElsewhere(database.current);
+    return tree;
+  }
+
+  async function fixture() {
+    const tree = await buildTreeHere();
     await buildPeople(database.current, tree);
     return tree;
   }
@@ -324,7 +359,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
   });
 
   it("R15 a retained member is in E but never completed, whatever the state", async () => {
-    const tree = await buildTree(database.current);
+    const tree = await buildTreeHere();
     const retained = await member(database.current, tree.g1.id);
     await apply(database.current, retained, tree.g1.id, {
       reason: "not_placed",
@@ -340,7 +375,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
   });
 
   it("a withdrawn application is replaced by the refiled one; a dead latest one leaves none", async () => {
-    const tree = await buildTree(database.current);
+    const tree = await buildTreeHere();
     const refiled = await member(database.current, tree.g1.id);
     await apply(database.current, refiled, tree.g1.id, {
       reason: "employed_with_org",
@@ -364,7 +399,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
   });
 
   it("a destination at the region's own committee is inside it, but in none of its children", async () => {
-    const tree = await buildTree(database.current);
+    const tree = await buildTreeHere();
     const incoming = await member(database.current, tree.go.id);
     await apply(database.current, incoming, tree.go.id, {
       reason: "employed_without_org",
@@ -378,7 +413,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
   });
 
   it("an empty region's rates are not applicable, never 0% or 100%; its children are summarised", async () => {
-    const tree = await buildTree(database.current);
+    const tree = await buildTreeHere();
     const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!result.ok) throw new Error("expected rates");
     expect(result.counts).toEqual(ZERO_COUNTS);
@@ -395,7 +430,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
   });
 
   it("§5 DW = G / (E + F) and FQ = initiated / (B + E) of a region, exactly (R9 teachers out, R15 a retention started but not transferred)", async () => {
-    const tree = await buildTree(database.current);
+    const tree = await buildTreeHere();
     await buildWorkers(database.current, tree);
     const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!result.ok) throw new Error("expected rates");
@@ -412,7 +447,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
   });
 
   it("§5 DW and FQ of each child region; the empty one is summarised, not listed", async () => {
-    const tree = await buildTree(database.current);
+    const tree = await buildTreeHere();
     await buildWorkers(database.current, tree);
     const result = await rates(database.current.db, tree.r.id, YEAR, NOW);
     if (!result.ok) throw new Error("expected rates");
@@ -433,7 +468,7 @@ describe.each(DB_KINDS)("indicator rates on %s", (kind) => {
   });
 
   it("§5 a special-unit library and an overseas branch are destinations, never child regions", async () => {
-    const tree = await buildTree(database.current);
+    const tree = await buildTreeHere();
     await buildWorkers(database.current, tree);
     // The province: q8 is in the special-unit library, which is a child of the province; it
     // counts in the province (and the city it graduated from), in no child region of its own.

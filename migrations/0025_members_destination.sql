@@ -1,0 +1,1 @@
+CREATE INDEX "members_destination_idx" ON "members" USING btree ("graduation_year","outcome_destination_id");
