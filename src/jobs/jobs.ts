@@ -1,12 +1,12 @@
 /**
  * The app's scheduled jobs (SPEC §4 calendar, R7, R14, R15, R27, §5 snapshots, §6 digests) and
- * the pruning of short-lived chat records.
+ * the pruning of short-lived chat records, with a vacuum of the database after it.
  */
 import type { Schedules } from "../config.ts";
 import type { Season } from "../domain/calendar.ts";
 import { autoReturnOverdue } from "../services/autoReturn.ts";
 import { queueDigests } from "../services/digests.ts";
-import { pruneChatRecords, pruneImportRows } from "../services/housekeeping.ts";
+import { pruneChatRecords, pruneImportRows, vacuumDatabase } from "../services/housekeeping.ts";
 import { convertGraduateOrganizations } from "../services/marks.ts";
 import { takeSnapshots } from "../services/rates.ts";
 import { queueRetentionReminders } from "../services/reminders.ts";
@@ -59,6 +59,7 @@ export function appJobs(season: Season, schedules: Schedules): Job[] {
         await pruneChatRecords(tx, now);
         await pruneImportRows(tx, now);
       },
+      afterwards: vacuumDatabase,
     },
     {
       name: "digest",

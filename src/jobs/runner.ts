@@ -32,6 +32,11 @@ export interface Job {
   period: Period;
   /** The work, in the claim's transaction: use `tx` only (PGlite has one connection). */
   run(tx: Tx, slot: Slot, now: Date): Promise<void>;
+  /**
+   * Work that cannot run in a transaction (a VACUUM), by the copy that ran the period, once its
+   * run committed. Nothing depends on it: failing, it is tried again next period.
+   */
+  afterwards?(db: Db): Promise<void>;
 }
 
 const MINUTE_MS = 60_000;
@@ -62,7 +67,7 @@ export async function runSlot(
   now: Date,
 ): Promise<boolean> {
   const slot = slotOf(job, at, timezone);
-  return db.transaction(async (tx) => {
+  const ran = await db.transaction(async (tx) => {
     const claimed = await tx
       .insert(jobRuns)
       .values({ key: slot.key, startedAt: now })
@@ -73,6 +78,8 @@ export async function runSlot(
     await tx.update(jobRuns).set({ finishedAt: new Date() }).where(eq(jobRuns.key, slot.key));
     return true;
   });
+  if (ran) await job.afterwards?.(db);
+  return ran;
 }
 
 /** The latest instant at or before `now` the expression fires, within the lookback. */

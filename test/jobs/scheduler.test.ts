@@ -324,4 +324,28 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
     );
     expect(count?.n).toBe(5);
   });
+
+  it("the housekeeping period vacuums and analyzes the database once its run committed, once", async () => {
+    await buildWorld(db());
+    const counts = async () => {
+      const [row] = await database.current.query<{ vacuums: number; analyzes: number }>(
+        `select vacuum_count::int as vacuums, analyze_count::int as analyzes
+         from pg_stat_user_tables where relname = 'members'`,
+      );
+      return row!;
+    };
+    const before = await counts();
+    const at = shanghai("2026-09-03T04:00:00");
+    expect(await runSlot(db(), jobsOf().housekeeping!, at, TZ, at)).toBe(true);
+    expect(await counts()).toEqual({
+      vacuums: before.vacuums + 1,
+      analyzes: before.analyzes + 1,
+    });
+    // The period taken already: no second run, no second vacuum.
+    expect(await runSlot(db(), jobsOf().housekeeping!, at, TZ, at)).toBe(false);
+    expect(await counts()).toEqual({
+      vacuums: before.vacuums + 1,
+      analyzes: before.analyzes + 1,
+    });
+  });
 });
