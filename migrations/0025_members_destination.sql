@@ -1,1 +1,1 @@
-CREATE INDEX "members_destination_idx" ON "members" USING btree ("graduation_year","outcome_destination_id");
+CREATE INDEX "members_destination_idx" ON "members" USING btree ("graduation_year","outcome_destination_id") WHERE "members"."outcome_destination_id" is not null;

@@ -188,8 +188,11 @@ export const members = pgTable(
     ),
     index("members_branch_idx").on(t.branchId),
     index("members_graduation_idx").on(t.graduationYear, t.graduationBranchId),
-    // A small region's rates read the people going to it from here (src/services/rates.ts).
-    index("members_destination_idx").on(t.graduationYear, t.outcomeDestinationId),
+    // A small region's rates read the people going to it from here (src/services/rates.ts);
+    // members without an outcome (an import's million) are not in it.
+    index("members_destination_idx")
+      .on(t.graduationYear, t.outcomeDestinationId)
+      .where(sql`${t.outcomeDestinationId} is not null`),
     index("members_name_idx").on(t.name),
     index("members_import_idx").on(t.importId),
     // The leftovers lists (src/services/leftovers.ts) run in every digest: the few members in
