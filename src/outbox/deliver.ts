@@ -22,7 +22,7 @@ import { channelKey, chatKey } from "./budgets.ts";
 import type { Clock } from "./clock.ts";
 import { type Planned, planRound } from "./planner.ts";
 import type { Relevance } from "./relevance.ts";
-import { appendLog, keysOf, loadLog } from "./sendLog.ts";
+import { appendLog, keysOf, loadLog, logStart } from "./sendLog.ts";
 import { earliestSlot, insertTime } from "./slots.ts";
 
 export type { ChannelTarget } from "../messages/types.ts";
@@ -461,7 +461,7 @@ async function prepare(
     // The row lock keeps a reclaimer away while the message is made; the event comes with it.
     // And the chat's recent sends, which decide whether the planned slot still holds.
     const chat = chatKey(row.channel, row.chatId);
-    const since = chat ? ctx.clock.now() - Math.max(...chat.windows.map((w) => w.windowMs)) : 0;
+    const since = chat ? logStart(chat, ctx.clock.now()) : 0;
     const [claimed] = await query<(OutboxEvent | { id: null }) & { chatLog: string[] | null }>(
       tx,
       sql`select o.id, o.event, o.recipient_type as "recipientType",

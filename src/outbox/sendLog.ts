@@ -12,6 +12,10 @@ export interface LogEntry {
   at: number;
 }
 
+/** Where a key's log starts to matter at `now`: its longest window back. */
+export const logStart = (key: BudgetKey, now: number): number =>
+  now - Math.max(...key.windows.map((w) => w.windowMs));
+
 /**
  * Send times of each key within its longest window before `now` (and the slots planned after
  * it), ascending.
@@ -23,7 +27,7 @@ export async function loadLog(
 ): Promise<Map<string, number[]>> {
   const log = new Map<string, number[]>(keys.map((k) => [k.key, []]));
   if (keys.length === 0) return log;
-  const since = keys.map((k) => now - Math.max(...k.windows.map((w) => w.windowMs)));
+  const since = keys.map((k) => logStart(k, now));
   const rows = await query<{ key: string; ms: string | number }>(
     db,
     sql`select l.key, l.at as ms

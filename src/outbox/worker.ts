@@ -1,8 +1,8 @@
 /**
  * The delivery loop of one app copy: fan out new events, then deliver what is due, again and
  * again, never two rounds at once, and keep its tables clear of dead rows (vacuum.ts). Copies
- * share the work through row claims and share the platforms' limits through the send log. Writes the database refused while it was away are
- * kept and made first once it is back.
+ * share the work through row claims and share the platforms' limits through the send log.
+ * Writes the database refused while it was away are kept and made first once it is back.
  */
 import type { Db } from "../db/client.ts";
 import { type Clock, systemClock } from "./clock.ts";

@@ -128,15 +128,25 @@ group by 1, 2, 3, 4, 5`;
  */
 const LISTED_REGION_SHARE = 0.1;
 
-/** The organizations of a region with their keys (`regionScope`), and how many there are in all. */
-async function regionKeys(db: Db, orgId: number, path: string) {
-  const rows = rowsOf<{ id: number; key: number; total: number }>(
+/**
+ * The organizations of a region with their keys (`regionScope`) when it is small enough to be
+ * listed (`LISTED_REGION_SHARE`); null for a larger one, whose rows are not fetched.
+ */
+async function listedScope(
+  db: Db,
+  orgId: number,
+  path: string,
+): Promise<{ id: number; key: number }[] | null> {
+  const rows = rowsOf<{ id: number | null; key: number | null; listed: boolean }>(
     await db.execute(
-      sql`select s.id, s.key, (select count(*)::int from organizations) as total
-          from (${regionScope(orgId, path)}) s`,
+      sql`with s as (${regionScope(orgId, path)}),
+          size as (select (select count(*) from s) <=
+                          (select count(*) from organizations) * ${LISTED_REGION_SHARE}::float8 as listed)
+          select s.id, s.key, size.listed from size left join s on size.listed`,
     ),
   );
-  return { scope: rows.map(({ id, key }) => ({ id, key })), total: rows[0]?.total ?? 0 };
+  if (!rows[0]?.listed) return null;
+  return rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, key: r.key! }));
 }
 
 /**
@@ -228,15 +238,13 @@ export async function rates(db: Db, orgId: number, year: number, now: Date): Pro
     .from(organizations)
     .where(eq(organizations.id, orgId));
   if (!org) return { ok: false, reason: "unknown_org" };
-  const [children, { scope, total }] = await Promise.all([
+  const [children, scope] = await Promise.all([
     childRegions(db, orgId),
-    regionKeys(db, org.id, org.path),
+    listedScope(db, org.id, org.path),
   ]);
   const groups = await outcomeGroups(
     db,
-    scope.length <= total * LISTED_REGION_SHARE
-      ? listedGroupsSql(scope, year)
-      : groupsSql(regionScope(org.id, org.path), year),
+    scope ? listedGroupsSql(scope, year) : groupsSql(regionScope(org.id, org.path), year),
   );
   const region = regionRates(
     { id: org.id, name: org.name },
