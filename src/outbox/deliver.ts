@@ -3,7 +3,8 @@
  * every platform limit: planner.ts), then send each planned delivery at its slot. A send has
  * three steps, so that what the platform accepted is never lost to the database going away:
  *
- * 1. a transaction renders the message and stores what it needs beforehand (button tokens);
+ * 1. the message is rendered and what it needs stored beforehand (button tokens: one statement,
+ *    so no transaction: rendering only reads, and the claim's attempt number fences the row);
  * 2. the platform is called, outside any transaction, pacing the parts of a long message;
  * 3. a transaction records the outcome (sent, the platform's message id, the send log). If the
  *    database is gone by then, the outcome is kept in memory and written once it is back.
@@ -19,7 +20,7 @@ import { type outbox, sentMessages } from "../db/schema.ts";
 import { isLocale } from "../i18n.ts";
 import type { ChannelTarget, Reply } from "../messages/types.ts";
 import { channelKey, chatKey } from "./budgets.ts";
-import type { Clock } from "./clock.ts";
+import { type Clock, runBeside, waitOn } from "./clock.ts";
 import { type Planned, planRound } from "./planner.ts";
 import type { Relevance } from "./relevance.ts";
 import { appendLog, keysOf, loadLog, logStart } from "./sendLog.ts";
@@ -84,11 +85,11 @@ export interface PreparedSend {
 export interface ChannelSender {
   channel: string;
   /**
-   * Readies one message inside the delivery's first transaction: everything the platform will
-   * show must be stored here (button tokens), since the send happens after it committed.
+   * Readies one message in the delivery's first step: everything the platform will show must
+   * be stored here (button tokens, in one statement), since the send happens after it.
    */
   prepare(
-    tx: Db,
+    db: Db,
     target: ChannelTarget,
     message: Reply,
     /** Set when `message.edit` refers to a message sent earlier to this chat. */
@@ -205,31 +206,35 @@ export async function deliverDue(db: Db, options: DeliveryOptions): Promise<Deli
         waiting: mine,
       });
     };
-    await inPool(planned, settings.concurrency, run, options.pending);
+    await inPool(planned, settings.concurrency, run, options.pending, clock);
   }
   return report;
 }
 
-/** Runs `work` over `items` in order, at most `size` at once; stops at a lost database. */
+/**
+ * Runs `work` over `items` in order, at most `size` at once; stops at a lost database. The
+ * clock is told what runs beside the round and when the round waits on it.
+ */
 async function inPool<T>(
   items: T[],
   size: number,
   work: (item: T) => Promise<void>,
   pending: PendingWrite[] | undefined,
+  clock: Clock,
 ): Promise<void> {
   let failure: unknown = null;
   const running = new Set<Promise<void>>();
   for (const item of items) {
     if (failure) break;
-    const task: Promise<void> = work(item)
+    const task: Promise<void> = runBeside(clock, () => work(item))
       .catch((error: unknown) => {
         failure ??= error;
       })
       .finally(() => running.delete(task));
     running.add(task);
-    if (running.size >= size) await Promise.race(running);
+    if (running.size >= size) await waitOn(clock, Promise.race(running));
   }
-  await Promise.all(running);
+  await waitOn(clock, Promise.all(running));
   if (failure) {
     // The rest of the round stays claimed by us; give it back once the database returns.
     if (pending && databaseUnavailable(failure)) return;
@@ -456,55 +461,54 @@ async function prepare(
   stillOurs: ReturnType<typeof sql>,
   ctx: RunContext,
 ): Promise<Prepared> {
-  return db.transaction(async (tx): Promise<Prepared> => {
-    const now = ctx.timeNow();
-    // The row lock keeps a reclaimer away while the message is made; the event comes with it.
-    // And the chat's recent sends, which decide whether the planned slot still holds.
-    const chat = chatKey(row.channel, row.chatId);
-    const since = chat ? logStart(chat, ctx.clock.now()) : 0;
-    const [claimed] = await query<(OutboxEvent | { id: null }) & { chatLog: string[] | null }>(
-      tx,
-      sql`select o.id, o.event, o.recipient_type as "recipientType",
-                 o.recipient_id as "recipientId", o.payload, o.dedupe_key as "dedupeKey",
-                 o.status, o.created_at as "createdAt",
-                 (select coalesce(array_agg(l.at order by l.at), '{}') from send_log l
-                  where ${chat !== null}::boolean and l.key = ${chat?.key ?? ""}
-                    and l.at > ${since}::bigint) as "chatLog"
-          from (select outbox_id from deliveries where ${stillOurs} for update) d
-          left join outbox o on o.id = d.outbox_id`,
-      { createdAt: "date" },
-    );
-    if (!claimed) return { kind: "gone" };
-    const { chatLog, ...mine } = claimed;
-    const event = mine.id === null ? undefined : { ...mine, id: Number(mine.id) };
-    // Tried before and failed: it goes only while it still matters.
-    if (event && row.attempts > 1 && ctx.relevance && !(await ctx.relevance(tx, event, now))) {
-      await settle(tx, stillOurs, "expired", now);
-      ctx.report.expired++;
-      return { kind: "gone" };
-    }
-    const message = event ? await ctx.render(tx, event, target, now) : null;
-    if (!event || !message) {
-      await settle(tx, stillOurs, "sent", now);
-      return { kind: "done" };
-    }
-    const previous = message.ref
-      ? await tx
+  const now = ctx.timeNow();
+  // Still ours, with its event, and the chat's recent sends, which decide whether the planned
+  // slot still holds.
+  const chat = chatKey(row.channel, row.chatId);
+  const since = chat ? logStart(chat, ctx.clock.now()) : 0;
+  const [claimed] = await query<(OutboxEvent | { id: null }) & { chatLog: string[] | null }>(
+    db,
+    sql`select o.id, o.event, o.recipient_type as "recipientType",
+               o.recipient_id as "recipientId", o.payload, o.dedupe_key as "dedupeKey",
+               o.status, o.created_at as "createdAt",
+               (select coalesce(array_agg(l.at order by l.at), '{}') from send_log l
+                where ${chat !== null}::boolean and l.key = ${chat?.key ?? ""}
+                  and l.at > ${since}::bigint) as "chatLog"
+        from (select outbox_id from deliveries where ${stillOurs}) d
+        left join outbox o on o.id = d.outbox_id`,
+    { createdAt: "date" },
+  );
+  if (!claimed) return { kind: "gone" };
+  const { chatLog, ...mine } = claimed;
+  const event = mine.id === null ? undefined : { ...mine, id: Number(mine.id) };
+  // Tried before and failed: it goes only while it still matters.
+  if (event && row.attempts > 1 && ctx.relevance && !(await ctx.relevance(db, event, now))) {
+    await settle(db, stillOurs, "expired", now);
+    ctx.report.expired++;
+    return { kind: "gone" };
+  }
+  const message = event ? await ctx.render(db, event, target, now) : null;
+  if (!event || !message) {
+    await settle(db, stillOurs, "sent", now);
+    return { kind: "done" };
+  }
+  const previous =
+    message.ref && message.edit
+      ? await db
           .select({ id: sentMessages.platformMessageId })
           .from(sentMessages)
           .where(
             sql`${sentMessages.channel} = ${row.channel} and ${sentMessages.chatId} = ${row.chatId} and ${sentMessages.ref} = ${message.ref}`,
           )
       : [];
-    const ready = await sender.prepare(tx, target, message, previous[0]?.id ?? null);
-    return {
-      kind: "send",
-      event,
-      message,
-      ready,
-      chatLog: chat ? (chatLog ?? []).map(Number) : null,
-    };
-  });
+  const ready = await sender.prepare(db, target, message, previous[0]?.id ?? null);
+  return {
+    kind: "send",
+    event,
+    message,
+    ready,
+    chatLog: chat ? (chatLog ?? []).map(Number) : null,
+  };
 }
 
 async function settle(tx: Db, stillOurs: ReturnType<typeof sql>, status: string, now: Date) {

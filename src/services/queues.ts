@@ -338,9 +338,12 @@ export async function applicationView(
   season: Season,
 ): Promise<(ApplicationView & { history: HistoryEntry[] }) | undefined> {
   if (!Number.isInteger(input.applicationId)) return undefined;
-  const [row] = await selectApplications(db).where(eq(applications.id, input.applicationId));
+  // Side by side: one round trip, not two (a card is rendered for every delivery).
+  const [[row], history] = await Promise.all([
+    selectApplications(db).where(eq(applications.id, input.applicationId)),
+    historyOf(db, [input.applicationId]),
+  ]);
   if (!row) return undefined;
-  const history = await historyOf(db, [row.app.id]);
   return {
     ...toView(row, seesFullIdNumbers(input.viewer), now, season),
     history: history.get(row.app.id) ?? [],

@@ -62,8 +62,6 @@ serveDriver({
     const port = await freePort();
     const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
     await new Promise((r) => server.once("listening", r));
-    // Loops of one send each: each is one sleeper on the shared clock, and while one waits for
-    // its slot the others ready their messages.
     const delivery = Array.from({ length: init.loops }, () =>
       startDeliveryLoop({
         db: database!.db,
@@ -72,7 +70,6 @@ serveDriver({
         relevance: relevance(season.timezone),
         intervalMs: 1_000,
         clock,
-        tuning: { concurrency: 1 },
         onError: (error) => reportViolation(`delivery: ${String(error)}`),
       }),
     );

@@ -1,13 +1,15 @@
 /**
  * The season replay's app copies run in processes of their own, as they would be deployed, and
  * the replay's driver holds the one virtual clock they all live on. This is the wire between
- * them, over Node's IPC channel: the copies' clock (a sleep is a message to the driver's shared
- * clock, a wake-up the answer carrying the time), and the driver's calls into a copy's services
- * (a person filing, an admin deciding in the web chat, a job period), each carrying the time.
+ * them, over Node's IPC channel: the copies' clock (a copy keeps count of its own sleepers and
+ * work, and once all of it sleeps tells the driver until when: one participant of the driver's
+ * clock; a wake-up is the answer carrying the time), and the driver's calls into a copy's
+ * services (a person filing, an admin deciding in the web chat, a job period), each carrying
+ * the time.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import type { Clock } from "../../src/outbox/clock.ts";
-import type { SharedClock } from "../helpers/clock.ts";
+import { type SharedClock, sharedClock } from "../helpers/clock.ts";
 
 /** What a copy answers to: the services the driver uses, by name (seasonCopy.ts). */
 export interface CopyCalls {
@@ -45,17 +47,15 @@ export interface CopyCalls {
 type ToCopy =
   | { kind: "init"; name: string; url: string; fakeUrl: string; loops: number; now: number }
   | { kind: "call"; id: number; method: keyof CopyCalls; input: unknown; now: number }
-  | { kind: "wake"; id: number; now: number }
-  | { kind: "now"; now: number }
+  | { kind: "wake"; now: number }
   | { kind: "stop" };
 
 type FromCopy =
   | { kind: "ready"; port: number }
   | { kind: "result"; id: number; value: unknown }
   | { kind: "error"; id: number; message: string }
-  /** Until `at` on the clock, as the copy last knew it (the driver's may have moved on). */
-  | { kind: "sleep"; id: number; at: number }
-  | { kind: "cancel"; id: number }
+  /** Everything in the copy sleeps, the earliest until `at` (the driver's may have moved on). */
+  | { kind: "idle"; at: number }
   | { kind: "violation"; what: string }
   | { kind: "stopped" };
 
@@ -66,8 +66,6 @@ export interface CopyProcess {
     method: M,
     input: Parameters<CopyCalls[M]>[0],
   ): Promise<ReturnType<CopyCalls[M]>>;
-  /** Tells the copy the time now (fire and forget: calls carry it anyway). */
-  tell(now: number): void;
   stop(): Promise<void>;
 }
 
@@ -76,7 +74,7 @@ export async function startCopy(options: {
   name: string;
   url: string;
   fakeUrl: string;
-  /** Delivery loops in the copy, each a participant of the clock. */
+  /** Delivery loops in the copy, each a participant of its clock (with the batch runner). */
   loops: number;
   clock: SharedClock;
   onViolation: (what: string) => void;
@@ -91,7 +89,8 @@ export async function startCopy(options: {
     if (child.connected) child.send(message);
   };
   const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const sleeps = new Map<number, AbortController>();
+  /** The copy's sleep on the driver's clock, while everything in it sleeps. */
+  let asleep: AbortController | null = null;
   let nextCall = 1;
   let stopped: (() => void) | null = null;
   let ready: (port: number) => void = () => {};
@@ -113,20 +112,19 @@ export async function startCopy(options: {
         else call?.reject(new Error(message.message));
         break;
       }
-      case "sleep": {
-        const cancel = new AbortController();
-        sleeps.set(message.id, cancel);
+      case "idle": {
+        asleep?.abort();
+        const mine = new AbortController();
+        asleep = mine;
         // Time the copy had not heard of yet (the driver jumped while it worked) is not slept
         // again: it wakes at once, sees the time, and finds itself late as it would in-process.
-        void clock.sleep(message.at - clock.now(), cancel.signal).then(() => {
-          if (sleeps.delete(message.id)) send({ kind: "wake", id: message.id, now: clock.now() });
+        void clock.sleep(message.at - clock.now(), mine.signal).then(() => {
+          if (asleep !== mine || mine.signal.aborted) return;
+          asleep = null;
+          send({ kind: "wake", now: clock.now() });
         });
         break;
       }
-      case "cancel":
-        sleeps.get(message.id)?.abort();
-        sleeps.delete(message.id);
-        break;
       case "violation":
         options.onViolation(`copy ${options.name}: ${message.what}`);
         break;
@@ -140,9 +138,9 @@ export async function startCopy(options: {
     failed(new Error(`copy ${options.name} exited before it was ready (${code ?? signal})`));
     for (const call of calls.values()) call.reject(new Error(`copy exited (${code ?? signal})`));
     calls.clear();
-    // Its sleepers would keep the clock waiting for a participant that is gone.
-    for (const sleep of sleeps.values()) sleep.abort();
-    sleeps.clear();
+    // Its sleep would keep the clock waiting for a participant that is gone.
+    asleep?.abort();
+    asleep = null;
     stopped?.();
   });
   send({
@@ -164,7 +162,6 @@ export async function startCopy(options: {
         send({ kind: "call", id, method, input, now: clock.now() });
       });
     },
-    tell: (now) => send({ kind: "now", now }),
     async stop() {
       const done = new Promise<void>((resolve) => {
         stopped = resolve;
@@ -175,51 +172,36 @@ export async function startCopy(options: {
   };
 }
 
-/** The copy's side: the driver's clock, seen from here, and the calls it serves. */
+/** The copy's side: its own clock, moved on by the driver's, and the calls it serves. */
 export function serveDriver(handlers: {
   init(message: Extract<ToCopy, { kind: "init" }>, clock: Clock): Promise<number>;
   calls: { [M in keyof CopyCalls]: (input: Parameters<CopyCalls[M]>[0]) => Promise<unknown> };
   stop(): Promise<void>;
 }): void {
-  let now = 0;
-  let nextSleep = 1;
-  const sleeping = new Map<number, () => void>();
   const send = (message: FromCopy) => process.send?.(message);
-  const clock: Clock = {
-    now: () => now,
-    sleep(ms, signal) {
-      if (signal?.aborted) return Promise.resolve();
-      if (ms <= 0) return new Promise((resolve) => setImmediate(resolve));
-      const id = nextSleep++;
-      return new Promise<void>((resolve) => {
-        const onAbort = () => {
-          if (!sleeping.delete(id)) return;
-          send({ kind: "cancel", id });
-          resolve();
-        };
-        sleeping.set(id, () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        });
-        signal?.addEventListener("abort", onAbort, { once: true });
-        send({ kind: "sleep", id, at: now + Math.ceil(ms) });
-      });
-    },
-  };
+  let clock: SharedClock | null = null;
+  /** What the driver was last told, until it wakes this copy. */
+  let told: number | null = null;
   // The driver gone (killed, crashed): so is this copy, not an orphan holding connections.
   process.once("disconnect", () => process.exit(1));
   process.on("message", async (message: ToCopy) => {
-    if ("now" in message) now = Math.max(now, message.now);
+    if ("now" in message) clock?.jumpTo(message.now);
     switch (message.kind) {
       case "init":
+        // Its participants: the delivery loops and the batch runner.
+        clock = sharedClock(message.now, message.loops + 1, 0, {
+          onIdle: (at) => {
+            if (told === at) return;
+            told = at;
+            send({ kind: "idle", at });
+          },
+        });
         send({ kind: "ready", port: await handlers.init(message, clock) });
         break;
-      case "wake": {
-        const wake = sleeping.get(message.id);
-        sleeping.delete(message.id);
-        wake?.();
+      case "wake":
+        // Its sleepers due were woken above; if none was (a stale sleep), it says so again.
+        told = null;
         break;
-      }
       case "call":
         try {
           const handler = handlers.calls[message.method] as (input: unknown) => Promise<unknown>;

@@ -41,19 +41,29 @@ export interface SharedClock extends Clock {
  * A virtual clock for several sleepers at once (the delivery loops and batch runners of two app
  * copies, and the driver of a replay): time stands still while anyone works and moves on to
  * the earliest wake-up only once all `participants` sleep, so each one's waits are on the same
- * time line. A participant blocked on something other than the clock (a lock another one holds
- * while it sleeps) would stop time: after `stuckMs` of wall time the clock moves on anyway and
- * counts it.
+ * time line. Work a participant runs beside itself (`beside`: a round's sends in flight) counts
+ * as one more until it settles; a participant waiting on such work (`waitOn`) counts as asleep.
+ * A participant blocked on something other than the clock (a lock another one holds while it
+ * sleeps) would stop time: after `stuckMs` of wall time the clock moves on anyway and counts it.
  */
 export function sharedClock(
   start: Date | number,
   participants: number,
   stuckMs = 2_000,
-  /** Told every time time moves on (a replay's copies in other processes keep a copy of it). */
-  onMove?: (now: number) => void,
+  options: {
+    /** Told every time time moves on. */
+    onMove?: (now: number) => void;
+    /**
+     * Set where time is moved by someone else (an app copy of a replay, whose driver holds the
+     * clock): told the earliest wake-up whenever everyone here sleeps, instead of moving on.
+     */
+    onIdle?: (earliest: number) => void;
+  } = {},
 ): SharedClock {
   let now = typeof start === "number" ? start : start.getTime();
   let forced = 0;
+  /** Work run beside the participants, less participants waiting on it. */
+  let extra = 0;
   const sleepers = new Set<{ at: number; wake: () => void }>();
   let watchdog: NodeJS.Timeout | undefined;
   const wakeDue = () => {
@@ -64,22 +74,26 @@ export function sharedClock(
       }
     }
   };
+  const earliest = () => Math.min(...[...sleepers].map((s) => s.at));
   const advance = () => {
     if (sleepers.size === 0) return;
-    now = Math.max(now, Math.min(...[...sleepers].map((s) => s.at)));
-    onMove?.(now);
+    now = Math.max(now, earliest());
+    options.onMove?.(now);
     wakeDue();
   };
+  const allAsleep = () => sleepers.size > 0 && sleepers.size >= participants + extra;
   const settle = () => {
     clearTimeout(watchdog);
-    if (sleepers.size >= participants) {
+    if (allAsleep()) {
       // After the event loop's pending work, so a participant just woken is seen awake.
       setImmediate(() => {
-        if (sleepers.size >= participants) advance();
+        if (!allAsleep()) return;
+        if (options.onIdle) options.onIdle(earliest());
+        else advance();
       });
       return;
     }
-    if (sleepers.size > 0) {
+    if (sleepers.size > 0 && !options.onIdle) {
       watchdog = setTimeout(() => {
         forced++;
         advance();
@@ -110,9 +124,27 @@ export function sharedClock(
         settle();
       });
     },
+    async beside(work) {
+      extra++;
+      try {
+        return await work();
+      } finally {
+        extra--;
+        settle();
+      }
+    },
+    async waitOn(promise) {
+      extra--;
+      settle();
+      try {
+        return await promise;
+      } finally {
+        extra++;
+      }
+    },
     jumpTo(at) {
       now = Math.max(now, at);
-      onMove?.(now);
+      options.onMove?.(now);
       wakeDue();
       settle();
     },

@@ -20,7 +20,7 @@ import { startDeliveryLoop } from "../../src/outbox/worker.ts";
 import { queueDigests } from "../../src/services/digests.ts";
 import { fileApplication } from "../../src/services/transfers.ts";
 import { type Call, type FakeBotApi, startFakeBotApi } from "../channels/telegram/fakeBotApi.ts";
-import { virtualClock } from "../helpers/clock.ts";
+import { sharedClock, virtualClock } from "../helpers/clock.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { testEngine } from "../helpers/engine.ts";
 import { TEST_SEASON } from "../helpers/season.ts";
@@ -190,6 +190,42 @@ describe.runIf(process.env.TEST_DATABASE_URL)("platform rate limits on PostgreSQ
       `rate limits: ${messages} messages in ${(tookMs / 1000).toFixed(1)} s virtual (minimum ${(minimumMs / 1000).toFixed(1)} s), digests done after ${((digestsDone - start) / 1000).toFixed(1)} s, 429s ${fake.tooMany.length}`,
     );
   }, 300_000);
+
+  it("sends in flight side by side: three at one instant, 111 ms apart, within Telegram's limits", async () => {
+    // A clock that counts the pool's sends in flight (the production default of four at once),
+    // as a replay's copies do: each instant's sends are made and sent together.
+    const clock = sharedClock(NOW, 1);
+    const { fake, runtime } = await telegram(clock);
+    const count = 60;
+    await db()
+      .insert(outbox)
+      .values(
+        Array.from({ length: count }, (_, i) => ({
+          event: "test",
+          recipientType: "chat" as const,
+          recipientId: `telegram:${30_000 + i}`,
+          payload: {},
+          dedupeKey: `instant:${i}`,
+          status: "queued" as const,
+        })),
+      );
+    await fanOut(db(), NOW);
+    const render: Renderer = async (_db, event) => ({
+      text: { key: "chat:raw", params: { value: event.id } },
+    });
+    const report = await deliverDue(db(), { senders: [runtime.sender], render, now: NOW, clock });
+    expect(report.sent).toBe(count);
+    expect(fake.tooMany).toEqual([]);
+    const sends = counted(fake).filter((c) => c.result);
+    expect(sends).toHaveLength(count);
+    const instants = [...new Set(sends.map((c) => c.at))].sort((x, y) => x - y);
+    const together = instants.map((at) => sends.filter((c) => c.at === at).length);
+    expect(Math.max(...together)).toBe(3);
+    expect(together.filter((n) => n === 3).length).toBeGreaterThanOrEqual(count / 3 - 2);
+    for (let i = 1; i < instants.length; i++)
+      expect(instants[i]! - instants[i - 1]!).toBeGreaterThanOrEqual(111);
+    expect(densest(sends, 1_000)).toBeLessThanOrEqual(27);
+  }, 60_000);
 
   it("two copies of the delivery loop share one bot's budget through the database", async () => {
     const { fake, runtime } = await telegram(systemClock);
