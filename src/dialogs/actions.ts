@@ -6,7 +6,6 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { type Db, query } from "../db/client.ts";
-import { dialogActions } from "../db/schema.ts";
 import type { Translate } from "./render.ts";
 import { renderMessage } from "./render.ts";
 import type { ButtonAction, RenderedReply, Reply } from "./types.ts";
@@ -30,20 +29,23 @@ export async function renderWithTokens(
   tr: Translate,
   replies: Reply[],
 ): Promise<RenderedReply[]> {
-  const rows: (typeof dialogActions.$inferInsert)[] = [];
+  const rows: {
+    token: string;
+    userId: string | null;
+    stateVersion: number | null;
+    payload: unknown;
+  }[] = [];
   const rendered = replies.map((r): RenderedReply => {
     const buttons = (r.buttons ?? []).map((row) =>
       row.map((b) => {
         const token = newToken();
         rows.push({
           token,
-          channel: scope.channel,
-          chatId: scope.chatId,
           // A global action re-checks who presses it: anyone in the chat may (a card in /pending
           // shown to one admin is pressed by another, who then hears whether they may decide).
           userId: b.action.type === "global" ? null : scope.userId,
           stateVersion: b.action.type === "global" ? null : scope.stateVersion,
-          payload: b.action as unknown as Record<string, unknown>,
+          payload: b.action,
         });
         return { label: tr(b.label), action: token };
       }),
@@ -59,7 +61,15 @@ export async function renderWithTokens(
       ...(r.document ? { document: r.document } : {}),
     };
   });
-  if (rows.length > 0) await db.insert(dialogActions).values(rows);
+  // One parameter, not drizzle's insert builder: every card a delivery sends comes here.
+  if (rows.length > 0)
+    await query(
+      db,
+      sql`insert into dialog_actions (token, channel, chat_id, user_id, state_version, payload)
+          select r.token, ${scope.channel}, ${scope.chatId}, r."userId", r."stateVersion", r.payload
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+            as r(token text, "userId" text, "stateVersion" int, payload jsonb)`,
+    );
   return rendered;
 }
 
