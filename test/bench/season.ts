@@ -57,6 +57,8 @@ const argAfter = (flag: string) => {
 };
 const CHATS = Number(argAfter("--chats") ?? 300);
 const TARGET_MINUTES = 15;
+/** People acting at once (filing, deciding) within an hour's actions. */
+const PEOPLE = Number(argAfter("--people") ?? 16);
 /** Delivery loops per copy. */
 const LOOPS = Number(argAfter("--loops") ?? 1);
 /** A city-sized season: what the target is for. */
@@ -610,9 +612,13 @@ export const seasonBench = {
               t: start + 15 * 60_000,
               run: async () => {
                 const t0 = performance.now();
-                // People act side by side, through both copies.
-                for (let i = 0; i < actions.length; i += 8)
-                  await Promise.all(actions.slice(i, i + 8).map((a) => a()));
+                // People act side by side, through both copies: PEOPLE at a time, the next
+                // one as soon as anyone is done.
+                let next = 0;
+                const person = async () => {
+                  while (next < actions.length) await actions[next++]!();
+                };
+                await Promise.all(Array.from({ length: PEOPLE }, person));
                 decideWallMs += performance.now() - t0;
               },
             });
