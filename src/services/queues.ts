@@ -75,27 +75,29 @@ function selectHistory(tx: Tx | Db) {
     .orderBy(asc(applicationHistory.id));
 }
 
-const built = (tx: Tx | Db) => ({
-  application: selectApplications(tx)
+/**
+ * A query built once per database handle: drizzle builds a query anew on every call (a fifth
+ * of a millisecond for these), and a card is rendered for every delivery. A transaction's
+ * handle is new each time, and builds what it uses once for itself.
+ */
+function oncePerHandle<Q>(build: (tx: Tx | Db) => Q): (tx: Tx | Db) => Q {
+  const built = new WeakMap<Tx | Db, Q>();
+  return (tx) => {
+    let query = built.get(tx);
+    if (!query) {
+      query = build(tx);
+      built.set(tx, query);
+    }
+    return query;
+  };
+}
+
+const applicationQuery = oncePerHandle((tx) =>
+  selectApplications(tx)
     .where(eq(applications.id, sql.placeholder("id")))
     .prepare("application_view"),
-  history: selectHistory(tx).prepare("application_history"),
-});
-const builtFor = new WeakMap<Tx | Db, ReturnType<typeof built>>();
-
-/**
- * An application's view and histories, built once per database handle: drizzle builds a query
- * anew on every call (a fifth of a millisecond for these), and a card is rendered for every
- * delivery. A transaction's handle is new each time, and builds them once for itself.
- */
-function viewQueries(tx: Tx | Db) {
-  let queries = builtFor.get(tx);
-  if (!queries) {
-    queries = built(tx);
-    builtFor.set(tx, queries);
-  }
-  return queries;
-}
+);
+const historyQuery = oncePerHandle((tx) => selectHistory(tx).prepare("application_history"));
 
 export interface ApplicationView {
   id: number;
@@ -318,7 +320,7 @@ export interface HistoryEntry {
 async function historyOf(db: Db, ids: number[]): Promise<Map<number, HistoryEntry[]>> {
   const out = new Map<number, HistoryEntry[]>();
   if (ids.length === 0) return out;
-  const rows = await viewQueries(db).history.execute({ ids });
+  const rows = await historyQuery(db).execute({ ids });
   for (const r of rows) {
     const list = out.get(r.applicationId) ?? [];
     list.push({
@@ -366,7 +368,7 @@ export async function applicationView(
   if (!Number.isInteger(input.applicationId)) return undefined;
   // Side by side: one round trip, not two (a card is rendered for every delivery).
   const [[row], history] = await Promise.all([
-    viewQueries(db).application.execute({ id: input.applicationId }),
+    applicationQuery(db).execute({ id: input.applicationId }),
     historyOf(db, [input.applicationId]),
   ]);
   if (!row) return undefined;

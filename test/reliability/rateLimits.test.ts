@@ -48,6 +48,11 @@ function densest(calls: Call[], ms: number): number {
   return most;
 }
 
+/** A message that says only its event's id. */
+const byId: Renderer = async (_db, event) => ({
+  text: { key: "chat:raw", params: { value: event.id } },
+});
+
 describe.runIf(process.env.TEST_DATABASE_URL)("platform rate limits on PostgreSQL", () => {
   const database = useTestDatabase("postgres");
   const db = () => database.current.db;
@@ -74,6 +79,21 @@ describe.runIf(process.env.TEST_DATABASE_URL)("platform rate limits on PostgreSQ
     await runtime.ready;
     return { fake, runtime };
   };
+
+  /** One queued event each for `count` private chats from `firstChat` on. */
+  const queueOneEach = (count: number, firstChat: number, tag: string) =>
+    db()
+      .insert(outbox)
+      .values(
+        Array.from({ length: count }, (_, i) => ({
+          event: "test",
+          recipientType: "chat" as const,
+          recipientId: `telegram:${firstChat + i}`,
+          payload: {},
+          dedupeKey: `${tag}:${i}`,
+          status: "queued" as const,
+        })),
+      );
 
   it("a digest morning to 1,500 chats and a group's 30 cards: no 429, within 1.2× the platform's minimum", async () => {
     const clock = virtualClock(NOW);
@@ -197,23 +217,14 @@ describe.runIf(process.env.TEST_DATABASE_URL)("platform rate limits on PostgreSQ
     const clock = sharedClock(NOW, 1);
     const { fake, runtime } = await telegram(clock);
     const count = 60;
-    await db()
-      .insert(outbox)
-      .values(
-        Array.from({ length: count }, (_, i) => ({
-          event: "test",
-          recipientType: "chat" as const,
-          recipientId: `telegram:${30_000 + i}`,
-          payload: {},
-          dedupeKey: `instant:${i}`,
-          status: "queued" as const,
-        })),
-      );
+    await queueOneEach(count, 30_000, "instant");
     await fanOut(db(), NOW);
-    const render: Renderer = async (_db, event) => ({
-      text: { key: "chat:raw", params: { value: event.id } },
+    const report = await deliverDue(db(), {
+      senders: [runtime.sender],
+      render: byId,
+      now: NOW,
+      clock,
     });
-    const report = await deliverDue(db(), { senders: [runtime.sender], render, now: NOW, clock });
     expect(report.sent).toBe(count);
     expect(fake.tooMany).toEqual([]);
     const sends = counted(fake).filter((c) => c.result);
@@ -232,29 +243,15 @@ describe.runIf(process.env.TEST_DATABASE_URL)("platform rate limits on PostgreSQ
     const second = await openDatabase({ kind: "postgres", url: database.current.url! });
     others.push(second);
     const count = 90;
-    await db()
-      .insert(outbox)
-      .values(
-        Array.from({ length: count }, (_, i) => ({
-          event: "test",
-          recipientType: "chat" as const,
-          recipientId: `telegram:${20_000 + i}`,
-          payload: {},
-          dedupeKey: `share:${i}`,
-          status: "queued" as const,
-        })),
-      );
+    await queueOneEach(count, 20_000, "share");
     await fanOut(db(), new Date());
-    const render: Renderer = async (_db, event) => ({
-      text: { key: "chat:raw", params: { value: event.id } },
-    });
     const started = Date.now();
     const copy = async (handle: Database) => {
       let sent = 0;
       for (let round = 0; round < 200; round++) {
         const report = await deliverDue(handle.db, {
           senders: [runtime.sender],
-          render,
+          render: byId,
           now: new Date(),
           clock: systemClock,
         });
