@@ -1,33 +1,63 @@
 /** Loading organizations and admins as the domain sees them. */
-import { eq, inArray } from "drizzle-orm";
-import type { Queryable, Tx } from "../db/client.ts";
+import { eq, sql } from "drizzle-orm";
+import { type Queryable, query, type Tx } from "../db/client.ts";
 import { createOrganization } from "../db/orgTree.ts";
 import { activeAdmin } from "../db/queries/admins.ts";
-import { orgColumns } from "../db/queries/organizations.ts";
+import { orgColumns, orgFields } from "../db/queries/organizations.ts";
 import { organizations } from "../db/schema.ts";
 import naming from "../domain/naming.json" with { type: "json" };
 import type { OrgCategory } from "../domain/organization.ts";
 import type { AdminActor } from "../domain/permissions.ts";
 import { type OrgNode, pathIds } from "../domain/tree.ts";
 
+// Hand-written: these run several times in every filing and decision, and the query builder
+// takes longer to compose a select of these columns than PostgreSQL takes to answer it.
+const ORG = orgFields("o");
+
+const isId = (id: number | null | undefined): id is number =>
+  id !== null && id !== undefined && Number.isInteger(id);
+
 export async function loadOrg(
   tx: Queryable,
   id: number | null | undefined,
 ): Promise<OrgNode | undefined> {
-  if (id === null || id === undefined || !Number.isInteger(id)) return undefined;
-  const [org] = await tx.select(orgColumns).from(organizations).where(eq(organizations.id, id));
+  if (!isId(id)) return undefined;
+  const [org] = await query<OrgNode>(
+    tx,
+    sql`select ${ORG} from organizations o where o.id = ${id}`,
+  );
   return org;
 }
 
 /** The organization's ancestors root first, ending with the organization itself. */
 export async function loadChain(tx: Queryable, org: OrgNode): Promise<OrgNode[]> {
   const ids = pathIds(org.path);
-  const rows = await tx
-    .select(orgColumns)
-    .from(organizations)
-    .where(inArray(organizations.id, ids));
+  const rows = await query<OrgNode>(
+    tx,
+    sql`select ${ORG} from organizations o where o.id = any(${sql.param(ids)}::int[])`,
+  );
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id)).filter((o): o is OrgNode => o !== undefined);
+}
+
+/**
+ * The organization `id` and its ancestors, root first (it is the last), in one statement; empty
+ * when there is no such organization.
+ */
+export async function loadWithChain(
+  tx: Queryable,
+  id: number | null | undefined,
+): Promise<OrgNode[]> {
+  if (!isId(id)) return [];
+  // An ancestor's path is a prefix of its descendant's: shorter comes first.
+  return query<OrgNode>(
+    tx,
+    sql`select ${ORG} from organizations b
+        join organizations o
+          on o.id = any(string_to_array(trim(both '/' from b.path), '/')::int[])
+        where b.id = ${id}
+        order by length(o.path)`,
+  );
 }
 
 export async function loadAdmin(

@@ -3,7 +3,7 @@
  * auto-return date), a member's own applications with their history (R25), one application
  * as a card shows it, with the ID number masked unless the viewer is a leading organ (R4).
  */
-import { asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { type Db, query, type Tx } from "../db/client.ts";
 import { admins, applicationHistory, applications, members, organizations } from "../db/schema.ts";
@@ -55,7 +55,7 @@ function selectApplications(tx: Tx | Db) {
 
 type Row = Awaited<ReturnType<ReturnType<typeof selectApplications>["execute"]>>[number];
 
-function selectHistory(tx: Tx | Db) {
+function selectHistory(tx: Tx | Db, which: SQL) {
   return tx
     .select({
       applicationId: applicationHistory.applicationId,
@@ -71,7 +71,7 @@ function selectHistory(tx: Tx | Db) {
     .from(applicationHistory)
     .leftJoin(admins, eq(admins.id, applicationHistory.actorAdminId))
     .leftJoin(members, eq(members.id, applicationHistory.actorMemberId))
-    .where(sql`${applicationHistory.applicationId} = any(${sql.placeholder("ids")}::int[])`)
+    .where(which)
     .orderBy(asc(applicationHistory.id));
 }
 
@@ -97,7 +97,19 @@ const applicationQuery = oncePerHandle((tx) =>
     .where(eq(applications.id, sql.placeholder("id")))
     .prepare("application_view"),
 );
-const historyQuery = oncePerHandle((tx) => selectHistory(tx).prepare("application_history"));
+const historyQuery = oncePerHandle((tx) =>
+  selectHistory(
+    tx,
+    sql`${applicationHistory.applicationId} = any(${sql.placeholder("ids")}::int[])`,
+  ).prepare("application_history"),
+);
+// One application's (a card's) by itself: PostgreSQL plans a statement over an array anew on
+// every call (its generic plan assumes a longer list), a fifth of a millisecond each time.
+const oneHistoryQuery = oncePerHandle((tx) =>
+  selectHistory(tx, sql`${applicationHistory.applicationId} = ${sql.placeholder("id")}`).prepare(
+    "application_history_one",
+  ),
+);
 
 export interface ApplicationView {
   id: number;
@@ -320,7 +332,10 @@ export interface HistoryEntry {
 async function historyOf(db: Db, ids: number[]): Promise<Map<number, HistoryEntry[]>> {
   const out = new Map<number, HistoryEntry[]>();
   if (ids.length === 0) return out;
-  const rows = await historyQuery(db).execute({ ids });
+  const rows =
+    ids.length === 1
+      ? await oneHistoryQuery(db).execute({ id: ids[0] })
+      : await historyQuery(db).execute({ ids });
   for (const r of rows) {
     const list = out.get(r.applicationId) ?? [];
     list.push({

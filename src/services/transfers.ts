@@ -23,7 +23,7 @@ import {
 import { type OrgNode, schoolOf } from "../domain/tree.ts";
 import { findMemberByNameAndIdNumber } from "./memberLookups.ts";
 import { type Notice, notify } from "./notify.ts";
-import { loadAdmin, loadChain, loadOrg, systemBranch } from "./orgStore.ts";
+import { loadAdmin, loadOrg, loadWithChain, systemBranch } from "./orgStore.ts";
 import { refreshOutcomes } from "./outcomes.ts";
 import { type Actor, type Refusal, refuse } from "./result.ts";
 
@@ -108,7 +108,8 @@ export async function fileApplication(
 
 /**
  * The rules about the member themselves (one open application, R28, R31), asked by the wizard
- * before its first question and by `fileIn` again.
+ * before its first question and by `fileIn` again; when none stands in the way, the member's
+ * branch with its ancestors (the branch last).
  */
 async function obstacleFor(
   tx: Queryable,
@@ -116,8 +117,8 @@ async function obstacleFor(
   as: InitiatorKind,
   now: Date,
   season: Season,
-): Promise<Refusal | null> {
-  const [earlier, branch] = await Promise.all([
+): Promise<Refusal | { ok: true; chain: OrgNode[] }> {
+  const [earlier, chain] = await Promise.all([
     tx
       .select({
         id: applications.id,
@@ -126,8 +127,9 @@ async function obstacleFor(
       })
       .from(applications)
       .where(eq(applications.memberId, member.id)),
-    loadOrg(tx, member.branchId),
+    loadWithChain(tx, member.branchId),
   ]);
+  const branch = chain.at(-1);
   if (!branch) return refuse({ reason: "unknown_org" });
   const obstacle = filingObstacle({
     earlier,
@@ -138,7 +140,7 @@ async function obstacleFor(
     graduationMonth: member.graduationMonth,
     today: dayIn(now, season.timezone),
   });
-  return obstacle ? refuse(obstacle) : null;
+  return obstacle ? refuse(obstacle) : { ok: true, chain };
 }
 
 /** Whether a transfer may be filed for this member now, by this kind of initiator (R11). */
@@ -150,7 +152,8 @@ export async function filingCheck(
 ): Promise<Refusal | null> {
   const [member] = await db.select().from(members).where(eq(members.id, input.memberId));
   if (!member) return refuse({ reason: "unknown_member" });
-  return obstacleFor(db, member, input.as, now, season);
+  const allowed = await obstacleFor(db, member, input.as, now, season);
+  return allowed.ok ? null : allowed;
 }
 
 /** The domain R19 looks at: the chosen organization's, or the school's for its own branches. */
@@ -195,8 +198,10 @@ async function fileIn(
   const who = await resolveMember(tx, input, now);
   if (!who.ok) return who;
   const { member } = who;
-  const obstacle = await obstacleFor(tx, member, input.as, now, season);
-  if (obstacle) return obstacle;
+  const allowed = await obstacleFor(tx, member, input.as, now, season);
+  if (!allowed.ok) return allowed;
+  const { chain } = allowed;
+  const branch = chain.at(-1)!;
 
   const fieldProblem = checkFields(input, input.as);
   if (fieldProblem) return refuse(fieldProblem);
@@ -204,19 +209,16 @@ async function fileIn(
     return refuse({ reason: "retention_not_yet", from: season.retentionFrom });
   }
 
-  const branch = await loadOrg(tx, member.branchId);
-  if (!branch) return refuse({ reason: "unknown_org" });
-  const chain = await loadChain(tx, branch);
-
   let destination: OrgNode | undefined;
   const source = destinationSource(input);
   if (source === "chosen") {
-    destination = await loadOrg(
+    const chosen = await loadWithChain(
       tx,
       input.destinationOrgId ?? (input.as === "in_admin" ? who.adminOrg?.id : undefined),
     );
+    destination = chosen.at(-1);
     if (input.destinationOrgId && !destination) return refuse({ reason: "unknown_org" });
-    const above = destination ? (await loadChain(tx, destination)).slice(0, -1) : [];
+    const above = chosen.slice(0, -1);
     const problem = checkDestination(input, destination, above, branch);
     if (problem) return refuse(problem);
     if (
@@ -234,8 +236,11 @@ async function fileIn(
     if (problem) return refuse(problem);
     if (source !== "none") {
       // The original school: where the member graduates from, else where they are now.
-      const gradBranch = (await loadOrg(tx, member.graduationBranchId)) ?? branch;
-      const school = schoolOf(await loadChain(tx, gradBranch));
+      const graduatedIn =
+        member.graduationBranchId === null || member.graduationBranchId === branch.id
+          ? chain
+          : await loadWithChain(tx, member.graduationBranchId);
+      const school = schoolOf(graduatedIn.length > 0 ? graduatedIn : chain);
       if (!school || (source === "school_flow_branch" && !school.institutionCode)) {
         return refuse({ reason: "no_school" });
       }

@@ -28,6 +28,18 @@ export function orgColumnsOf(
 export const orgColumns = orgColumnsOf(organizations);
 
 /**
+ * An OrgNode's columns for hand-written statements, over the organization aliased `alias`,
+ * named as `orgColumns` names them.
+ */
+export function orgFields(alias: string): SQL {
+  return sql.raw(
+    Object.entries(orgColumns)
+      .map(([key, column]) => `${alias}.${column.name} as "${key}"`)
+      .join(", "),
+  );
+}
+
+/**
  * An OrgNode as one json column, for hand-written statements: `json_build_object(...)` over the
  * organization aliased `alias`, made from the same column list as `orgColumns`.
  */
