@@ -57,7 +57,8 @@ export function slotOf(job: Pick<Job, "name" | "period">, at: Date, timezone: st
 
 /**
  * Claims the job's period of `at` and runs it. True when this call ran it; false when the
- * period had already run (here or in another copy).
+ * period had already run (here or in another copy). A failure of the job's `afterwards` does
+ * not undo that: it is told to `onAfterwardsError`, and the period counts as run.
  */
 export async function runSlot(
   db: Db,
@@ -65,6 +66,7 @@ export async function runSlot(
   at: Date,
   timezone: string,
   now: Date,
+  onAfterwardsError?: (error: unknown) => void,
 ): Promise<boolean> {
   const slot = slotOf(job, at, timezone);
   const ran = await db.transaction(async (tx) => {
@@ -78,7 +80,7 @@ export async function runSlot(
     await tx.update(jobRuns).set({ finishedAt: new Date() }).where(eq(jobRuns.key, slot.key));
     return true;
   });
-  if (ran) await job.afterwards?.(db);
+  if (ran) await job.afterwards?.(db).catch((error: unknown) => onAfterwardsError?.(error));
   return ran;
 }
 
@@ -100,13 +102,26 @@ export function lastFireAt(expression: string, timezone: string, now: Date): Dat
  * Start-up catch-up: a job whose latest scheduled time falls in the current period but has no
  * run yet (the app was down at 08:30, or the run failed) runs now. Earlier periods are not
  * replayed: a digest of yesterday or a sweep of an hour ago has nothing the next run lacks.
+ * A job that fails is told to `onError` and the ones after it still run.
  */
-export async function catchUp(db: Db, jobs: Job[], timezone: string, now: Date): Promise<string[]> {
+export async function catchUp(
+  db: Db,
+  jobs: Job[],
+  timezone: string,
+  now: Date,
+  onError?: (job: string, error: unknown) => void,
+): Promise<string[]> {
   const ran: string[] = [];
   for (const job of jobs) {
     const last = lastFireAt(job.cron, timezone, now);
     if (!last || slotOf(job, last, timezone).key !== slotOf(job, now, timezone).key) continue;
-    if (await runSlot(db, job, last, timezone, now)) ran.push(slotOf(job, last, timezone).key);
+    const report = (error: unknown) => onError?.(job.name, error);
+    try {
+      if (await runSlot(db, job, last, timezone, now, report))
+        ran.push(slotOf(job, last, timezone).key);
+    } catch (error) {
+      report(error);
+    }
   }
   return ran;
 }
@@ -136,7 +151,7 @@ export function startScheduler(options: {
   };
   const fire = (job: Job, at: Date) =>
     track(
-      runSlot(db, job, at, timezone, now())
+      runSlot(db, job, at, timezone, now(), (error) => options.onError?.(job.name, error))
         .then((ran) => {
           if (ran) options.onRun?.(slotOf(job, at, timezone).key);
         })
@@ -151,7 +166,7 @@ export function startScheduler(options: {
   );
   const runCatchUp = () =>
     track(
-      catchUp(db, jobs, timezone, now()).then((keys) => {
+      catchUp(db, jobs, timezone, now(), options.onError).then((keys) => {
         for (const key of keys) options.onRun?.(key);
         return keys;
       }),

@@ -114,7 +114,9 @@ serveDriver({
     async runSlot({ job, fire }) {
       const known = jobs.get(job);
       if (!known) throw new Error(`no job named ${job} in this copy`);
-      return runSlot(db(), known, new Date(fire), season.timezone, now());
+      return runSlot(db(), known, new Date(fire), season.timezone, now(), (error) =>
+        reportViolation(`job ${job} afterwards: ${String(error)}`),
+      );
     },
     sync: async () => null,
     rss: async () => ({ rss: process.memoryUsage().rss, peak }),

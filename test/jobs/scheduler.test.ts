@@ -165,6 +165,53 @@ describe.each(DB_KINDS)("scheduled jobs on %s", (kind) => {
     expect(await outboxOf(db(), "x")).toEqual([]);
   });
 
+  it("catch-up goes on past a job that fails, and a failed vacuum afterwards still counts the period run", async () => {
+    const noted = (name: string): Job => ({
+      name,
+      cron: "30 8 * * *",
+      period: "day",
+      async run(tx) {
+        await tx.insert(outbox).values({
+          event: name,
+          recipientType: "chat",
+          recipientId: "web:g",
+          payload: {},
+          status: "queued",
+        });
+      },
+    });
+    const vacuumFails: Job = {
+      ...noted("housekeeping-like"),
+      async afterwards() {
+        throw new Error("vacuum refused");
+      },
+    };
+    const runFails: Job = {
+      ...noted("flaky"),
+      async run() {
+        throw new Error("boom");
+      },
+    };
+    const errors: string[] = [];
+    const ran = await catchUp(
+      db(),
+      [vacuumFails, runFails, noted("digest-like")],
+      TZ,
+      shanghai("2026-09-03T09:00:00"),
+      (job, error) => errors.push(`${job}: ${(error as Error).message}`),
+    );
+    expect(ran).toEqual(["housekeeping-like:2026-09-03", "digest-like:2026-09-03"]);
+    expect(errors).toEqual(["housekeeping-like: vacuum refused", "flaky: boom"]);
+    const runs = await db().select({ key: jobRuns.key }).from(jobRuns).orderBy(jobRuns.key);
+    expect(runs.map((r) => r.key)).toEqual([
+      "digest-like:2026-09-03",
+      "housekeeping-like:2026-09-03",
+    ]);
+    // The vacuum's failure did not undo the period: the next start finds it done.
+    expect(await catchUp(db(), [vacuumFails], TZ, shanghai("2026-09-03T10:00:00"))).toEqual([]);
+    expect(await outboxOf(db(), "housekeeping-like")).toHaveLength(1);
+  });
+
   it("R27 calendar: warnings two days ahead and returns fire on the right Asia/Shanghai days", async () => {
     const w = await buildWorld(db());
     const insertApp = async (memberId: number, stageSince: Date) => {
