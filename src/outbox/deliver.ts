@@ -16,7 +16,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Db, databaseUnavailable, query } from "../db/client.ts";
-import { type outbox, sentMessages } from "../db/schema.ts";
+import type { outbox } from "../db/schema.ts";
 import { isLocale } from "../i18n.ts";
 import type { ChannelTarget, Reply } from "../messages/types.ts";
 import { channelKey, chatKey } from "./budgets.ts";
@@ -462,44 +462,44 @@ async function prepare(
   ctx: RunContext,
 ): Promise<Prepared> {
   const now = ctx.timeNow();
-  // Still ours, with its event, and the chat's recent sends, which decide whether the planned
-  // slot still holds.
+  // Still ours, and the chat's recent sends, which decide whether the planned slot still holds;
+  // read beside the render (the event came with the claim), which is wasted only when another
+  // copy has taken the delivery over meanwhile.
   const chat = chatKey(row.channel, row.chatId);
   const since = chat ? logStart(chat, ctx.clock.now()) : 0;
-  const [claimed] = await query<(OutboxEvent | { id: null }) & { chatLog: string[] | null }>(
+  const look = query<{ ours: boolean; chatLog: string[] | null }>(
     db,
-    sql`select o.id, o.event, o.recipient_type as "recipientType",
-               o.recipient_id as "recipientId", o.payload, o.dedupe_key as "dedupeKey",
-               o.status, o.created_at as "createdAt",
+    sql`select exists (select 1 from deliveries where ${stillOurs}) as ours,
                (select coalesce(array_agg(l.at order by l.at), '{}') from send_log l
                 where ${chat !== null}::boolean and l.key = ${chat?.key ?? ""}
-                  and l.at > ${since}::bigint) as "chatLog"
-        from (select outbox_id from deliveries where ${stillOurs}) d
-        left join outbox o on o.id = d.outbox_id`,
-    { createdAt: "date" },
-  );
-  if (!claimed) return { kind: "gone" };
-  const { chatLog, ...mine } = claimed;
-  const event = mine.id === null ? undefined : { ...mine, id: Number(mine.id) };
+                  and l.at > ${since}::bigint) as "chatLog"`,
+  ).then(([found]) => found);
+  const { event } = row;
   // Tried before and failed: it goes only while it still matters.
-  if (event && row.attempts > 1 && ctx.relevance && !(await ctx.relevance(db, event, now))) {
-    await settle(db, stillOurs, "expired", now);
-    ctx.report.expired++;
-    return { kind: "gone" };
+  if (event && row.attempts > 1 && ctx.relevance) {
+    if (!(await look)?.ours) return { kind: "gone" };
+    if (!(await ctx.relevance(db, event, now))) {
+      await settle(db, stillOurs, "expired", now);
+      ctx.report.expired++;
+      return { kind: "gone" };
+    }
   }
-  const message = event ? await ctx.render(db, event, target, now) : null;
+  const [found, message] = await Promise.all([
+    look,
+    event ? ctx.render(db, event, target, now) : null,
+  ]);
+  if (!found?.ours) return { kind: "gone" };
   if (!event || !message) {
     await settle(db, stillOurs, "sent", now);
     return { kind: "done" };
   }
   const previous =
     message.ref && message.edit
-      ? await db
-          .select({ id: sentMessages.platformMessageId })
-          .from(sentMessages)
-          .where(
-            sql`${sentMessages.channel} = ${row.channel} and ${sentMessages.chatId} = ${row.chatId} and ${sentMessages.ref} = ${message.ref}`,
-          )
+      ? await query<{ id: string }>(
+          db,
+          sql`select platform_message_id as id from sent_messages
+              where channel = ${row.channel} and chat_id = ${row.chatId} and ref = ${message.ref}`,
+        )
       : [];
   const ready = await sender.prepare(db, target, message, previous[0]?.id ?? null);
   return {
@@ -507,7 +507,7 @@ async function prepare(
     event,
     message,
     ready,
-    chatLog: chat ? (chatLog ?? []).map(Number) : null,
+    chatLog: chat ? (found.chatLog ?? []).map(Number) : null,
   };
 }
 

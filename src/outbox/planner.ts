@@ -11,6 +11,7 @@ import { sql } from "drizzle-orm";
 import { type Db, query } from "../db/client.ts";
 import { channelKey, chatKey } from "./budgets.ts";
 import type { Clock } from "./clock.ts";
+import type { OutboxEvent } from "./deliver.ts";
 import { loadLog } from "./sendLog.ts";
 import { type Constraint, earliestSlot, insertTime } from "./slots.ts";
 
@@ -24,6 +25,8 @@ export interface Planned {
   attempts: number;
   /** When to send, on the clock. */
   slot: number;
+  /** What the delivery says, read with the claim; null when the event is gone. */
+  event: OutboxEvent | null;
 }
 
 export interface PlanOptions {
@@ -114,27 +117,51 @@ export async function planRound(
       );
     }
     if (claims.length === 0) return [];
-    // The claims and the channel's slots they take, in one statement.
-    const claimed = await query<{ id: number; attempts: number }>(
+    // The claims, the channel's slots they take and the events they deliver, in one statement.
+    const claimed = await query<
+      { id: number; attempts: number; eventId: number | null } & Omit<OutboxEvent, "id">
+    >(
       tx,
       sql`with taken as (
             insert into send_log (key, at)
             select ${shared?.key ?? ""}::text, ms
-            from unnest(${sql.param(shared ? claims.map((c) => c.slot) : [])}::bigint[]) as v(ms))
-          update deliveries d
-          set status = 'sending', claimed_at = ${at}::timestamptz, attempts = d.attempts + 1
-          where d.id = any(${sql.param(claims.map((c) => c.head.id))}::bigint[])
-          returning d.id, d.attempts`,
+            from unnest(${sql.param(shared ? claims.map((c) => c.slot) : [])}::bigint[]) as v(ms)),
+          mine as (
+            update deliveries d
+            set status = 'sending', claimed_at = ${at}::timestamptz, attempts = d.attempts + 1
+            where d.id = any(${sql.param(claims.map((c) => c.head.id))}::bigint[])
+            returning d.id, d.attempts, d.outbox_id)
+          select m.id, m.attempts, o.id as "eventId", o.event, o.recipient_type as "recipientType",
+                 o.recipient_id as "recipientId", o.payload, o.dedupe_key as "dedupeKey",
+                 o.status, o.created_at as "createdAt"
+          from mine m left join outbox o on o.id = m.outbox_id`,
+      { createdAt: "date" },
     );
-    const attemptsOf = new Map(claimed.map((c) => [Number(c.id), c.attempts]));
-    return claims.map(({ head, slot }) => ({
-      id: Number(head.id),
-      outboxId: Number(head.outbox_id),
-      channel,
-      chatId: head.chat_id,
-      locale: head.locale,
-      attempts: attemptsOf.get(Number(head.id)) ?? head.attempts + 1,
-      slot,
-    }));
+    const byId = new Map(claimed.map((c) => [Number(c.id), c]));
+    return claims.map(({ head, slot }) => {
+      const mine = byId.get(Number(head.id));
+      return {
+        id: Number(head.id),
+        outboxId: Number(head.outbox_id),
+        channel,
+        chatId: head.chat_id,
+        locale: head.locale,
+        attempts: mine?.attempts ?? head.attempts + 1,
+        slot,
+        event:
+          mine && mine.eventId !== null
+            ? {
+                id: Number(mine.eventId),
+                event: mine.event,
+                recipientType: mine.recipientType,
+                recipientId: mine.recipientId,
+                payload: mine.payload,
+                dedupeKey: mine.dedupeKey,
+                status: mine.status,
+                createdAt: mine.createdAt,
+              }
+            : null,
+      };
+    });
   });
 }
