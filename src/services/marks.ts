@@ -25,7 +25,7 @@ import {
 import { writtenReasonProblem } from "../domain/rejection.ts";
 import { schoolOf } from "../domain/tree.ts";
 import { notify } from "./notify.ts";
-import { loadAdmin, loadChain, loadOrg, systemBranch } from "./orgStore.ts";
+import { loadAdmin, loadChain, loadOrg, loadWithChain, systemBranch } from "./orgStore.ts";
 import { MAX_NOTE, type Refusal, refuse } from "./result.ts";
 
 /**
@@ -369,9 +369,9 @@ export async function markIdentity(
       branchChain: Awaited<ReturnType<typeof loadChain>>;
     }[] = [];
     for (const member of people) {
-      const branch = await loadOrg(tx, member.branchId);
+      const branchChain = await loadWithChain(tx, member.branchId);
+      const branch = branchChain.at(-1);
       if (!branch) return refuse({ reason: "unknown_org" });
-      const branchChain = await loadChain(tx, branch);
       if (!canMarkIdentity(admin, branchChain)) return refuse({ reason: "not_permitted" });
       if (mark.kind === "delayed") {
         if (!branch.graduationMonth) return refuse({ reason: "branch_not_marked" });
@@ -443,9 +443,10 @@ export async function revokeIdentity(
     const plans = [];
     for (const member of people) {
       if (member.identity === "graduate") return refuse({ reason: "not_marked" });
-      const home = await loadOrg(tx, member.graduationBranchId ?? member.branchId);
+      const homeChain = await loadWithChain(tx, member.graduationBranchId ?? member.branchId);
+      const home = homeChain.at(-1);
       if (!home) return refuse({ reason: "unknown_org" });
-      if (!canMarkIdentity(admin, await loadChain(tx, home))) {
+      if (!canMarkIdentity(admin, homeChain)) {
         return refuse({ reason: "not_permitted" });
       }
       plans.push({ member, home });

@@ -8,7 +8,7 @@ import { organizations } from "../db/schema.ts";
 import naming from "../domain/naming.json" with { type: "json" };
 import type { OrgCategory } from "../domain/organization.ts";
 import type { AdminActor } from "../domain/permissions.ts";
-import { type OrgNode, pathIds } from "../domain/tree.ts";
+import type { OrgNode } from "../domain/tree.ts";
 
 // Hand-written: these run several times in every filing and decision, and the query builder
 // takes longer to compose a select of these columns than PostgreSQL takes to answer it.
@@ -30,14 +30,8 @@ export async function loadOrg(
 }
 
 /** The organization's ancestors root first, ending with the organization itself. */
-export async function loadChain(tx: Queryable, org: OrgNode): Promise<OrgNode[]> {
-  const ids = pathIds(org.path);
-  const rows = await query<OrgNode>(
-    tx,
-    sql`select ${ORG} from organizations o where o.id = any(${sql.param(ids)}::int[])`,
-  );
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => byId.get(id)).filter((o): o is OrgNode => o !== undefined);
+export function loadChain(tx: Queryable, org: OrgNode): Promise<OrgNode[]> {
+  return loadWithChain(tx, org.id);
 }
 
 /**
